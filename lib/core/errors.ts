@@ -1,0 +1,190 @@
+/**
+ * Typed errors of auth-sdk-m8. Every failure the package reports is one of these, each with a
+ * stable string `code`, the HTTP `status` it maps to and the response `headers` it needs
+ * (the RFC 6750 `WWW-Authenticate` challenge, `Retry-After`), so any framework adapter — or
+ * Express's bare final handler — answers correctly without knowing the class.
+ */
+
+/** Stable machine-readable error codes (never renamed; add new ones). */
+export type AuthErrorCode =
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_request'
+  | 'configuration_error'
+  | 'store_unavailable';
+
+/** Why a token was refused (DESIGN §3). `missing` means no token was presented at all. */
+export type InvalidTokenReason =
+  'missing' | 'expired' | 'invalid' | 'wrong_type' | 'invalid_payload' | 'revoked' | 'reused';
+
+export type TokenType = 'access' | 'refresh';
+
+/** Default `realm` of the Bearer challenge; adapters may override it per app. */
+export const DEFAULT_REALM = 'api';
+
+/** Quote a value for an RFC 7235 auth-param (quoted-string). */
+function quote(value: string): string {
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * Build an RFC 6750 §3 challenge. A missing token gets a bare challenge (no `error`), as the
+ * RFC asks: the client simply did not authenticate.
+ */
+export function bearerChallenge(
+  realm: string,
+  error?: 'invalid_token' | 'insufficient_scope' | 'invalid_request',
+  description?: string,
+): string {
+  let value = `Bearer realm=${quote(realm)}`;
+  if (error) value += `, error=${quote(error)}`;
+  if (error && description) value += `, error_description=${quote(description)}`;
+  return value;
+}
+
+export interface AuthErrorOptions {
+  status: number;
+  headers?: Record<string, string>;
+  /** Whether `message` may be shown to the client (false → a generic message is sent). */
+  expose?: boolean;
+  cause?: unknown;
+}
+
+/** Base of every error this package throws. */
+export class AuthError extends Error {
+  readonly code: AuthErrorCode;
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly expose: boolean;
+
+  constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = options.status;
+    this.headers = Object.freeze({ ...(options.headers ?? {}) });
+    this.expose = options.expose ?? options.status < 500;
+  }
+}
+
+/**
+ * The token is missing, malformed, expired, revoked, reused, of the wrong type or carries an
+ * invalid payload: always a 401 with an RFC 6750 challenge. `message` is the Python SDK's
+ * message (`Invalid access token`, `Access token expired`, …).
+ */
+export class InvalidTokenError extends AuthError {
+  readonly reason: InvalidTokenReason;
+  readonly tokenType: TokenType;
+
+  constructor(
+    message: string,
+    reason: InvalidTokenReason,
+    tokenType: TokenType = 'access',
+    options: { cause?: unknown; realm?: string } = {},
+  ) {
+    const realm = options.realm ?? DEFAULT_REALM;
+    super('invalid_token', message, {
+      status: 401,
+      headers: {
+        'WWW-Authenticate':
+          reason === 'missing'
+            ? bearerChallenge(realm)
+            : bearerChallenge(realm, 'invalid_token', message),
+      },
+      cause: options.cause,
+    });
+    this.reason = reason;
+    this.tokenType = tokenType;
+  }
+}
+
+/** The token is valid but its role/scope is too low: 403 `insufficient_scope`. */
+export class InsufficientScopeError extends AuthError {
+  readonly requiredRole: string | undefined;
+
+  constructor(message = 'Insufficient role', requiredRole?: string, realm = DEFAULT_REALM) {
+    super('insufficient_scope', message, {
+      status: 403,
+      headers: { 'WWW-Authenticate': bearerChallenge(realm, 'insufficient_scope', message) },
+    });
+    this.requiredRole = requiredRole;
+  }
+}
+
+/** The request itself is malformed (e.g. a token sent two ways, RFC 6750 §2): 400. */
+export class InvalidRequestError extends AuthError {
+  constructor(message: string, realm = DEFAULT_REALM) {
+    super('invalid_request', message, {
+      status: 400,
+      headers: { 'WWW-Authenticate': bearerChallenge(realm, 'invalid_request', message) },
+    });
+  }
+}
+
+/**
+ * A setting, option or key is wrong. Raised at construction or start-up so the service
+ * refuses to boot; `findings` lists every problem found (e.g. by `checkConfigHealth`).
+ */
+export class ConfigurationError extends AuthError {
+  readonly findings: readonly string[];
+
+  constructor(
+    message: string,
+    findings: readonly string[] = [],
+    options: { cause?: unknown } = {},
+  ) {
+    super('configuration_error', message, { status: 500, expose: false, cause: options.cause });
+    this.findings = Object.freeze([...findings]);
+  }
+}
+
+/**
+ * A store (Redis, SQL) or the key server (JWKS) cannot answer, so the request cannot be
+ * decided. The degradation policy turns it into allow (fail_open) or 503 (fail_closed).
+ */
+export class StoreUnavailableError extends AuthError {
+  /** Which dependency failed: `redis`, `postgres`, `mysql`, `memory`, `jwks`, … */
+  readonly store: string;
+  readonly retryAfterSeconds: number;
+
+  constructor(
+    message: string,
+    store: string,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
+    const retryAfterSeconds = options.retryAfterSeconds ?? 5;
+    super('store_unavailable', message, {
+      status: 503,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      cause: options.cause,
+    });
+    this.store = store;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export type AnyAuthError =
+  | InvalidTokenError
+  | InsufficientScopeError
+  | InvalidRequestError
+  | ConfigurationError
+  | StoreUnavailableError;
+
+export function isAuthError(value: unknown): value is AuthError {
+  return value instanceof AuthError;
+}
+
+/** The Python SDK's messages, kept verbatim (DESIGN §3). */
+export const Messages = Object.freeze({
+  ACCESS_EXPIRED: 'Access token expired',
+  ACCESS_INVALID: 'Invalid access token',
+  ACCESS_WRONG_TYPE: 'Not an access token',
+  ACCESS_REVOKED: 'Token revoked',
+  ACCESS_MISSING: 'Access token missing',
+  REFRESH_INVALID: 'Invalid refresh token',
+  REFRESH_EXPIRED: 'Refresh token expired',
+  REFRESH_WRONG_TYPE: 'Not a refresh token',
+  REFRESH_REUSED: 'Refresh token already used or revoked',
+  REFRESH_MISSING: 'Refresh token missing',
+  REFRESH_UNSUPPORTED_ALG: 'Unsupported signing algorithm for refresh token',
+});

@@ -1,0 +1,59 @@
+import type { KeyObject } from 'node:crypto';
+import type { InvalidTokenReason, TokenType } from '../core/errors';
+import type { TokenAlgorithm } from '../core/types';
+
+/**
+ * A verification (or signing) key and its algorithm (DESIGN §3). `key` is the HS256 secret
+ * (string or Buffer), or a PEM string / KeyObject for RS256/ES256. Keys are imported once at
+ * construction, never per request.
+ */
+export interface TokenSecret {
+  key: string | Buffer | KeyObject;
+  algorithm: TokenAlgorithm;
+}
+
+/**
+ * Finds the key for a token's `kid` (undefined when the header has none). Throwing an
+ * `InvalidTokenError` (or returning undefined) means "no such key" (401); throwing a
+ * `StoreUnavailableError` means "cannot decide now" (503 / degradation).
+ */
+export interface KeyResolver {
+  resolve(kid: string | undefined): Promise<TokenSecret | undefined> | TokenSecret | undefined;
+}
+
+export interface SuccessEvent {
+  jti: string;
+  sub: string;
+  tokenType: TokenType;
+}
+
+export interface FailureEvent {
+  reason: InvalidTokenReason;
+  tokenType: TokenType;
+}
+
+/** A decision taken while a store or the key server could not answer. */
+export interface DegradedEvent {
+  control: FailureControl;
+  mode: FailureMode;
+  /** e.g. `store_unavailable`, `timeout`, `circuit_open`. */
+  reason: string;
+  store: string;
+}
+
+/**
+ * Observability callbacks (Python `ValidationHooks`). They never receive raw tokens or
+ * secrets; a hook that throws is logged and ignored — it never changes a verdict.
+ */
+export interface ValidationHooks {
+  onSuccess?(event: SuccessEvent): void;
+  onFailure?(event: FailureEvent): void;
+  /** Optional extensions (not in the Python SDK). */
+  onDegraded?(event: DegradedEvent): void;
+  onBreakerStateChange?(event: { store: string; open: boolean }): void;
+  onJwksFetch?(event: { result: 'success' | 'failure' | 'stale'; uri: string }): void;
+}
+
+export type FailureMode = 'fail_open' | 'fail_closed';
+export type FailureControl =
+  'refresh_validation' | 'session_write' | 'rate_limit' | 'access_revocation';

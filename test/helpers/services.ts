@@ -1,0 +1,97 @@
+import net from 'node:net';
+
+/** Connection settings of the real servers the store tests use (env overrides the defaults). */
+export const services = {
+  redis: {
+    host: process.env.REDIS_TEST_HOST ?? '127.0.0.1',
+    port: Number(process.env.REDIS_TEST_PORT ?? 6379),
+    url: process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379',
+  },
+  postgres: {
+    host: process.env.PG_TEST_HOST ?? '127.0.0.1',
+    port: Number(process.env.PG_TEST_PORT ?? 5432),
+    user: process.env.PG_TEST_USER ?? 'postgres',
+    password: process.env.PG_TEST_PASSWORD ?? '',
+    database: process.env.PG_TEST_DATABASE ?? 'test',
+  },
+  mysql: {
+    host: process.env.MYSQL_TEST_HOST ?? '127.0.0.1',
+    port: Number(process.env.MYSQL_TEST_PORT ?? 3306),
+    user: process.env.MYSQL_TEST_USER ?? 'root',
+    password: process.env.MYSQL_TEST_PASSWORD ?? '',
+    database: process.env.MYSQL_TEST_DATABASE ?? 'test',
+  },
+} as const;
+
+export type ServiceName = keyof typeof services;
+
+/** Resolves true when a TCP connection to host:port opens within `timeoutMs`. */
+export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Whether the tests of `name` can run. Under `CI=true` an unreachable server is an error
+ * (CI must never skip store tests silently); on a laptop the suite is skipped with a loud
+ * message. Use as: `const reachable = await serviceReachable('redis')` in a top-level
+ * `beforeAll`, or `describeWithService('redis', () => { ... })`.
+ */
+export async function serviceReachable(name: ServiceName): Promise<boolean> {
+  const { host, port } = services[name];
+  const ok = await canConnect(host, port);
+  if (ok) return true;
+  const message = `${name} is not reachable at ${host}:${port}`;
+  if (process.env.CI === 'true') {
+    throw new Error(`${message}: CI requires it (start it, see DEVELOPERS.md / the env skill).`);
+  }
+  console.warn(`\n!!! SKIPPING ${name} tests: ${message}. Start ${name} to run them. !!!\n`);
+  return false;
+}
+
+/**
+ * `describe` that runs only when `name` answers. Reachability is probed synchronously at
+ * collection time through a child process, because Jest collects tests synchronously.
+ */
+export function describeWithService(name: ServiceName, title: string, body: () => void): void {
+  const { host, port } = services[name];
+  const ok = probeSync(host, port);
+  if (!ok) {
+    const message = `${name} is not reachable at ${host}:${port}`;
+    if (process.env.CI === 'true') {
+      describe(title, () => {
+        it(`requires ${name} (CI=true)`, () => {
+          throw new Error(`${message}: CI requires it.`);
+        });
+      });
+      return;
+    }
+    console.warn(`\n!!! SKIPPING "${title}": ${message}. Start ${name} to run it. !!!\n`);
+    describe(title, () => {
+      it(`skipped: ${message}`, () => undefined);
+    });
+    return;
+  }
+  describe(title, body);
+}
+
+function probeSync(host: string, port: number): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const script = `const s=require('net').connect(${port},${JSON.stringify(host)});s.setTimeout(1000,()=>process.exit(1));s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1));`;
+  const result = spawnSync(process.execPath, ['-e', script], { timeout: 3000 });
+  return result.status === 0;
+}
+
+/** A unique prefix per test run so parallel suites never see each other's keys or rows. */
+export function uniquePrefix(tag: string): string {
+  return `test:${tag}:${process.pid}:${Date.now().toString(36)}:${Math.random().toString(36).slice(2, 8)}:`;
+}
