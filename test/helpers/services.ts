@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 
 /** Connection settings of the real servers the store tests use (env overrides the defaults). */
@@ -84,8 +85,6 @@ export function describeWithService(name: ServiceName, title: string, body: () =
 }
 
 function probeSync(host: string, port: number): boolean {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const script = `const s=require('net').connect(${port},${JSON.stringify(host)});s.setTimeout(1000,()=>process.exit(1));s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1));`;
   const result = spawnSync(process.execPath, ['-e', script], { timeout: 3000 });
   return result.status === 0;
