@@ -1,0 +1,98 @@
+/**
+ * Tests what users install: `npm pack` the package (the `prepack` script builds it), install the
+ * tarball into a scratch project and import it from CommonJS, from an ES module and from a
+ * TypeScript project (module NodeNext), then load the built CommonJS entry under Jest itself.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+const fixtures = path.join(__dirname, 'fixtures');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function run(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+describe('the packed tarball', () => {
+  let work: string;
+  let tarball: string;
+
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'auth-sdk-m8-pkg-'));
+    const packed = JSON.parse(
+      run(npm, ['pack', '--json', '--pack-destination', work], root),
+    ) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
+    tarball = path.join(work, path.basename(packed[0].filename));
+    for (const file of fs.readdirSync(fixtures)) {
+      fs.copyFileSync(path.join(fixtures, file), path.join(work, file));
+    }
+    fs.writeFileSync(
+      path.join(work, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }),
+    );
+    // Optional peers the consumers import (express, prom-client) come from the local npm cache.
+    const peer = (name: string): string =>
+      JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8'))
+        .version as string;
+    run(
+      npm,
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        tarball,
+        `express@${peer('express')}`,
+        `prom-client@${peer('prom-client')}`,
+        `@types/node@${peer('@types/node')}`,
+        `@types/express@${peer('@types/express')}`,
+      ],
+      work,
+    );
+  }, 240_000);
+
+  afterAll(() => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('ships only the build, the SQL migrations and the docs', () => {
+    const listing = run('tar', ['-tzf', tarball], work).split('\n').filter(Boolean);
+    expect(listing).toContain('package/dist/index.js');
+    expect(listing).toContain('package/dist/index.cjs');
+    expect(listing).toContain('package/dist/index.d.ts');
+    expect(listing).toContain('package/dist/index.d.cts');
+    expect(listing.some((f) => f.startsWith('package/lib/'))).toBe(false);
+    expect(listing.some((f) => f.startsWith('package/test/'))).toBe(false);
+    expect(listing.some((f) => f.endsWith('.env'))).toBe(false);
+  });
+
+  it('works from a CommonJS project', () => {
+    expect(run(process.execPath, ['consumer.cjs'], work)).toContain('cjs ok');
+  });
+
+  it('works from an ES module project', () => {
+    expect(run(process.execPath, ['consumer.mjs'], work)).toContain('esm ok');
+  });
+
+  it('type-checks and runs from a TypeScript project (NodeNext)', () => {
+    run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], work);
+    expect(run(process.execPath, ['out/consumer.js'], work)).toContain('ts ok user-2 user invalid');
+  });
+
+  it('loads under Jest from the built CommonJS entry', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require(path.join(work, 'node_modules/auth-sdk-m8/dist/index.cjs')) as Record<
+      string,
+      unknown
+    >;
+    expect(typeof sdk.TokenValidator).toBe('function');
+    expect(typeof sdk.InvalidTokenError).toBe('function');
+  });
+});
