@@ -1,0 +1,7 @@
+/** Entry `auth-sdk-m8/stores/memory`: in-process stores for one instance, tests and demos. */
+export { MemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation-store';
+export {
+  MemoryRefreshTokenStore,
+  type MemoryRefreshTokenStoreOptions,
+} from './refresh-token-store';
+export type { Clock } from './bounded-map';

@@ -1,0 +1,132 @@
+import type {
+  RefreshTokenRegistration,
+  RefreshTokenStore,
+  RotateResult,
+} from '../../lib/security/stores';
+import { BoundedExpiringMap, expiryFromTtl, type Clock } from './bounded-map';
+
+export interface MemoryRefreshTokenStoreOptions {
+  /** Most tokens kept at once, active and retired (default 100 000). When full, expired ones go first, then the oldest. */
+  maxEntries?: number;
+  /** Milliseconds since the epoch (default `Date.now`); injectable for tests. */
+  clock?: Clock;
+}
+
+type TokenState = 'active' | 'retired' | 'revoked';
+
+interface TokenRecord {
+  userId: string;
+  familyId: string;
+  state: TokenState;
+  expiresAt: number;
+}
+
+/**
+ * Refresh-token allowlist with rotation, families and theft detection, held in this process.
+ * `rotate` is atomic by construction: its check and its write run in one synchronous step
+ * (no `await` between them), so of N concurrent rotations exactly one wins. Rotated and
+ * revoked tokens are kept until their own expiry so that presenting one again is reported as
+ * `reused`. Seen only by this process and lost on restart: a fleet needs Redis or SQL.
+ */
+export class MemoryRefreshTokenStore implements RefreshTokenStore {
+  readonly #tokens: BoundedExpiringMap<TokenRecord>;
+  /** Indexes for family/user revocation, kept in step with `#tokens` through `onRemove`. */
+  readonly #byFamily = new Map<string, Set<string>>();
+  readonly #byUser = new Map<string, Set<string>>();
+
+  constructor(options: MemoryRefreshTokenStoreOptions = {}) {
+    this.#tokens = new BoundedExpiringMap<TokenRecord>({
+      name: 'MemoryRefreshTokenStore',
+      maxEntries: options.maxEntries ?? 100_000,
+      clock: options.clock ?? Date.now,
+      onRemove: (jti, record) => {
+        unindex(this.#byFamily, record.familyId, jti);
+        unindex(this.#byUser, record.userId, jti);
+      },
+    });
+  }
+
+  /** Tokens currently held, active and retired (expired ones may linger until read or swept). */
+  get size(): number {
+    return this.#tokens.size;
+  }
+
+  /** Unexpired tokens dropped because the store was full. */
+  get evictions(): number {
+    return this.#tokens.evictions;
+  }
+
+  async register(jti: string, registration: RefreshTokenRegistration): Promise<void> {
+    this.#activate(jti, registration.userId, registration.familyId, registration.ttlSeconds);
+  }
+
+  async isValid(jti: string): Promise<boolean> {
+    return this.#tokens.get(jti)?.state === 'active';
+  }
+
+  async rotate(oldJti: string, newJti: string, ttlSeconds: number): Promise<RotateResult> {
+    // Validate before touching state, so a bad ttl cannot leave `oldJti` retired with no successor.
+    expiryFromTtl(this.#tokens.now(), ttlSeconds, 'rotate');
+    const old = this.#tokens.get(oldJti);
+    if (old === undefined) return { status: 'unknown' };
+    const { userId, familyId } = old;
+    if (old.state !== 'active') return { status: 'reused', userId, familyId };
+    old.state = 'retired';
+    this.#activate(newJti, userId, familyId, ttlSeconds);
+    return { status: 'rotated', userId, familyId };
+  }
+
+  async revoke(jti: string): Promise<void> {
+    const record = this.#tokens.get(jti);
+    if (record?.state === 'active') record.state = 'revoked';
+  }
+
+  async revokeFamily(familyId: string): Promise<number> {
+    return this.#revokeAll(this.#byFamily.get(familyId));
+  }
+
+  async revokeUser(userId: string): Promise<number> {
+    return this.#revokeAll(this.#byUser.get(userId));
+  }
+
+  #activate(jti: string, userId: string, familyId: string, ttlSeconds: number): void {
+    const expiresAt = expiryFromTtl(this.#tokens.now(), ttlSeconds, 'register');
+    if (ttlSeconds <= 0) {
+      this.#tokens.delete(jti); // born expired: nothing to keep
+      return;
+    }
+    this.#tokens.set(jti, { userId, familyId, state: 'active', expiresAt });
+    index(this.#byFamily, familyId, jti);
+    index(this.#byUser, userId, jti);
+  }
+
+  #revokeAll(jtis: Set<string> | undefined): number {
+    if (jtis === undefined) return 0;
+    let revoked = 0;
+    // Copy first: reading an expired entry removes it from the set being iterated.
+    for (const jti of [...jtis]) {
+      const record = this.#tokens.get(jti);
+      if (record?.state === 'active') {
+        record.state = 'revoked';
+        revoked += 1;
+      }
+    }
+    return revoked;
+  }
+}
+
+function index(map: Map<string, Set<string>>, key: string, jti: string): void {
+  let set = map.get(key);
+  if (set === undefined) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(jti);
+}
+
+function unindex(map: Map<string, Set<string>>, key: string, jti: string): void {
+  const set = map.get(key);
+  if (set === undefined) return;
+  set.delete(jti);
+  if (set.size === 0) map.delete(key);
+}

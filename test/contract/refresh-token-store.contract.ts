@@ -1,0 +1,254 @@
+/**
+ * The `RefreshTokenStore` contract (DESIGN §4): one suite that every implementation runs
+ * (memory, redis, postgres, mysql, third-party). Usage, in `test/contract/<store>.test.ts`:
+ *
+ *   describeRefreshTokenStore('postgres', async () => {
+ *     const store = new PostgresRefreshTokenStore({ pool });
+ *     return { store, cleanup: async () => { ... } };
+ *   });
+ *
+ * What it pins down beyond the happy path: `rotate` is one atomic step (of N concurrent
+ * rotations of one jti exactly one wins, checked over many trials), a rotated or revoked jti
+ * is reported as `reused` with its user and family (the theft signal), and family/user
+ * revocation counts only tokens that were active. Expiry uses short real TTLs (1 s), because
+ * stores use their own server's clock.
+ */
+import type { RefreshTokenStore } from '../../lib/security/stores';
+import { contractPrefix, sleep, weirdIds } from './contract-helpers';
+
+export interface RefreshTokenStoreHandle {
+  store: RefreshTokenStore;
+  /** Close clients / drop what this run created. Called once, after the suite. */
+  cleanup(): Promise<void>;
+}
+
+export type RefreshTokenStoreFactory = () => Promise<RefreshTokenStoreHandle>;
+
+/** Parallel rotations of one jti per trial, and how many trials the race test runs. */
+export const RACE_PARALLELISM = 20;
+export const RACE_TRIALS = 50;
+
+export function describeRefreshTokenStore(name: string, factory: RefreshTokenStoreFactory): void {
+  describe(`RefreshTokenStore contract: ${name}`, () => {
+    let handle: RefreshTokenStoreHandle | undefined;
+    const prefix = contractPrefix('rt');
+    const id = (tag: string): string => `${prefix}${tag}`;
+    const store = (): RefreshTokenStore => {
+      if (!handle) throw new Error('store factory did not run');
+      return handle.store;
+    };
+    const register = (jti: string, userId: string, familyId: string, ttlSeconds = 60) =>
+      store().register(id(jti), { userId: id(userId), familyId: id(familyId), ttlSeconds });
+
+    beforeAll(async () => {
+      handle = await factory();
+    });
+
+    afterAll(async () => {
+      await handle?.cleanup();
+    });
+
+    describe('register / isValid', () => {
+      it('reports a registered jti as valid', async () => {
+        await register('reg-1', 'user-1', 'fam-reg-1');
+        await expect(store().isValid(id('reg-1'))).resolves.toBe(true);
+      });
+
+      it('reports an unknown jti as not valid', async () => {
+        await expect(store().isValid(id('never-registered'))).resolves.toBe(false);
+      });
+    });
+
+    describe('rotate', () => {
+      it('rotates an active jti: returns its user and family, retires it, activates the new one', async () => {
+        await register('rot-old', 'user-rot', 'fam-rot');
+        await expect(store().rotate(id('rot-old'), id('rot-new'), 60)).resolves.toEqual({
+          status: 'rotated',
+          userId: id('user-rot'),
+          familyId: id('fam-rot'),
+        });
+        await expect(store().isValid(id('rot-old'))).resolves.toBe(false);
+        await expect(store().isValid(id('rot-new'))).resolves.toBe(true);
+      });
+
+      it('keeps the family along a rotation chain', async () => {
+        await register('chain-1', 'user-chain', 'fam-chain');
+        await store().rotate(id('chain-1'), id('chain-2'), 60);
+        await expect(store().rotate(id('chain-2'), id('chain-3'), 60)).resolves.toEqual({
+          status: 'rotated',
+          userId: id('user-chain'),
+          familyId: id('fam-chain'),
+        });
+        await expect(store().isValid(id('chain-3'))).resolves.toBe(true);
+      });
+
+      it('reports a second rotation of the same jti as reused, with user and family', async () => {
+        await register('reuse-old', 'user-reuse', 'fam-reuse');
+        await store().rotate(id('reuse-old'), id('reuse-new-1'), 60);
+        await expect(store().rotate(id('reuse-old'), id('reuse-new-2'), 60)).resolves.toEqual({
+          status: 'reused',
+          userId: id('user-reuse'),
+          familyId: id('fam-reuse'),
+        });
+        await expect(store().isValid(id('reuse-new-2'))).resolves.toBe(false);
+        await expect(store().isValid(id('reuse-new-1'))).resolves.toBe(true);
+      });
+
+      it('reports rotation of an unknown jti as unknown and activates nothing', async () => {
+        await expect(store().rotate(id('ghost'), id('ghost-new'), 60)).resolves.toEqual({
+          status: 'unknown',
+        });
+        await expect(store().isValid(id('ghost-new'))).resolves.toBe(false);
+      });
+
+      it(`lets exactly one of ${RACE_PARALLELISM} parallel rotations of one jti win (${RACE_TRIALS} trials)`, async () => {
+        for (let trial = 0; trial < RACE_TRIALS; trial += 1) {
+          const old = `race-${trial}`;
+          await register(old, 'user-race', `fam-race-${trial}`);
+          const newJtis = Array.from({ length: RACE_PARALLELISM }, (_, i) =>
+            id(`race-${trial}-new-${i}`),
+          );
+          const results = await Promise.all(
+            newJtis.map((newJti) => store().rotate(id(old), newJti, 60)),
+          );
+          const winners = results.flatMap((r, i) => (r.status === 'rotated' ? [i] : []));
+          const reused = results.filter((r) => r.status === 'reused');
+          expect({ trial, winners: winners.length, reused: reused.length }).toEqual({
+            trial,
+            winners: 1,
+            reused: RACE_PARALLELISM - 1,
+          });
+          for (const r of reused) {
+            expect(r).toEqual({
+              status: 'reused',
+              userId: id('user-race'),
+              familyId: id(`fam-race-${trial}`),
+            });
+          }
+          // Exactly the winner's new jti is live: no family fork.
+          const live = await Promise.all(newJtis.map((jti) => store().isValid(jti)));
+          expect(live.flatMap((ok, i) => (ok ? [i] : []))).toEqual(winners);
+        }
+      });
+    });
+
+    describe('revoke', () => {
+      it('invalidates one jti, and a later rotation of it is reported as reused', async () => {
+        await register('logout', 'user-logout', 'fam-logout');
+        await store().revoke(id('logout'));
+        await expect(store().isValid(id('logout'))).resolves.toBe(false);
+        await expect(store().rotate(id('logout'), id('logout-new'), 60)).resolves.toEqual({
+          status: 'reused',
+          userId: id('user-logout'),
+          familyId: id('fam-logout'),
+        });
+        await expect(store().isValid(id('logout-new'))).resolves.toBe(false);
+      });
+
+      it('treats revoking an unknown jti as a no-op', async () => {
+        await expect(store().revoke(id('nobody'))).resolves.toBeUndefined();
+        await expect(store().isValid(id('nobody'))).resolves.toBe(false);
+      });
+    });
+
+    describe('revokeFamily', () => {
+      it('revokes every member of the family, counts the active ones, leaves other families alone', async () => {
+        await register('famA-1', 'user-fam', 'fam-A');
+        await store().rotate(id('famA-1'), id('famA-2'), 60); // famA-1 retired, famA-2 active
+        await register('famA-other', 'user-fam', 'fam-A'); // a second active member
+        await register('famB-1', 'user-fam', 'fam-B');
+
+        await expect(store().revokeFamily(id('fam-A'))).resolves.toBe(2);
+
+        await expect(store().isValid(id('famA-2'))).resolves.toBe(false);
+        await expect(store().isValid(id('famA-other'))).resolves.toBe(false);
+        await expect(store().isValid(id('famB-1'))).resolves.toBe(true);
+        // Revoked members stay known: presenting one again is still a theft signal.
+        await expect(store().rotate(id('famA-2'), id('famA-3'), 60)).resolves.toEqual({
+          status: 'reused',
+          userId: id('user-fam'),
+          familyId: id('fam-A'),
+        });
+        await expect(store().revokeFamily(id('fam-A'))).resolves.toBe(0);
+      });
+
+      it('resolves to 0 for an unknown family', async () => {
+        await expect(store().revokeFamily(id('fam-none'))).resolves.toBe(0);
+      });
+    });
+
+    describe('revokeUser', () => {
+      it("revokes every family of the user, counts the active tokens, leaves other users' alone", async () => {
+        await register('u1-f1-1', 'user-U', 'fam-U1');
+        await store().rotate(id('u1-f1-1'), id('u1-f1-2'), 60);
+        await register('u1-f2-1', 'user-U', 'fam-U2');
+        await register('v-1', 'user-V', 'fam-V');
+
+        await expect(store().revokeUser(id('user-U'))).resolves.toBe(2);
+
+        await expect(store().isValid(id('u1-f1-2'))).resolves.toBe(false);
+        await expect(store().isValid(id('u1-f2-1'))).resolves.toBe(false);
+        await expect(store().isValid(id('v-1'))).resolves.toBe(true);
+        await expect(store().rotate(id('u1-f2-1'), id('u1-f2-2'), 60)).resolves.toMatchObject({
+          status: 'reused',
+        });
+        await expect(store().revokeUser(id('user-U'))).resolves.toBe(0);
+      });
+
+      it('resolves to 0 for an unknown user', async () => {
+        await expect(store().revokeUser(id('user-none'))).resolves.toBe(0);
+      });
+    });
+
+    describe('expiry', () => {
+      it('expires registered and rotated-in tokens after their ttl (1 s) and keeps longer ones', async () => {
+        await register('exp-reg', 'user-exp', 'fam-exp-1', 1);
+        await register('exp-src', 'user-exp', 'fam-exp-2', 60);
+        await store().rotate(id('exp-src'), id('exp-rotated'), 1);
+        await register('exp-long', 'user-exp', 'fam-exp-3', 60);
+        await expect(store().isValid(id('exp-reg'))).resolves.toBe(true);
+        await expect(store().isValid(id('exp-rotated'))).resolves.toBe(true);
+
+        await sleep(2100);
+
+        await expect(store().isValid(id('exp-reg'))).resolves.toBe(false);
+        await expect(store().isValid(id('exp-rotated'))).resolves.toBe(false);
+        await expect(store().isValid(id('exp-long'))).resolves.toBe(true);
+        await expect(store().rotate(id('exp-reg'), id('exp-reg-new'), 60)).resolves.toEqual({
+          status: 'unknown',
+        });
+        await expect(store().rotate(id('exp-rotated'), id('exp-rot-new'), 60)).resolves.toEqual({
+          status: 'unknown',
+        });
+        await expect(store().isValid(id('exp-reg-new'))).resolves.toBe(false);
+        // Expired tokens are not "active": family revocation does not count them.
+        await expect(store().revokeFamily(id('fam-exp-1'))).resolves.toBe(0);
+      });
+    });
+
+    describe('identifiers', () => {
+      it('round-trips unusual jtis, user and family ids (unicode, 128 chars, quotes, %, _, spaces)', async () => {
+        const ids = weirdIds(prefix);
+        for (const [i, jti] of ids.entries()) {
+          await store().register(jti, { userId: `${jti}`, familyId: `${jti}`, ttlSeconds: 60 });
+          await expect(store().isValid(jti)).resolves.toBe(true);
+          const next = `${prefix}next-${i}`;
+          await expect(store().rotate(jti, next, 60)).resolves.toEqual({
+            status: 'rotated',
+            userId: jti,
+            familyId: jti,
+          });
+        }
+        // `%` / `_` must not act as wildcards in family or user revocation.
+        await register('a-b-sibling', 'aXb', 'aXb');
+        await expect(store().revokeFamily(`${prefix}a%b`)).resolves.toBe(1);
+        await expect(store().revokeUser(`${prefix}a_b`)).resolves.toBe(1);
+        await expect(store().isValid(id('a-b-sibling'))).resolves.toBe(true);
+        await expect(store().isValid(`${prefix}a%b`)).resolves.toBe(false);
+        await expect(store().isValid(`${prefix}next-0`)).resolves.toBe(false);
+        await expect(store().isValid(`${prefix}next-1`)).resolves.toBe(false);
+        await expect(store().isValid(`${prefix}next-2`)).resolves.toBe(true);
+      });
+    });
+  });
+}

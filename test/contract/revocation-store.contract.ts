@@ -1,0 +1,92 @@
+/**
+ * The `RevocationStore` contract (DESIGN §4): one suite that every implementation runs
+ * (memory, redis, postgres, mysql, third-party). Usage, in `test/contract/<store>.test.ts`:
+ *
+ *   describeRevocationStore('redis', async () => {
+ *     const store = new RedisRevocationStore({ client });
+ *     return { store, cleanup: async () => { ... } };
+ *   });
+ *
+ * Stores use their own server's clock, so expiry is tested with short real TTLs (1 s).
+ * Every jti carries a per-run prefix: shared servers never see collisions between runs.
+ */
+import type { RevocationStore } from '../../lib/security/stores';
+import { contractPrefix, sleep, weirdIds } from './contract-helpers';
+
+export interface RevocationStoreHandle {
+  store: RevocationStore;
+  /** Close clients / drop what this run created. Called once, after the suite. */
+  cleanup(): Promise<void>;
+}
+
+export type RevocationStoreFactory = () => Promise<RevocationStoreHandle>;
+
+export function describeRevocationStore(name: string, factory: RevocationStoreFactory): void {
+  describe(`RevocationStore contract: ${name}`, () => {
+    let handle: RevocationStoreHandle | undefined;
+    const prefix = contractPrefix('rv');
+    const id = (tag: string): string => `${prefix}${tag}`;
+    const store = (): RevocationStore => {
+      if (!handle) throw new Error('store factory did not run');
+      return handle.store;
+    };
+
+    beforeAll(async () => {
+      handle = await factory();
+    });
+
+    afterAll(async () => {
+      await handle?.cleanup();
+    });
+
+    it('reports a revoked jti as revoked', async () => {
+      await store().revoke(id('revoked'), 60);
+      await expect(store().isRevoked(id('revoked'))).resolves.toBe(true);
+    });
+
+    it('reports an unknown jti as not revoked', async () => {
+      await expect(store().isRevoked(id('never-seen'))).resolves.toBe(false);
+    });
+
+    it('revokes only the jti it was given', async () => {
+      await store().revoke(id('one'), 60);
+      await expect(store().isRevoked(id('one'))).resolves.toBe(true);
+      await expect(store().isRevoked(id('one-other'))).resolves.toBe(false);
+      await expect(store().isRevoked(id('on'))).resolves.toBe(false);
+    });
+
+    it('keeps nothing for a ttl of 0 or below (the token has already expired)', async () => {
+      await store().revoke(id('ttl-zero'), 0);
+      await store().revoke(id('ttl-negative'), -30);
+      await expect(store().isRevoked(id('ttl-zero'))).resolves.toBe(false);
+      await expect(store().isRevoked(id('ttl-negative'))).resolves.toBe(false);
+    });
+
+    it('accepts revoking the same jti twice and stays revoked', async () => {
+      await store().revoke(id('twice'), 60);
+      await store().revoke(id('twice'), 60);
+      await expect(store().isRevoked(id('twice'))).resolves.toBe(true);
+    });
+
+    it('forgets a revocation once its ttl has passed (1 s ttl) and keeps longer ones', async () => {
+      await store().revoke(id('short'), 1);
+      await store().revoke(id('long'), 60);
+      await expect(store().isRevoked(id('short'))).resolves.toBe(true);
+      await sleep(2100);
+      await expect(store().isRevoked(id('short'))).resolves.toBe(false);
+      await expect(store().isRevoked(id('long'))).resolves.toBe(true);
+    });
+
+    it('round-trips unusual jtis (unicode, 128 chars, quotes, %, _, spaces) exactly', async () => {
+      const ids = weirdIds(prefix);
+      for (const jti of ids) await store().revoke(jti, 60);
+      for (const jti of ids) {
+        await expect(store().isRevoked(jti)).resolves.toBe(true);
+      }
+      // `%` and `_` must not act as wildcards and near-misses must not match.
+      for (const lookalike of [`${prefix}a-b`, `${prefix}aXb`, `${prefix}a`, `${prefix}A%B`]) {
+        await expect(store().isRevoked(lookalike)).resolves.toBe(false);
+      }
+    });
+  });
+}
