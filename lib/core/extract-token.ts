@@ -1,0 +1,135 @@
+/**
+ * Bearer-token extraction over request-shaped data (RFC 6750 §2), framework-free: adapters
+ * pass `req.headers` (and `req.cookies` when a cookie parser ran) and get the token back, or a
+ * typed error for a malformed request.
+ */
+import { DEFAULT_REALM, InvalidRequestError, InvalidTokenError, Messages } from './errors';
+
+/** Node's `IncomingHttpHeaders` and every framework's header bag fit this. */
+export type HeadersLike = Record<string, string | string[] | undefined>;
+
+/** What extraction reads: the headers and, if a cookie parser ran, the parsed cookies. */
+export interface TokenCarrier {
+  headers: HeadersLike;
+  cookies?: Record<string, unknown> | null;
+}
+
+export interface ExtractTokenOptions {
+  /** Cookie holding the access token. Default `access_token`. */
+  cookieName?: string;
+  /** Accept `Authorization: Bearer <token>`. Default true. */
+  allowHeader?: boolean;
+  /** Accept the token from the cookie `cookieName`. Default false. */
+  allowCookie?: boolean;
+  /** Realm of the challenge on the errors raised here. Default `api`. */
+  realm?: string;
+}
+
+export type TokenSource = 'header' | 'cookie';
+
+export interface ExtractedToken {
+  token: string;
+  source: TokenSource;
+}
+
+export const DEFAULT_ACCESS_COOKIE = 'access_token';
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+// The scheme is case-insensitive (RFC 7235 §2.1); one or more spaces separate it.
+const BEARER = /^Bearer(?: +|$)/i;
+
+/**
+ * Find the access token of a request.
+ *
+ * - Resolves to `undefined` when no token was presented (no `Authorization: Bearer`, no
+ *   cookie): the caller answers 401 with a bare challenge, or lets an optional route pass.
+ * - Throws `InvalidRequestError` (400) when the header says `Bearer` but carries no token or
+ *   more than one, or when the token is sent two ways at once (RFC 6750 §2).
+ * - Throws `InvalidTokenError` (401, reason `invalid`) when the value cannot be a token at all
+ *   (characters outside the b64token alphabet), without looking at it further.
+ *
+ * A header with another scheme (`Basic …`) is not a bearer token and counts as absent.
+ */
+export function extractToken(
+  carrier: TokenCarrier,
+  options: ExtractTokenOptions = {},
+): ExtractedToken | undefined {
+  const realm = options.realm ?? DEFAULT_REALM;
+  const allowHeader = options.allowHeader ?? true;
+  const allowCookie = options.allowCookie ?? false;
+
+  const fromHeader = allowHeader ? tokenFromAuthorization(carrier.headers, realm) : undefined;
+  const fromCookie = allowCookie
+    ? tokenFromCookie(carrier, options.cookieName ?? DEFAULT_ACCESS_COOKIE)
+    : undefined;
+
+  if (fromHeader !== undefined && fromCookie !== undefined) {
+    throw new InvalidRequestError('More than one method used for authentication', realm);
+  }
+  const found: ExtractedToken | undefined =
+    fromHeader !== undefined
+      ? { token: fromHeader, source: 'header' }
+      : fromCookie !== undefined
+        ? { token: fromCookie, source: 'cookie' }
+        : undefined;
+  if (found && !B64TOKEN.test(found.token)) {
+    throw new InvalidTokenError(Messages.ACCESS_INVALID, 'invalid', 'access', { realm });
+  }
+  return found;
+}
+
+function tokenFromAuthorization(headers: HeadersLike, realm: string): string | undefined {
+  const raw = headers.authorization;
+  if (raw === undefined) return undefined;
+  if (Array.isArray(raw)) {
+    if (raw.length === 0) return undefined;
+    if (raw.length > 1) {
+      throw new InvalidRequestError('More than one Authorization header', realm);
+    }
+  }
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? '';
+  const scheme = BEARER.exec(value);
+  if (!scheme) return undefined;
+  const rest = value.slice(scheme[0].length);
+  if (rest === '' || /\s/.test(rest)) {
+    throw new InvalidRequestError('Malformed Authorization header', realm);
+  }
+  return rest;
+}
+
+function tokenFromCookie(carrier: TokenCarrier, name: string): string | undefined {
+  if (carrier.cookies && typeof carrier.cookies === 'object') {
+    const value = carrier.cookies[name];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  }
+  return readCookie(carrier.headers.cookie, name);
+}
+
+/**
+ * Read one cookie from a raw `Cookie` header (RFC 6265 §5.4), for apps without a cookie
+ * parser. An undecodable value is returned as sent, so validation rejects it as a 401.
+ */
+export function readCookie(
+  header: string | string[] | undefined,
+  name: string,
+): string | undefined {
+  if (header === undefined) return undefined;
+  const joined = Array.isArray(header) ? header.join('; ') : header;
+  for (const pair of joined.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) continue;
+    if (pair.slice(0, eq).trim() !== name) continue;
+    let value = pair.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+      value = value.slice(1, -1);
+    }
+    if (value === '') return undefined;
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  }
+  return undefined;
+}
