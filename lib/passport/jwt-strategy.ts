@@ -7,6 +7,8 @@ import { toUserModel } from '../core/schemas';
 import type { TokenUserData } from '../core/types';
 import { resolveVerifier } from '../express/access-verifier';
 import type { VerifierSource, VerifyAccessToken } from '../express/access-verifier';
+import { createCsrfCheck } from '../express/csrf';
+import type { CsrfCheck, CsrfOptions } from '../express/csrf';
 import { stashAuthFailure } from '../express/failure-stash';
 import '../express/augment';
 
@@ -18,6 +20,8 @@ export type JwtStrategyOptions = VerifierSource & {
   cookie?: false | { name?: string };
   /** Realm of the `WWW-Authenticate` challenge. Default `api`. */
   realm?: string;
+  /** CSRF check for cookie tokens on unsafe methods; as `authenticate()` (on with `cookie`). */
+  csrf?: false | CsrfOptions;
 };
 
 /**
@@ -39,12 +43,17 @@ export class JwtStrategy implements Strategy {
   private readonly verify: VerifyAccessToken;
   private readonly realm: string;
   private readonly cookieName: string | undefined;
+  private readonly csrfCheck: CsrfCheck | undefined;
 
   constructor(options: JwtStrategyOptions = {}) {
     this.name = options.name ?? 'jwt';
     this.verify = resolveVerifier(options);
     this.realm = options.realm ?? DEFAULT_REALM;
     this.cookieName = options.cookie ? (options.cookie.name ?? DEFAULT_ACCESS_COOKIE) : undefined;
+    this.csrfCheck =
+      this.cookieName !== undefined && options.csrf !== false
+        ? createCsrfCheck(options.csrf ?? {})
+        : undefined;
   }
 
   authenticate(req: Request): void {
@@ -80,6 +89,14 @@ export class JwtStrategy implements Strategy {
         new InvalidTokenError(Messages.ACCESS_MISSING, 'missing', 'access', { realm: this.realm }),
       );
       return;
+    }
+    if (found.source === 'cookie' && this.csrfCheck) {
+      try {
+        this.csrfCheck(req);
+      } catch (err) {
+        refuse(err);
+        return;
+      }
     }
     this.verify(found.token).then((claims: TokenUserData) => {
       let user;

@@ -1,0 +1,134 @@
+/**
+ * Opens the stores `AUTH_STORE` selects (memory | redis | postgres | mysql), reached through
+ * the REDIS_* and DB_* variables with local defaults (DESIGN §6). Each store takes a client or
+ * pool made here, and `close()` ends exactly those.
+ */
+import type { AuthSettings } from '../../lib/core/settings/types';
+import { ConfigurationError } from '../../lib/core/errors';
+import type { RefreshTokenStore, RevocationStore } from '../../lib/security/stores';
+import { MemoryRefreshTokenStore, MemoryRevocationStore } from '../../stores/memory';
+
+export type StoreKind = 'memory' | 'redis' | 'postgres' | 'mysql';
+export const STORE_KINDS: readonly StoreKind[] = ['memory', 'redis', 'postgres', 'mysql'];
+
+export interface OpenedStores {
+  kind: StoreKind;
+  revocationStore: RevocationStore;
+  refreshStore: RefreshTokenStore;
+  /** e.g. `redis 127.0.0.1:6379` — for the start line (never a password). */
+  description: string;
+  close(): Promise<void>;
+}
+
+export function parseStoreKind(value: string | undefined): StoreKind {
+  const kind = (value ?? 'memory').trim().toLowerCase();
+  if (!(STORE_KINDS as readonly string[]).includes(kind)) {
+    throw new ConfigurationError(
+      `AUTH_STORE must be one of ${STORE_KINDS.join(', ')} (got "${value}").`,
+    );
+  }
+  return kind as StoreKind;
+}
+
+export async function openStores(
+  kind: StoreKind,
+  settings: AuthSettings,
+  env: Record<string, string | undefined>,
+): Promise<OpenedStores> {
+  switch (kind) {
+    case 'memory':
+      return {
+        kind,
+        revocationStore: new MemoryRevocationStore(),
+        refreshStore: new MemoryRefreshTokenStore(),
+        description: 'memory (lost on restart)',
+        close: async () => undefined,
+      };
+    case 'redis':
+      return openRedis(settings);
+    case 'postgres':
+      return openPostgres(env);
+    case 'mysql':
+      return openMysql(env);
+  }
+}
+
+async function openRedis(settings: AuthSettings): Promise<OpenedStores> {
+  const { createRedisClient, RedisRefreshTokenStore, RedisRevocationStore } =
+    await import('../../stores/redis');
+  const host = settings.REDIS_HOST ?? '127.0.0.1';
+  const port = settings.REDIS_PORT ?? 6379;
+  const client = await createRedisClient({
+    host,
+    port,
+    username: settings.REDIS_USER,
+    password: settings.REDIS_PASSWORD?.reveal(),
+    tls: settings.REDIS_SSL,
+  });
+  return {
+    kind: 'redis',
+    revocationStore: new RedisRevocationStore({ client }),
+    refreshStore: new RedisRefreshTokenStore({ client }),
+    description: `redis ${host}:${port}`,
+    close: async () => {
+      await client.close();
+    },
+  };
+}
+
+async function openPostgres(env: Record<string, string | undefined>): Promise<OpenedStores> {
+  const { default: pg } = await import('pg');
+  const { PostgresRefreshTokenStore, PostgresRevocationStore } =
+    await import('../../stores/sql/postgres');
+  const host = env.DB_HOST ?? '127.0.0.1';
+  const port = Number(env.DB_PORT ?? 5432);
+  const database = env.DB_DATABASE ?? 'test';
+  const pool = new pg.Pool({
+    host,
+    port,
+    database,
+    user: env.DB_USER ?? 'postgres',
+    password: env.DB_PASSWORD ?? '',
+    max: 10,
+    connectionTimeoutMillis: 2000,
+  });
+  const revocationStore = new PostgresRevocationStore({ pool });
+  const refreshStore = new PostgresRefreshTokenStore({ pool });
+  await revocationStore.migrate();
+  await refreshStore.migrate();
+  return {
+    kind: 'postgres',
+    revocationStore,
+    refreshStore,
+    description: `postgres ${host}:${port}/${database}`,
+    close: () => pool.end(),
+  };
+}
+
+async function openMysql(env: Record<string, string | undefined>): Promise<OpenedStores> {
+  const mysql = await import('mysql2/promise');
+  const { MysqlRefreshTokenStore, MysqlRevocationStore } = await import('../../stores/sql/mysql');
+  const host = env.DB_HOST ?? '127.0.0.1';
+  const port = Number(env.DB_PORT ?? 3306);
+  const database = env.DB_DATABASE ?? 'test';
+  const pool = mysql.createPool({
+    host,
+    port,
+    database,
+    user: env.DB_USER ?? 'root',
+    password: env.DB_PASSWORD ?? '',
+    connectionLimit: 10,
+    connectTimeout: 2000,
+  });
+  const revocationStore = new MysqlRevocationStore({ pool });
+  const refreshStore = new MysqlRefreshTokenStore({ pool });
+  await revocationStore.migrate();
+  await refreshStore.migrate();
+  return {
+    kind: 'mysql',
+    revocationStore,
+    refreshStore,
+    description: `mysql ${host}:${port}/${database}`,
+    close: () => pool.end(),
+  };
+}

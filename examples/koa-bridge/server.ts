@@ -1,0 +1,53 @@
+/**
+ * `npm run example:koa`: the Koa bridge on PORT (default 3001) with a dev key and an in-memory
+ * revocation store; prints a demo access token to try it with curl.
+ */
+import { loadSettings } from '../../lib/core/settings/load';
+import { buildAccessValidator } from '../../lib/security/build-access-validator';
+import { TokenIssuer } from '../../lib/security/token-issuer';
+import { TokenPolicy } from '../../lib/security/token-policy';
+import { MemoryRevocationStore } from '../../stores/memory';
+import { applyDevDefaults } from '../express/dev-defaults';
+import { DEMO_USER_ID } from '../express/users';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const defaults = applyDevDefaults(process.env);
+  const settings = loadSettings({ env: defaults.env });
+  const policy = new TokenPolicy({
+    validator: buildAccessValidator(settings),
+    revocationStore: new MemoryRevocationStore(),
+    tokenMode: settings.TOKEN_MODE,
+  });
+  const app = createApp({ policy, logger: console });
+  const port = Number(process.env.PORT || 3001);
+  const server = app.listen(port, () => {
+    console.log(
+      `auth-sdk-m8 koa bridge listening on http://127.0.0.1:${port} (algorithm ${settings.ACCESS_TOKEN_ALGORITHM})`,
+    );
+  });
+  const issuer = TokenIssuer.fromSettings(settings);
+  const demo = await issuer.issueAccessToken({
+    sub: DEMO_USER_ID,
+    email: 'user@example.com',
+    role: 'user',
+    is_active: true,
+    email_verified: true,
+    is_superuser: false,
+  });
+  console.log(`try: curl -H "Authorization: Bearer ${demo.token}" http://127.0.0.1:${port}/me`);
+  const stop = (): void => {
+    server.close(() => {
+      defaults.cleanup();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`koa bridge refused to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,140 @@
+import express from 'express';
+import express4 from 'express4';
+import http from 'node:http';
+import { Passport } from 'passport';
+import request from 'supertest';
+import { errorHandler, requireRole } from '../../../lib/express';
+import { createJwtStrategy } from '../../../lib/passport';
+import { createAuthFixture, foreignKey, quietLogger, signEs256 } from '../express/auth-fixture';
+import type { AuthFixture } from '../express/auth-fixture';
+
+function buildApp(makeApp: () => any, fx: AuthFixture): any {
+  const passport = new Passport();
+  passport.use(createJwtStrategy({ policy: fx.policy }));
+  passport.use('jwt-shop', createJwtStrategy({ policy: fx.policy, realm: 'shop', cookie: {} }));
+  const app = makeApp();
+  app.use(passport.initialize());
+  const strict = passport.authenticate('jwt', { session: false, failWithError: true });
+  app.get('/me', strict, (req: any, res: any) => {
+    res.json({ user: req.user, sub: req.auth.sub, infoJti: req.authInfo.jti });
+  });
+  app.get('/admin', strict, requireRole('admin'), (_req: any, res: any) => res.json({ ok: true }));
+  app.get('/plain', passport.authenticate('jwt', { session: false }), (_req: any, res: any) =>
+    res.json({ ok: true }),
+  );
+  app.get(
+    '/shop',
+    passport.authenticate('jwt-shop', { session: false, failWithError: true }),
+    (_req: any, res: any) => res.json({ ok: true }),
+  );
+  app.use(errorHandler({ logger: quietLogger }));
+  return app;
+}
+
+describe.each([
+  ['Express 5', () => express()],
+  ['Express 4', () => express4()],
+] as Array<[string, () => any]>)('createJwtStrategy() on %s', (_name, makeApp) => {
+  let fx: AuthFixture;
+  let server: http.Server;
+
+  beforeAll(() => {
+    fx = createAuthFixture();
+    server = http.createServer(buildApp(makeApp, fx));
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    fx.store.fault = 'none';
+  });
+
+  it('succeeds with a valid token: req.user is the UserModel, authInfo the claims', async () => {
+    const claims = fx.claims();
+    const res = await request(server)
+      .get('/me')
+      .set('Authorization', `Bearer ${signEs256(claims, fx.privateKey)}`);
+    expect(res.status).toBe(200);
+    expect(res.body.user).toMatchObject({ id: claims.sub, email: 'user@example.com' });
+    expect(res.body.infoJti).toBe(claims.jti);
+  });
+
+  it('fails a missing token with 401, a bare challenge and the same JSON as authenticate()', async () => {
+    const res = await request(server).get('/me');
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
+    expect(res.body).toEqual({
+      success: false,
+      msg: 'Access token missing',
+      from_error: 'InvalidTokenError',
+      errors: [{ table: null, field_name: null, error: 'missing' }],
+      status_code: 401,
+    });
+  });
+
+  it('fails an expired token with 401 invalid_token', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const res = await request(server)
+      .get('/me')
+      .set('Authorization', `Bearer ${fx.token({ iat: now - 900, exp: now - 300 })}`);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="Access token expired"',
+    );
+    expect(res.body.errors[0].error).toBe('expired');
+  });
+
+  it('fails a token signed with another key with 401', async () => {
+    const res = await request(server)
+      .get('/me')
+      .set('Authorization', `Bearer ${signEs256(fx.claims(), foreignKey())}`);
+    expect(res.status).toBe(401);
+    expect(res.body.msg).toBe('Invalid access token');
+  });
+
+  it('reports a store outage as an error (503 + Retry-After), never as a 401', async () => {
+    fx.store.fault = 'throw';
+    const res = await request(server).get('/me').set('Authorization', `Bearer ${fx.token()}`);
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    expect(res.headers['www-authenticate']).toBeUndefined();
+  });
+
+  it('fails a revoked token with 401 "Token revoked"', async () => {
+    const claims = fx.claims();
+    await fx.store.inner.revoke(claims.jti as string, 600);
+    const res = await request(server)
+      .get('/me')
+      .set('Authorization', `Bearer ${signEs256(claims, fx.privateKey)}`);
+    expect(res.status).toBe(401);
+    expect(res.body.msg).toBe('Token revoked');
+  });
+
+  it('sets req.auth so requireRole works after the strategy (403 / 200)', async () => {
+    const low = await request(server).get('/admin').set('Authorization', `Bearer ${fx.token()}`);
+    expect(low.status).toBe(403);
+    const admin = await request(server)
+      .get('/admin')
+      .set('Authorization', `Bearer ${fx.tokenFor('admin')}`);
+    expect(admin.status).toBe(200);
+  });
+
+  it("without failWithError, Passport's own answer still carries the RFC 6750 challenge", async () => {
+    const res = await request(server).get('/plain').set('Authorization', 'Bearer a.b.c');
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+  });
+
+  it('answers a malformed header with 400 invalid_request', async () => {
+    const res = await request(server).get('/me').set('Authorization', 'Bearer a b');
+    expect(res.status).toBe(400);
+    expect(res.body.from_error).toBe('InvalidRequestError');
+  });
+
+  it('honours realm and cookie options', async () => {
+    const missing = await request(server).get('/shop');
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="shop"');
+    const viaCookie = await request(server)
+      .get('/shop')
+      .set('Cookie', `access_token=${fx.token()}`);
+    expect(viaCookie.status).toBe(200);
+  });
+});
