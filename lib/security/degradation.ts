@@ -5,6 +5,8 @@
  * (allow or 503) is the caller's failure mode, not decided here.
  */
 import { ConfigurationError, isAuthError, StoreUnavailableError } from '../core/errors';
+import type { Logger } from '../core/types';
+import type { DegradedEvent, FailureControl, FailureMode } from './types';
 
 /** Why a store call could not be decided (the `reason` of `onDegraded`). */
 export type UnavailableReason = 'timeout' | 'circuit_open' | 'store_unavailable';
@@ -241,4 +243,98 @@ export function assertTimeoutMs(owner: string, timeoutMs: number): number {
     );
   }
   return timeoutMs;
+}
+
+export interface StoreGuardOptions {
+  /** Which control this guard decides for (picks the event label and, via settings, the mode). */
+  control: FailureControl;
+  /** What to do when the store cannot answer: allow (`fail_open`) or refuse with 503 (`fail_closed`). */
+  failureMode: FailureMode;
+  /** Store name for errors, events and logs (`redis`, `postgres`, `memory`, …). */
+  store: string;
+  /** Per-call timeout in ms (default 1000). */
+  timeoutMs?: number;
+  /**
+   * The breaker to use (share one per backing server), `false` for none, or undefined for a
+   * private default one (5 failures, 10 s) reported through `onBreakerStateChange` and `logger`.
+   */
+  breaker?: CircuitBreaker | false;
+  onDegraded?: (event: DegradedEvent) => void;
+  onBreakerStateChange?: (event: { store: string; open: boolean }) => void;
+  logger?: Logger;
+}
+
+/**
+ * One store dependency of a policy: calls go through `guardStoreCall`, and `degrade()` applies
+ * the failure mode to an outage, reporting every degraded decision through `onDegraded`.
+ */
+export class StoreGuard {
+  readonly control: FailureControl;
+  readonly failureMode: FailureMode;
+  readonly store: string;
+  readonly timeoutMs: number;
+  readonly breaker: CircuitBreaker | undefined;
+  readonly #onDegraded: ((event: DegradedEvent) => void) | undefined;
+
+  constructor(options: StoreGuardOptions) {
+    this.control = options.control;
+    this.failureMode = assertFailureMode(options.failureMode);
+    this.store = options.store;
+    this.timeoutMs = assertTimeoutMs('StoreGuard', options.timeoutMs ?? 1000);
+    this.#onDegraded = options.onDegraded;
+    if (options.breaker === false) {
+      this.breaker = undefined;
+    } else if (options.breaker !== undefined) {
+      this.breaker = options.breaker;
+    } else {
+      const { store, logger, onBreakerStateChange } = options;
+      this.breaker = new CircuitBreaker({
+        onStateChange: ({ from, to }) => {
+          // Report only open ↔ closed; half-open is still "not trusted".
+          if (to === 'open' && from === 'closed') {
+            logger?.warn(
+              `auth-sdk-m8: the ${store} store keeps failing; calls suspended for 10 s (${options.control}: ${options.failureMode})`,
+            );
+            onBreakerStateChange?.({ store, open: true });
+          } else if (to === 'closed') {
+            logger?.warn(`auth-sdk-m8: the ${store} store answers again; calls resumed`);
+            onBreakerStateChange?.({ store, open: false });
+          }
+        },
+      });
+    }
+  }
+
+  /** Calls the store under the breaker and the timeout (see `guardStoreCall`). */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return guardStoreCall(this.breaker, fn, { timeoutMs: this.timeoutMs, store: this.store });
+  }
+
+  /**
+   * Applies the failure mode to an outage: reports `onDegraded`, then returns under
+   * `fail_open` (the caller proceeds without the store) or rethrows under `fail_closed` (503).
+   */
+  degrade(error: StoreUnavailableError): void {
+    try {
+      this.#onDegraded?.({
+        control: this.control,
+        mode: this.failureMode,
+        reason: unavailableReason(error),
+        store: error.store,
+      });
+    } catch {
+      // Observability never changes a decision.
+    }
+    if (this.failureMode === 'fail_closed') throw error;
+  }
+}
+
+/** Checks a failure mode option at construction. */
+export function assertFailureMode(mode: FailureMode): FailureMode {
+  if (mode !== 'fail_open' && mode !== 'fail_closed') {
+    throw new ConfigurationError(
+      `failureMode must be 'fail_open' or 'fail_closed', got ${JSON.stringify(mode)}`,
+    );
+  }
+  return mode;
 }

@@ -1,0 +1,351 @@
+/**
+ * `RefreshTokenPolicy`: refresh-token validation and rotation (Python `RefreshTokenPolicy`,
+ * python-sdk-behaviour.md A.7), fixed where 0.6.10 was unsafe: rotation is ONE atomic
+ * `store.rotate()` (Python checked `is_valid` then rotated — two concurrent refreshes both
+ * won), and presenting an already-rotated token revokes its whole family (theft detection).
+ */
+import {
+  ConfigurationError,
+  InvalidTokenError,
+  Messages,
+  StoreUnavailableError,
+  type InvalidTokenReason,
+} from '../core/errors';
+import { effectiveFailureMode } from '../core/settings/failure-mode';
+import { SecretValue } from '../core/settings/secret';
+import type { AuthSettings } from '../core/settings/types';
+import type { Logger, RefreshTokenData } from '../core/types';
+import { checkRegisteredClaims } from './claims';
+import { assertFailureMode, StoreGuard, type CircuitBreaker } from './degradation';
+import { callHook } from './hooks';
+import { JwsError, prepareKey, verifyCompact, type PreparedKey } from './jws';
+import type { RefreshTokenStore } from './stores';
+import type { FailureMode, ValidationHooks } from './types';
+
+/** The Python SDK's WARNING, verbatim, logged when a token only verifies with the old key. */
+export const OLD_KEY_WARNING =
+  'Refresh token accepted with old key — remove REFRESH_SECRET_KEY_OLD once all old-key tokens have expired';
+
+/**
+ * Python 0.6.10 `SECRET_KEY_REGEX`: ≥ 32 chars of `[A-Za-z0-9_-]` with a lower, an upper, a
+ * digit and a `-` or `_`. Applied to string secrets; a Buffer secret needs ≥ 32 bytes.
+ */
+const SECRET_KEY_PATTERN = /^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)(?=.*[-_])[A-Za-z\d\-_]{32,}$/;
+
+/**
+ * Canonical UUID text, any case. Python's `uuid.UUID()` also accepted 32 bare hex digits,
+ * `{braces}` and a `urn:uuid:` prefix; we do not (no issuer of the fleet writes those).
+ */
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const REQUIRED_CLAIMS = Object.freeze(['exp', 'sub', 'jti', 'type']);
+
+export type RefreshSecret = string | Buffer | SecretValue;
+
+export interface RefreshTokenPolicyOptions {
+  /** Env `REFRESH_SECRET_KEY`: the HS256 secret refresh tokens are signed with. */
+  secret: RefreshSecret;
+  /**
+   * Env `REFRESH_SECRET_KEY_OLD`: the previous secret during a key rotation. Tried only when
+   * the signature does not match the current secret (never after an expiry or a malformed token).
+   */
+  oldSecret?: RefreshSecret;
+  /** Allowlist with atomic rotation. Without one the policy validates only (Python stateless). */
+  store?: RefreshTokenStore;
+  /** Receives onSuccess (with the NEW jti), onFailure, onDegraded, onBreakerStateChange. */
+  hooks?: ValidationHooks;
+  /**
+   * When the store cannot answer: `fail_closed` (default) answers 503; `fail_open` validates
+   * the token without rotating it (see `validateAndRotate`). Env `REFRESH_VALIDATION_FAILURE_MODE`.
+   */
+  failureMode?: FailureMode;
+  /** Timeout of one store call in ms (default 1000). */
+  timeoutMs?: number;
+  /** Breaker to share, `false` for none; default: a private one (5 failures, 10 s open). */
+  breaker?: CircuitBreaker | false;
+  /** Store name in events and errors (default: the store's class name). */
+  storeName?: string;
+  /** Milliseconds since the epoch (default `Date.now`). */
+  clock?: () => number;
+  /** Receives the old-key WARNING and breaker changes (default `console`). */
+  logger?: Logger;
+}
+
+export interface RotateOptions {
+  /** The jti of the refresh token the caller is about to issue. */
+  newJti: string;
+  /** Lifetime of the new token in the store, in seconds (default 86 400, as Python). */
+  ttlSeconds?: number;
+}
+
+export interface RotationResult {
+  /** The token's `sub`, a UUID in lower case. */
+  userId: string;
+  /** The jti of the presented (now retired) token. */
+  oldJti: string;
+  /** The family (from the store, else the token's `fid` claim) — give it to the new token. */
+  familyId?: string;
+  /**
+   * True when the store could not answer and `fail_open` let the token through WITHOUT
+   * rotation: reuse was not checked and `newJti` is not registered (it will be refused as
+   * unknown once the store is back, so the user logs in again).
+   */
+  degraded?: boolean;
+}
+
+export class RefreshTokenPolicy {
+  readonly store: RefreshTokenStore | undefined;
+  readonly failureMode: FailureMode;
+  readonly #key: PreparedKey;
+  readonly #oldKey: PreparedKey | undefined;
+  readonly #hooks: ValidationHooks | undefined;
+  readonly #logger: Logger;
+  readonly #clock: () => number;
+  readonly #guard: StoreGuard | undefined;
+
+  constructor(options: RefreshTokenPolicyOptions) {
+    this.#key = prepareRefreshKey(options?.secret, 'secret (REFRESH_SECRET_KEY)');
+    this.#oldKey =
+      options.oldSecret === undefined
+        ? undefined
+        : prepareRefreshKey(options.oldSecret, 'oldSecret (REFRESH_SECRET_KEY_OLD)');
+    this.store = options.store;
+    this.failureMode = assertFailureMode(options.failureMode ?? 'fail_closed');
+    this.#hooks = options.hooks;
+    this.#logger = options.logger ?? console;
+    this.#clock = options.clock ?? Date.now;
+    const store = options.store;
+    if (store !== undefined) {
+      const hooks = options.hooks;
+      this.#guard = new StoreGuard({
+        control: 'refresh_validation',
+        failureMode: this.failureMode,
+        store: options.storeName ?? store.constructor.name,
+        timeoutMs: options.timeoutMs,
+        breaker: options.breaker,
+        logger: this.#logger,
+        onDegraded: (event) => callHook(hooks, 'onDegraded', event, this.#logger),
+        onBreakerStateChange: (event) =>
+          callHook(hooks, 'onBreakerStateChange', event, this.#logger),
+      });
+    }
+  }
+
+  /**
+   * A policy configured like the Python services: `REFRESH_SECRET_KEY`, `REFRESH_SECRET_KEY_OLD`,
+   * `REFRESH_VALIDATION_FAILURE_MODE` through `effectiveFailureMode` (`AUTH_STRICT_MODE` forces
+   * fail_closed) and `TOKEN_MODE`: stateful/hybrid require a `store` (`ConfigurationError`
+   * otherwise — rotation and theft detection would silently be off); stateless validates only
+   * and never uses a store.
+   */
+  static fromSettings(
+    settings: AuthSettings,
+    options: Partial<Omit<RefreshTokenPolicyOptions, 'secret' | 'oldSecret' | 'failureMode'>> = {},
+  ): RefreshTokenPolicy {
+    if (settings.REFRESH_SECRET_KEY === undefined) {
+      throw new ConfigurationError('REFRESH_SECRET_KEY is required to validate refresh tokens');
+    }
+    const stateless = settings.TOKEN_MODE === 'stateless';
+    if (!stateless && options.store === undefined) {
+      throw new ConfigurationError(
+        `TOKEN_MODE=${settings.TOKEN_MODE} needs a refresh token store: pass store (e.g. a Redis or SQL store), or set TOKEN_MODE=stateless to accept refresh tokens without rotation.`,
+      );
+    }
+    return new RefreshTokenPolicy({
+      ...options,
+      store: stateless ? undefined : options.store,
+      secret: settings.REFRESH_SECRET_KEY,
+      oldSecret: settings.REFRESH_SECRET_KEY_OLD,
+      failureMode: effectiveFailureMode(settings, 'refresh_validation'),
+    });
+  }
+
+  /**
+   * Checks signature and claims only (no store): HS256, leeway 0, required exp/sub/jti/type,
+   * no iss/aud (as Python). Rejects with `InvalidTokenError` (tokenType `refresh`) and reports
+   * `onFailure`; never rejects with anything else for any input.
+   */
+  async verify(token: string): Promise<RefreshTokenData> {
+    return this.#decode(token);
+  }
+
+  /**
+   * Validates `token` and atomically rotates it to `newJti` in the store (one `rotate()`
+   * call, so of N concurrent refreshes with one token exactly one succeeds).
+   * - rotated → `onSuccess` with the NEW jti; resolves `{ userId, oldJti, familyId }`.
+   * - already rotated or revoked → the whole family is revoked (theft signal), `onFailure`
+   *   reason `reused`, 401 "Refresh token already used or revoked".
+   * - unknown to the store (never registered, expired, evicted) → same message, reason `revoked`.
+   * - store down → `fail_closed`: `StoreUnavailableError` (503); `fail_open`: resolves with
+   *   `degraded: true` after validating only. RISK: while degraded a stolen token can be
+   *   replayed undetected; choose fail_open only if availability beats that.
+   * Without a store: validation only, reusable until expiry (Python behaviour).
+   */
+  async validateAndRotate(token: string, options: RotateOptions): Promise<RotationResult> {
+    const { newJti, ttlSeconds = 86_400 } = options ?? ({} as RotateOptions);
+    if (typeof newJti !== 'string' || newJti === '') {
+      throw new TypeError('validateAndRotate: newJti must be a non-empty string');
+    }
+    if (typeof ttlSeconds !== 'number' || !(ttlSeconds > 0)) {
+      throw new TypeError('validateAndRotate: ttlSeconds must be a positive number of seconds');
+    }
+    const data = this.#decode(token);
+    const { userId, jti: oldJti } = data;
+    const guard = this.#guard;
+    const store = this.store;
+    if (guard === undefined || store === undefined) {
+      this.#succeeded(newJti, userId);
+      return withFamily({ userId, oldJti }, data.familyId);
+    }
+
+    let outcome;
+    try {
+      outcome = await guard.run(() => store.rotate(oldJti, newJti, ttlSeconds));
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      guard.degrade(error); // throws under fail_closed
+      return { ...withFamily({ userId, oldJti }, data.familyId), degraded: true };
+    }
+
+    if (outcome.status === 'rotated') {
+      this.#succeeded(newJti, userId);
+      return { userId, oldJti, familyId: outcome.familyId };
+    }
+    if (outcome.status === 'reused') {
+      await this.#revokeStolenFamily(outcome.familyId);
+      throw this.#fail(Messages.REFRESH_REUSED, 'reused');
+    }
+    throw this.#fail(Messages.REFRESH_REUSED, 'revoked');
+  }
+
+  /** Records a freshly issued refresh token (at login). No store: no-op. */
+  async register(
+    jti: string,
+    registration: { userId: string; familyId: string; ttlSeconds: number },
+  ): Promise<void> {
+    const store = this.store;
+    if (store === undefined || this.#guard === undefined) return;
+    await this.#guard.run(() => store.register(jti, registration));
+  }
+
+  /** Revokes one refresh token (logout). No store: no-op, as Python. */
+  async revoke(jti: string): Promise<void> {
+    const store = this.store;
+    if (store === undefined || this.#guard === undefined) return;
+    await this.#guard.run(() => store.revoke(jti));
+  }
+
+  /** Revokes every token of a family; resolves to how many were active (0 without a store). */
+  async revokeFamily(familyId: string): Promise<number> {
+    const store = this.store;
+    if (store === undefined || this.#guard === undefined) return 0;
+    return this.#guard.run(() => store.revokeFamily(familyId));
+  }
+
+  /** Revokes every token of a user ("log out everywhere"); resolves to how many were active. */
+  async revokeUser(userId: string): Promise<number> {
+    const store = this.store;
+    if (store === undefined || this.#guard === undefined) return 0;
+    return this.#guard.run(() => store.revokeUser(userId));
+  }
+
+  #decode(token: string): RefreshTokenData {
+    if (typeof token !== 'string' || token === '') {
+      throw this.#fail(Messages.REFRESH_MISSING, 'missing');
+    }
+    const payload = this.#verifySignature(token);
+    const verdict = checkRegisteredClaims(payload, {
+      nowSeconds: this.#clock() / 1000,
+      leewaySeconds: 0,
+      requiredClaims: REQUIRED_CLAIMS,
+      requireIss: false,
+      requireAud: false,
+    });
+    if (verdict === 'expired') throw this.#fail(Messages.REFRESH_EXPIRED, 'expired');
+    if (verdict !== undefined) throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
+    if (payload.type !== 'refresh') throw this.#fail(Messages.REFRESH_WRONG_TYPE, 'wrong_type');
+    const { sub, jti, exp, fid } = payload;
+    if (typeof sub !== 'string' || !UUID_PATTERN.test(sub)) {
+      throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
+    }
+    if (typeof jti !== 'string' || jti === '' || typeof exp !== 'number') {
+      throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
+    }
+    // Lower case, as Python's str(uuid.UUID(sub)): one user, one id, whatever the issuer's case.
+    return withFamily(
+      { userId: sub.toLowerCase(), jti, exp },
+      typeof fid === 'string' ? fid : undefined,
+    );
+  }
+
+  /** The verified payload; falls back to the old key only when the signature did not match. */
+  #verifySignature(token: string): Record<string, unknown> {
+    try {
+      return verifyCompact(token, this.#key).payload;
+    } catch (error) {
+      if (!(error instanceof JwsError) || error.kind !== 'signature' || !this.#oldKey) {
+        throw this.#fail(Messages.REFRESH_INVALID, 'invalid', error);
+      }
+    }
+    try {
+      const { payload } = verifyCompact(token, this.#oldKey);
+      this.#logger.warn(OLD_KEY_WARNING);
+      return payload;
+    } catch (error) {
+      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', error);
+    }
+  }
+
+  async #revokeStolenFamily(familyId: string): Promise<void> {
+    try {
+      await this.revokeFamily(familyId);
+    } catch (error) {
+      // The verdict stays "reused" (401); the family stays live until the store is back.
+      this.#logger.error(
+        `auth-sdk-m8: refresh token reuse detected but revoking its family failed: ${String(
+          error instanceof Error ? error.message : error,
+        )}`,
+      );
+    }
+  }
+
+  #succeeded(newJti: string, userId: string): void {
+    callHook(
+      this.#hooks,
+      'onSuccess',
+      { jti: newJti, sub: userId, tokenType: 'refresh' },
+      this.#logger,
+    );
+  }
+
+  #fail(message: string, reason: InvalidTokenReason, cause?: unknown): InvalidTokenError {
+    callHook(this.#hooks, 'onFailure', { reason, tokenType: 'refresh' }, this.#logger);
+    return new InvalidTokenError(message, reason, 'refresh', cause === undefined ? {} : { cause });
+  }
+}
+
+function withFamily<T extends object>(
+  value: T,
+  familyId: string | undefined,
+): T & { familyId?: string } {
+  return familyId === undefined ? value : { ...value, familyId };
+}
+
+/** Imports an HS256 refresh secret once, refusing weak or empty ones (Python `TokenSecret` rule). */
+function prepareRefreshKey(secret: RefreshSecret | undefined, name: string): PreparedKey {
+  let key: string | Buffer;
+  if (secret instanceof SecretValue) key = secret.reveal();
+  else if (typeof secret === 'string' || Buffer.isBuffer(secret)) key = secret;
+  else
+    throw new ConfigurationError(
+      `RefreshTokenPolicy: ${name} is required (a string, Buffer or SecretValue)`,
+    );
+
+  const weak = typeof key === 'string' ? !SECRET_KEY_PATTERN.test(key) : key.length < 32;
+  if (weak) {
+    throw new ConfigurationError(
+      `RefreshTokenPolicy: ${name} is not a strong HS256 secret: use at least 32 characters of A-Z a-z 0-9 - _ with a lower-case letter, an upper-case letter, a digit and a - or _ (or a Buffer of at least 32 bytes)`,
+    );
+  }
+  return prepareKey({ key, algorithm: 'HS256' }, 'verify');
+}

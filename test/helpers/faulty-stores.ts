@@ -1,0 +1,87 @@
+/**
+ * Real memory stores with an injected fault, for degradation tests: `fault = 'throw'` makes
+ * every call reject like a dropped connection, `fault = 'hang'` makes every call never settle
+ * (a hung server). `calls` counts calls that reached the store.
+ */
+import type {
+  RefreshTokenRegistration,
+  RefreshTokenStore,
+  RevocationStore,
+  RotateResult,
+} from '../../lib/security/stores';
+import { MemoryRefreshTokenStore, MemoryRevocationStore } from '../../stores/memory';
+
+export type Fault = 'none' | 'throw' | 'hang';
+
+class FaultSwitch {
+  fault: Fault = 'none';
+  calls = 0;
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    this.calls += 1;
+    if (this.fault === 'throw') return Promise.reject(new Error('ECONNRESET (injected)'));
+    if (this.fault === 'hang') return new Promise<T>(() => undefined);
+    return fn();
+  }
+}
+
+export class FaultyRevocationStore extends FaultSwitch implements RevocationStore {
+  readonly inner: MemoryRevocationStore;
+
+  constructor(inner = new MemoryRevocationStore()) {
+    super();
+    this.inner = inner;
+  }
+
+  revoke(jti: string, ttlSeconds: number): Promise<void> {
+    return this.run(() => this.inner.revoke(jti, ttlSeconds));
+  }
+
+  isRevoked(jti: string): Promise<boolean> {
+    return this.run(() => this.inner.isRevoked(jti));
+  }
+}
+
+export class FaultyRefreshTokenStore extends FaultSwitch implements RefreshTokenStore {
+  readonly inner: MemoryRefreshTokenStore;
+
+  constructor(inner = new MemoryRefreshTokenStore()) {
+    super();
+    this.inner = inner;
+  }
+
+  register(jti: string, registration: RefreshTokenRegistration): Promise<void> {
+    return this.run(() => this.inner.register(jti, registration));
+  }
+
+  isValid(jti: string): Promise<boolean> {
+    return this.run(() => this.inner.isValid(jti));
+  }
+
+  rotate(oldJti: string, newJti: string, ttlSeconds: number): Promise<RotateResult> {
+    return this.run(() => this.inner.rotate(oldJti, newJti, ttlSeconds));
+  }
+
+  revoke(jti: string): Promise<void> {
+    return this.run(() => this.inner.revoke(jti));
+  }
+
+  revokeFamily(familyId: string): Promise<number> {
+    return this.run(() => this.inner.revokeFamily(familyId));
+  }
+
+  revokeUser(userId: string): Promise<number> {
+    return this.run(() => this.inner.revokeUser(userId));
+  }
+}
+
+/** A logger that records what it is told (and prints nothing). */
+export function recordingLogger() {
+  const lines: { level: 'warn' | 'error' | 'info'; message: string }[] = [];
+  return {
+    lines,
+    warn: (message: string) => lines.push({ level: 'warn', message }),
+    error: (message: string) => lines.push({ level: 'error', message }),
+    info: (message: string) => lines.push({ level: 'info', message }),
+  };
+}
