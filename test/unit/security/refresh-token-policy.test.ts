@@ -5,6 +5,7 @@ import {
   StoreUnavailableError,
 } from '../../../lib/core/errors';
 import { SecretValue } from '../../../lib/core/settings/secret';
+import type { AuthSettings } from '../../../lib/core/settings/types';
 import { CircuitBreaker } from '../../../lib/security/degradation';
 import {
   OLD_KEY_WARNING,
@@ -538,5 +539,63 @@ describe('RefreshTokenPolicy rotation with a store', () => {
     const { policy, sub, familyId } = await loggedIn();
     await expect(policy.revokeUser(sub)).resolves.toBe(1);
     await expect(policy.revokeFamily(familyId)).resolves.toBe(0);
+  });
+});
+
+describe('RefreshTokenPolicy.fromSettings', () => {
+  const settings = (overrides: Partial<AuthSettings> = {}) =>
+    ({
+      TOKEN_MODE: 'stateful',
+      AUTH_STRICT_MODE: false,
+      REFRESH_SECRET_KEY: new SecretValue(SECRET),
+      ACCESS_REVOCATION_FAILURE_MODE: 'fail_closed',
+      REFRESH_VALIDATION_FAILURE_MODE: 'fail_closed',
+      SESSION_WRITE_FAILURE_MODE: 'fail_closed',
+      RATE_LIMIT_FAILURE_MODE: 'fail_open',
+      ...overrides,
+    }) as AuthSettings;
+
+  it('refuses settings without REFRESH_SECRET_KEY', () => {
+    expect(() =>
+      RefreshTokenPolicy.fromSettings(settings({ REFRESH_SECRET_KEY: undefined }), {
+        store: new MemoryRefreshTokenStore(),
+      }),
+    ).toThrow(ConfigurationError);
+  });
+
+  it.each(['stateful', 'hybrid'] as const)('refuses TOKEN_MODE=%s without a store', (mode) => {
+    expect(() => RefreshTokenPolicy.fromSettings(settings({ TOKEN_MODE: mode }))).toThrow(
+      /needs a refresh token store/,
+    );
+  });
+
+  it('validates only in stateless mode, even when given a store', async () => {
+    const store = new FaultyRefreshTokenStore();
+    const policy = RefreshTokenPolicy.fromSettings(settings({ TOKEN_MODE: 'stateless' }), {
+      store,
+      logger: recordingLogger(),
+    });
+    await expect(policy.validateAndRotate(mint().token, { newJti: 'n' })).resolves.toBeDefined();
+    expect(store.calls).toBe(0);
+  });
+
+  it('uses REFRESH_SECRET_KEY_OLD and REFRESH_VALIDATION_FAILURE_MODE (AUTH_STRICT_MODE forces closed)', async () => {
+    const logger = recordingLogger();
+    const open = RefreshTokenPolicy.fromSettings(
+      settings({
+        REFRESH_SECRET_KEY_OLD: new SecretValue(OLD_SECRET),
+        REFRESH_VALIDATION_FAILURE_MODE: 'fail_open',
+      }),
+      { store: new MemoryRefreshTokenStore(), logger },
+    );
+    expect(open.failureMode).toBe('fail_open');
+    await expect(open.verify(mint({}, OLD_SECRET).token)).resolves.toBeDefined();
+    expect(logger.lines).toEqual([{ level: 'warn', message: OLD_KEY_WARNING }]);
+
+    const strict = RefreshTokenPolicy.fromSettings(
+      settings({ AUTH_STRICT_MODE: true, REFRESH_VALIDATION_FAILURE_MODE: 'fail_open' }),
+      { store: new MemoryRefreshTokenStore() },
+    );
+    expect(strict.failureMode).toBe('fail_closed');
   });
 });

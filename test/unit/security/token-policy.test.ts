@@ -5,6 +5,7 @@ import {
   InvalidTokenError,
   StoreUnavailableError,
 } from '../../../lib/core/errors';
+import type { AuthSettings } from '../../../lib/core/settings/types';
 import type { TokenUserData } from '../../../lib/core/types';
 import { CircuitBreaker } from '../../../lib/security/degradation';
 import { TokenPolicy, type AccessTokenValidator } from '../../../lib/security/token-policy';
@@ -348,5 +349,46 @@ describe('TokenPolicy construction', () => {
       () =>
         new TokenPolicy({ validator, revocationStore: new MemoryRevocationStore(), timeoutMs: 0 }),
     ).toThrow(ConfigurationError);
+  });
+});
+
+describe('TokenPolicy.fromSettings', () => {
+  const settings = (overrides: Partial<AuthSettings> = {}) =>
+    ({
+      TOKEN_MODE: 'stateful',
+      AUTH_STRICT_MODE: false,
+      ACCESS_REVOCATION_FAILURE_MODE: 'fail_closed',
+      REFRESH_VALIDATION_FAILURE_MODE: 'fail_closed',
+      SESSION_WRITE_FAILURE_MODE: 'fail_closed',
+      RATE_LIMIT_FAILURE_MODE: 'fail_open',
+      ...overrides,
+    }) as AuthSettings;
+
+  it('refuses TOKEN_MODE=stateful without a revocation store (revocation would be silently off)', () => {
+    expect(() => TokenPolicy.fromSettings(settings(), { validator })).toThrow(ConfigurationError);
+  });
+
+  it('takes TOKEN_MODE and ACCESS_REVOCATION_FAILURE_MODE from the settings', () => {
+    const policy = TokenPolicy.fromSettings(
+      settings({ TOKEN_MODE: 'hybrid', ACCESS_REVOCATION_FAILURE_MODE: 'fail_open' }),
+      { validator, revocationStore: new MemoryRevocationStore() },
+    );
+    expect(policy.tokenMode).toBe('hybrid');
+    expect(policy.failureMode).toBe('fail_open');
+    expect(policy.checksRevocation).toBe(false);
+  });
+
+  it('lets AUTH_STRICT_MODE force fail_closed', () => {
+    const policy = TokenPolicy.fromSettings(
+      settings({ AUTH_STRICT_MODE: true, ACCESS_REVOCATION_FAILURE_MODE: 'fail_open' }),
+      { validator, revocationStore: new MemoryRevocationStore() },
+    );
+    expect(policy.failureMode).toBe('fail_closed');
+    expect(policy.checksRevocation).toBe(true);
+  });
+
+  it('needs no store in stateless mode', async () => {
+    const policy = TokenPolicy.fromSettings(settings({ TOKEN_MODE: 'stateless' }), { validator });
+    await expect(policy.validate(mint().token)).resolves.toMatchObject({ type: 'access' });
   });
 });
