@@ -135,6 +135,7 @@ export class CircuitBreaker {
    * `resetTimeoutMs` so the circuit cannot stay stuck half-open.
    */
   acquire(): BreakerPermit | { retryAfterMs: number } {
+    if (this.#state === 'closed') return this.#permit(false); // hot path: no clock read
     const now = this.#clock();
     if (this.#state === 'open') {
       const reopensAt = this.#openedAt + this.resetTimeoutMs;
@@ -153,27 +154,25 @@ export class CircuitBreaker {
   }
 
   #permit(probe: boolean): BreakerPermit {
-    const generation = this.#generation;
-    let settled = false;
-    const settle = (ok: boolean): void => {
-      if (settled) return;
-      settled = true;
-      if (generation !== this.#generation) return; // outcome of an earlier period
-      if (probe) {
-        this.#probeStartedAt = undefined;
-        this.#failures = 0;
-        if (ok) this.#transition('closed');
-        else this.#open();
-        return;
-      }
-      if (ok) {
-        this.#failures = 0;
-      } else {
-        this.#failures += 1;
-        if (this.#failures >= this.failureThreshold) this.#open();
-      }
-    };
-    return { success: () => settle(true), failure: () => settle(false) };
+    return new Permit(this, this.#generation, probe);
+  }
+
+  /** @internal Applies a permit's outcome; called once per permit by `Permit`. */
+  settlePermit(generation: number, probe: boolean, ok: boolean): void {
+    if (generation !== this.#generation) return; // outcome of an earlier period
+    if (probe) {
+      this.#probeStartedAt = undefined;
+      this.#failures = 0;
+      if (ok) this.#transition('closed');
+      else this.#open();
+      return;
+    }
+    if (ok) {
+      this.#failures = 0;
+    } else {
+      this.#failures += 1;
+      if (this.#failures >= this.failureThreshold) this.#open();
+    }
   }
 
   #open(): void {
@@ -193,6 +192,34 @@ export class CircuitBreaker {
     } catch {
       // An observer must never change the breaker's behaviour.
     }
+  }
+}
+
+/** A plain class rather than two closures per call: this sits on every request's path. */
+class Permit implements BreakerPermit {
+  readonly #breaker: CircuitBreaker;
+  readonly #generation: number;
+  readonly #probe: boolean;
+  #settled = false;
+
+  constructor(breaker: CircuitBreaker, generation: number, probe: boolean) {
+    this.#breaker = breaker;
+    this.#generation = generation;
+    this.#probe = probe;
+  }
+
+  success(): void {
+    this.#settle(true);
+  }
+
+  failure(): void {
+    this.#settle(false);
+  }
+
+  #settle(ok: boolean): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#breaker.settlePermit(this.#generation, this.#probe, ok);
   }
 }
 
@@ -219,9 +246,14 @@ export async function guardStoreCall<T>(
   if (permit !== undefined && 'retryAfterMs' in permit) {
     throw new CircuitOpenError(store, Math.max(1, Math.ceil(permit.retryAfterMs / 1000)));
   }
+  let pending: Promise<T>;
   try {
-    // `Promise.resolve().then(fn)` also turns a synchronous throw into a rejection.
-    const result = await withTimeout(Promise.resolve().then(fn), timeoutMs, store);
+    pending = fn();
+  } catch (error) {
+    pending = Promise.reject(error); // a synchronous throw is a failed call too
+  }
+  try {
+    const result = await withTimeout(pending, timeoutMs, store);
     permit?.success();
     return result;
   } catch (error) {
