@@ -19,7 +19,7 @@ import { checkRegisteredClaims } from './claims';
 import { assertFailureMode, StoreGuard, type CircuitBreaker } from './degradation';
 import { callHook } from './hooks';
 import { JwsError, prepareKey, verifyCompact, type PreparedKey } from './jws';
-import type { RefreshTokenStore } from './stores';
+import type { RefreshTokenStore, RotateResult } from './stores';
 import type { FailureMode, ValidationHooks } from './types';
 
 /** The Python SDK's WARNING, verbatim, logged when a token only verifies with the old key. */
@@ -198,7 +198,7 @@ export class RefreshTokenPolicy {
       return withFamily({ userId, oldJti }, data.familyId);
     }
 
-    let outcome;
+    let outcome: RotateResult;
     try {
       outcome = await guard.run(() => store.rotate(oldJti, newJti, ttlSeconds));
     } catch (error) {
