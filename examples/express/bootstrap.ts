@@ -5,11 +5,10 @@
  * configuration is unusable; `server.ts` prints it and exits non-zero.
  */
 import type { RequestHandler } from 'express';
-import { checkConfigHealth, effectiveFailureMode } from '../../lib/core/settings/health';
+import { checkConfigHealth } from '../../lib/core/settings/health';
 import { loadSettings } from '../../lib/core/settings/load';
 import type { AuthSettings } from '../../lib/core/settings/types';
 import type { Logger } from '../../lib/core/types';
-import { buildAccessValidator } from '../../lib/security/build-access-validator';
 import { RefreshTokenPolicy } from '../../lib/security/refresh-token-policy';
 import { TokenIssuer } from '../../lib/security/token-issuer';
 import { TokenPolicy } from '../../lib/security/token-policy';
@@ -47,19 +46,14 @@ export async function bootstrap(
     stores = await openStores(kind, settings, env);
 
     const issuer = TokenIssuer.fromSettings(settings);
-    const policy = new TokenPolicy({
-      validator: buildAccessValidator(settings, { hooks }),
+    // Failure modes, TOKEN_MODE and keys all come from the settings.
+    const policy = TokenPolicy.fromSettings(settings, {
       revocationStore: stores.revocationStore,
-      tokenMode: settings.TOKEN_MODE,
-      failureMode: effectiveFailureMode(settings, 'access_revocation'),
       hooks,
       logger,
     });
-    const refreshPolicy = new RefreshTokenPolicy({
-      secret: settings.REFRESH_SECRET_KEY!,
-      oldSecret: settings.REFRESH_SECRET_KEY_OLD,
+    const refreshPolicy = RefreshTokenPolicy.fromSettings(settings, {
       store: stores.refreshStore,
-      failureMode: effectiveFailureMode(settings, 'refresh_validation'),
       hooks,
       logger,
     });
