@@ -1,0 +1,159 @@
+/**
+ * Claim checks with PyJWT's semantics and order (what the Python SDK inherits), so a token
+ * gets the same verdict in every service of a fleet. Hand-written rather than joi: this runs
+ * on every request.
+ */
+import type { RoleName, TokenUserData } from '../core/types';
+
+export interface RegisteredClaimOptions {
+  /** Current time in seconds (may be fractional). */
+  nowSeconds: number;
+  leewaySeconds: number;
+  /** Claims that must be present and not JSON null. */
+  requiredClaims: readonly string[];
+  issuer?: string;
+  audience?: readonly string[];
+  requireIss: boolean;
+  requireAud: boolean;
+}
+
+function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/**
+ * Checks the registered claims in PyJWT's order: required → iat → nbf → exp → iss → aud →
+ * sub/jti types. Returns `'expired'`, `'invalid'` or `undefined` (all good).
+ * - a claim is missing when absent or JSON null (an empty string is present);
+ * - `iat` in the future (beyond leeway) is refused, as PyJWT does (jsonwebtoken does not);
+ * - `exp <= now - leeway` is expired (boundary inclusive), `nbf > now + leeway` is invalid;
+ * - NumericDates must be JSON numbers (PyJWT also took numeric strings: RFC 7519 says number).
+ */
+export function checkRegisteredClaims(
+  payload: Record<string, unknown>,
+  options: RegisteredClaimOptions,
+): 'expired' | 'invalid' | undefined {
+  for (const claim of options.requiredClaims) {
+    const value = payload[claim];
+    if (value === undefined || value === null) return 'invalid';
+  }
+  const { nowSeconds, leewaySeconds } = options;
+  const { iat, nbf, exp } = payload;
+  if (iat !== undefined) {
+    if (!isNumericDate(iat) || iat > nowSeconds + leewaySeconds) return 'invalid';
+  }
+  if (nbf !== undefined) {
+    if (!isNumericDate(nbf) || nbf > nowSeconds + leewaySeconds) return 'invalid';
+  }
+  if (exp !== undefined) {
+    if (!isNumericDate(exp)) return 'invalid';
+    if (exp <= nowSeconds - leewaySeconds) return 'expired';
+  }
+  if (options.requireIss) {
+    if (typeof payload.iss !== 'string' || payload.iss !== options.issuer) return 'invalid';
+  }
+  if (options.requireAud && !audienceMatches(payload.aud, options.audience ?? [])) {
+    return 'invalid';
+  }
+  if (payload.sub !== undefined && typeof payload.sub !== 'string') return 'invalid';
+  if (payload.jti !== undefined && typeof payload.jti !== 'string') return 'invalid';
+  return undefined;
+}
+
+function audienceMatches(aud: unknown, expected: readonly string[]): boolean {
+  if (typeof aud === 'string') return expected.includes(aud);
+  if (!Array.isArray(aud) || aud.length === 0) return false;
+  let match = false;
+  for (const entry of aud) {
+    if (typeof entry !== 'string') return false;
+    if (expected.includes(entry)) match = true;
+  }
+  return match;
+}
+
+const ROLES: ReadonlySet<string> = new Set<RoleName>([
+  'superadmin',
+  'admin',
+  'writer',
+  'reader',
+  'user',
+]);
+
+// Special-use names the Python SDK's email-validator refuses (RFC 6761 & co).
+const SPECIAL_USE_TLDS: ReadonlySet<string> = new Set([
+  'arpa',
+  'invalid',
+  'local',
+  'localhost',
+  'onion',
+  'test',
+]);
+const EMAIL_LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const DOMAIN_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+const TLD = /^(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
+
+/**
+ * Whether `value` is an email address the Python SDK (pydantic `EmailStr`) accepts: ASCII
+ * local part of RFC 5322 atoms, a dotted domain with a real top-level label, no special-use
+ * domain (`.test`, `.local`, `.localhost`, …), at most 254 characters.
+ */
+export function isValidEmail(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 254) return false;
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || at > 64) return false;
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (!EMAIL_LOCAL.test(local)) return false;
+  const labels = domain.split('.');
+  if (labels.length < 2) return false;
+  for (const label of labels) if (!DOMAIN_LABEL.test(label)) return false;
+  const tld = labels[labels.length - 1];
+  return TLD.test(tld) && !SPECIAL_USE_TLDS.has(tld.toLowerCase());
+}
+
+function optionalString(value: unknown): value is string | null | undefined {
+  return value === undefined || value === null || typeof value === 'string';
+}
+
+function optionalBoolean(value: unknown): value is boolean | undefined {
+  return value === undefined || typeof value === 'boolean';
+}
+
+/**
+ * The access-token payload as the Python `TokenUserData` model reads it: user fields with
+ * their defaults, `sub`, a non-empty `jti`, `exp`; other claims dropped. Returns a frozen
+ * result, or `undefined` when the payload does not fit (→ reason `invalid_payload`).
+ * Equivalent to `tokenUserDataSchema` (joi), which a differential test keeps in step.
+ */
+export function checkAccessPayload(payload: Record<string, unknown>): TokenUserData | undefined {
+  const { sub, jti, exp, email, full_name, avatar, is_active, email_verified, is_superuser } =
+    payload;
+  const role = payload.role ?? 'user';
+  const tenantId = payload.tenant_id;
+  if (typeof sub !== 'string') return undefined;
+  // Python accepted jti "" (then revoked `jwt:blacklist:`); an empty id identifies nothing.
+  if (typeof jti !== 'string' || jti.length === 0) return undefined;
+  if (exp !== undefined && exp !== null && !Number.isInteger(exp)) return undefined;
+  if (!isValidEmail(email)) return undefined;
+  if (typeof role !== 'string' || !ROLES.has(role)) return undefined;
+  if (!optionalString(full_name) || !optionalString(avatar) || !optionalString(tenantId)) {
+    return undefined;
+  }
+  if (!optionalBoolean(is_active) || !optionalBoolean(email_verified)) return undefined;
+  if (!optionalBoolean(is_superuser)) return undefined;
+  const result: TokenUserData = {
+    sub,
+    jti,
+    type: 'access',
+    exp: (exp as number | null | undefined) ?? null,
+    email,
+    full_name: full_name ?? null,
+    avatar: avatar ?? null,
+    is_active: is_active ?? true,
+    email_verified: email_verified ?? false,
+    is_superuser: is_superuser ?? false,
+    role: role as RoleName,
+  };
+  if (typeof tenantId === 'string') result.tenant_id = tenantId;
+  return Object.freeze(result);
+}
