@@ -1,0 +1,195 @@
+/**
+ * `TokenValidator`: access-token validation with the Python SDK's pipeline, messages and
+ * hook reasons, hardened for hostile input (RFC 8725) and fast on the static-key path.
+ */
+import {
+  ConfigurationError,
+  InvalidTokenError,
+  Messages,
+  StoreUnavailableError,
+  type InvalidTokenReason,
+} from '../core/errors';
+import type { Logger, TokenUserData } from '../core/types';
+import { checkAccessPayload, checkRegisteredClaims } from './claims';
+import { callHook } from './hooks';
+import {
+  DEFAULT_MAX_TOKEN_LENGTH,
+  JwsError,
+  decodeHeader,
+  prepareKey,
+  verifyCompact,
+  type PreparedKey,
+} from './jws';
+import type { ValidationConfig } from './validation-config';
+import { VerifiedTokenCache, type VerifiedTokenCacheOptions } from './verified-token-cache';
+import type { KeyResolver, TokenSecret, ValidationHooks } from './types';
+
+export interface TokenValidatorOptions {
+  /** A static key (HS256 secret, or RS256/ES256 public key). */
+  secret?: TokenSecret;
+  /** Finds the key per token `kid` (e.g. `JwksKeyResolver`); wins over `secret`. */
+  keyResolver?: KeyResolver;
+  config: ValidationConfig;
+  hooks?: ValidationHooks;
+  /**
+   * Verified-token cache: on by default (10 000 entries, 60 s max age); `false` turns it off.
+   * Revocation is never cached.
+   */
+  cache?: boolean | VerifiedTokenCacheOptions;
+  /** Clock in epoch milliseconds (tests inject one). Default `Date.now`. */
+  clock?: () => number;
+  /** Tokens longer than this are refused before parsing. Default 8192. */
+  maxTokenLength?: number;
+  logger?: Logger;
+}
+
+/** Anything that validates access tokens: `TokenValidator`, or a policy around it. */
+export interface AccessTokenValidator {
+  validateAccessToken(token: string): Promise<TokenUserData>;
+}
+
+const MESSAGES: Record<'expired' | 'invalid' | 'wrong_type' | 'invalid_payload', string> = {
+  expired: Messages.ACCESS_EXPIRED,
+  invalid: Messages.ACCESS_INVALID,
+  wrong_type: Messages.ACCESS_WRONG_TYPE,
+  invalid_payload: Messages.ACCESS_INVALID,
+};
+
+export class TokenValidator implements AccessTokenValidator {
+  readonly config: ValidationConfig;
+  readonly #hooks: ValidationHooks | undefined;
+  readonly #logger: Logger | undefined;
+  readonly #clock: () => number;
+  readonly #maxTokenLength: number;
+  readonly #staticKey: PreparedKey | undefined;
+  readonly #resolver: KeyResolver | undefined;
+  readonly #cache: VerifiedTokenCache | undefined;
+  readonly #preparedBySecret = new WeakMap<TokenSecret, PreparedKey>();
+
+  constructor(options: TokenValidatorOptions) {
+    const { secret, keyResolver, config } = options;
+    if (secret === undefined && keyResolver === undefined) {
+      throw new ConfigurationError('Either secret or keyResolver must be provided');
+    }
+    if (secret !== undefined && !config.allowedAlgorithms.includes(secret.algorithm)) {
+      throw new ConfigurationError(`Algorithm '${secret.algorithm}' not allowed by configuration`);
+    }
+    this.config = config;
+    this.#hooks = options.hooks;
+    this.#logger = options.logger;
+    this.#clock = options.clock ?? Date.now;
+    this.#maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+    this.#resolver = keyResolver;
+    // As in Python, a resolver wins; the secret is still checked so a bad one fails at boot.
+    this.#staticKey = secret === undefined ? undefined : prepareKey(secret, 'verify');
+    const cache = options.cache ?? true;
+    this.#cache = cache === false ? undefined : new VerifiedTokenCache(cache === true ? {} : cache);
+  }
+
+  /**
+   * Validate an access token: signature with the pinned algorithm, registered claims
+   * (PyJWT order), `type === "access"`, then the payload (Python `TokenUserData`). Rejects
+   * with `InvalidTokenError` (401; reasons expired | invalid | wrong_type | invalid_payload)
+   * or, when the key server cannot answer, `StoreUnavailableError` (503).
+   */
+  validateAccessToken(token: string): Promise<TokenUserData> {
+    if (this.#resolver === undefined) {
+      // Static key: no awaits, one settled promise (this path is benchmarked).
+      try {
+        return Promise.resolve(this.#validateWith(token, this.#staticKey as PreparedKey));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return this.#validateWithResolver(token, this.#resolver);
+  }
+
+  async #validateWithResolver(token: string, resolver: KeyResolver): Promise<TokenUserData> {
+    const cached = this.#fromCache(token);
+    if (cached !== undefined) return cached;
+    let kid: string | undefined;
+    try {
+      kid = decodeHeader(token, this.#maxTokenLength).kid;
+    } catch {
+      throw this.#fail('invalid');
+    }
+    let secret: TokenSecret | undefined;
+    try {
+      secret = await resolver.resolve(kid);
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw err;
+      throw this.#fail('invalid', err);
+    }
+    // Python raised a ValueError (→ 500) for a resolved key of a disallowed algorithm.
+    if (secret === undefined || !this.config.allowedAlgorithms.includes(secret.algorithm)) {
+      throw this.#fail('invalid');
+    }
+    let key = this.#preparedBySecret.get(secret);
+    if (key === undefined) {
+      try {
+        key = prepareKey(secret, 'verify');
+      } catch (err) {
+        throw this.#fail('invalid', err);
+      }
+      this.#preparedBySecret.set(secret, key);
+    }
+    return this.#validateWith(token, key);
+  }
+
+  #fromCache(token: string): TokenUserData | undefined {
+    if (this.#cache === undefined || typeof token !== 'string') return undefined;
+    const claims = this.#cache.get(token, this.#clock());
+    if (claims !== undefined) {
+      callHook(
+        this.#hooks,
+        'onSuccess',
+        { jti: claims.jti, sub: claims.sub, tokenType: 'access' },
+        this.#logger,
+      );
+    }
+    return claims;
+  }
+
+  #validateWith(token: string, key: PreparedKey): TokenUserData {
+    const cached = this.#resolver === undefined ? this.#fromCache(token) : undefined;
+    if (cached !== undefined) return cached;
+    let payload: Record<string, unknown>;
+    try {
+      payload = verifyCompact(token, key, { maxLength: this.#maxTokenLength }).payload;
+    } catch (err) {
+      if (err instanceof JwsError) throw this.#fail('invalid', err);
+      throw err;
+    }
+    const now = this.#clock();
+    const config = this.config;
+    const verdict = checkRegisteredClaims(payload, {
+      nowSeconds: now / 1000,
+      leewaySeconds: config.leewaySeconds,
+      requiredClaims: config.requiredClaims,
+      issuer: config.issuer,
+      audience: config.audience,
+      requireIss: config.requireIss,
+      requireAud: config.requireAud,
+    });
+    if (verdict !== undefined) throw this.#fail(verdict);
+    if (payload.type !== 'access') throw this.#fail('wrong_type');
+    const claims = checkAccessPayload(payload);
+    if (claims === undefined) throw this.#fail('invalid_payload');
+    this.#cache?.set(token, claims, now);
+    callHook(
+      this.#hooks,
+      'onSuccess',
+      { jti: claims.jti, sub: claims.sub, tokenType: 'access' },
+      this.#logger,
+    );
+    return claims;
+  }
+
+  #fail(
+    reason: Extract<InvalidTokenReason, keyof typeof MESSAGES>,
+    cause?: unknown,
+  ): InvalidTokenError {
+    callHook(this.#hooks, 'onFailure', { reason, tokenType: 'access' }, this.#logger);
+    return new InvalidTokenError(MESSAGES[reason], reason, 'access', { cause });
+  }
+}
