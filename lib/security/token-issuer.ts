@@ -1,0 +1,265 @@
+/**
+ * `TokenIssuer`: the issuer side. Signs access tokens (claims of DESIGN §1, `kid` header) and
+ * HS256 refresh tokens (UUID `sub`, `jti`, `type: "refresh"`, family id `fid`), and publishes
+ * the public half of its keys as a JWKS.
+ */
+import { createHash, randomUUID, type KeyObject } from 'node:crypto';
+import { ConfigurationError } from '../core/errors';
+import type { SecretValue } from '../core/settings/secret';
+import { revealSecret } from '../core/settings/secret';
+import type { AuthSettings } from '../core/settings/types';
+import type { RoleName } from '../core/types';
+import { prepareKey, publicKeyOf, signCompact, type PreparedKey } from './jws';
+import type { TokenSecret } from './types';
+
+export interface IssuerKey {
+  /** Private key (RS256/ES256) or secret (HS256). */
+  secret: TokenSecret;
+  /** Key id; default: the RFC 7638 thumbprint of the public key (none for HS256). */
+  kid?: string;
+}
+
+export interface TokenIssuerOptions {
+  /** Signing keys: the first signs, all asymmetric ones are published (rotation). */
+  accessKeys: TokenSecret | IssuerKey | readonly IssuerKey[];
+  /** HS256 secret of refresh tokens (env REFRESH_SECRET_KEY). */
+  refreshSecret?: string | Buffer | SecretValue;
+  /** `iss` claim (env TOKEN_ISSUER). */
+  issuer?: string;
+  /** `aud` claim (env TOKEN_AUDIENCE). */
+  audience?: string | readonly string[];
+  /** Access-token life in seconds. Default 1800 (ACCESS_TOKEN_EXPIRE_MINUTES=30). */
+  accessTtlSeconds?: number;
+  /** Refresh-token life in seconds. Default 7200 (REFRESH_TOKEN_EXPIRE_MINUTES=120). */
+  refreshTtlSeconds?: number;
+  /** Clock in epoch ms. Default `Date.now`. */
+  clock?: () => number;
+}
+
+/** The user fields an access token carries (Python `TokenAccessData`). */
+export interface AccessTokenSubject {
+  sub: string;
+  email: string;
+  role?: RoleName;
+  full_name?: string | null;
+  avatar?: string | null;
+  is_active?: boolean;
+  email_verified?: boolean;
+  is_superuser?: boolean;
+  tenant_id?: string | null;
+}
+
+export interface IssuedToken {
+  token: string;
+  jti: string;
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+export interface IssuedRefreshToken extends IssuedToken {
+  familyId: string;
+}
+
+export interface PublicJwk {
+  kty: string;
+  kid?: string;
+  alg: string;
+  use: 'sig';
+  n?: string;
+  e?: string;
+  crv?: string;
+  x?: string;
+  y?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface SigningKey {
+  prepared: PreparedKey;
+  kid: string | undefined;
+  jwk: PublicJwk | undefined;
+}
+
+export class TokenIssuer {
+  readonly issuer: string | undefined;
+  readonly audience: string | readonly string[] | undefined;
+  readonly accessTtlSeconds: number;
+  readonly refreshTtlSeconds: number;
+  readonly #keys: readonly SigningKey[];
+  readonly #refreshKey: PreparedKey | undefined;
+  readonly #clock: () => number;
+
+  constructor(options: TokenIssuerOptions) {
+    const list = normaliseKeys(options.accessKeys);
+    if (list.length === 0)
+      throw new ConfigurationError('TokenIssuer needs at least one access key');
+    this.#keys = Object.freeze(list.map(toSigningKey));
+    const refresh = revealSecret(options.refreshSecret as SecretValue | string | undefined);
+    const refreshRaw = Buffer.isBuffer(options.refreshSecret) ? options.refreshSecret : refresh;
+    this.#refreshKey =
+      refreshRaw === undefined
+        ? undefined
+        : prepareKey({ key: refreshRaw, algorithm: 'HS256' }, 'sign');
+    this.issuer = options.issuer || undefined;
+    this.audience = options.audience || undefined;
+    this.accessTtlSeconds = options.accessTtlSeconds ?? 30 * 60;
+    this.refreshTtlSeconds = options.refreshTtlSeconds ?? 120 * 60;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * An issuer from settings: ACCESS_PRIVATE_KEY (RS256/ES256, PEM from ACCESS_PRIVATE_KEY_FILE)
+   * or ACCESS_SECRET_KEY (HS256), ACCESS_KEY_ID (else the RFC 7638 thumbprint),
+   * REFRESH_SECRET_KEY, TOKEN_ISSUER, TOKEN_AUDIENCE, ACCESS_/REFRESH_TOKEN_EXPIRE_MINUTES.
+   */
+  static fromSettings(
+    settings: Pick<
+      AuthSettings,
+      | 'ACCESS_TOKEN_ALGORITHM'
+      | 'ACCESS_PRIVATE_KEY'
+      | 'ACCESS_SECRET_KEY'
+      | 'ACCESS_KEY_ID'
+      | 'REFRESH_SECRET_KEY'
+      | 'TOKEN_ISSUER'
+      | 'TOKEN_AUDIENCE'
+      | 'ACCESS_TOKEN_EXPIRE_MINUTES'
+      | 'REFRESH_TOKEN_EXPIRE_MINUTES'
+    >,
+    options: { clock?: () => number } = {},
+  ): TokenIssuer {
+    const algorithm = settings.ACCESS_TOKEN_ALGORITHM;
+    const key =
+      algorithm === 'HS256'
+        ? revealSecret(settings.ACCESS_SECRET_KEY)
+        : revealSecret(settings.ACCESS_PRIVATE_KEY);
+    if (key === undefined) {
+      throw new ConfigurationError(
+        algorithm === 'HS256'
+          ? 'ACCESS_SECRET_KEY is required to issue HS256 tokens'
+          : `ACCESS_PRIVATE_KEY_FILE is required to issue ${algorithm} tokens`,
+      );
+    }
+    return new TokenIssuer({
+      accessKeys: [{ secret: { key, algorithm }, kid: settings.ACCESS_KEY_ID || undefined }],
+      refreshSecret: settings.REFRESH_SECRET_KEY,
+      issuer: settings.TOKEN_ISSUER,
+      audience: settings.TOKEN_AUDIENCE,
+      accessTtlSeconds: settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
+      refreshTtlSeconds: settings.REFRESH_TOKEN_EXPIRE_MINUTES * 60,
+      clock: options.clock,
+    });
+  }
+
+  /** RFC 7638 JWK thumbprint (SHA-256, base64url) of an RSA or EC public key. */
+  static thumbprint(publicKey: KeyObject): string {
+    const jwk = publicKey.export({ format: 'jwk' });
+    const members =
+      jwk.kty === 'EC'
+        ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
+        : { e: jwk.e, kty: jwk.kty, n: jwk.n };
+    return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+  }
+
+  /** The algorithm access tokens are signed with. */
+  get algorithm(): TokenSecret['algorithm'] {
+    return this.#keys[0].prepared.algorithm;
+  }
+
+  /** The `kid` of the current signing key. */
+  get kid(): string | undefined {
+    return this.#keys[0].kid;
+  }
+
+  /** Sign an access token for `user` (`type: "access"`, random `jti`, `iat`, `exp`). */
+  issueAccessToken(user: AccessTokenSubject, options: { jti?: string } = {}): IssuedToken {
+    if (typeof user.sub !== 'string' || user.sub === '') {
+      throw new TypeError('issueAccessToken needs a non-empty string sub');
+    }
+    const now = Math.floor(this.#clock() / 1000);
+    const jti = options.jti ?? randomUUID();
+    const expiresAt = now + this.accessTtlSeconds;
+    const payload: Record<string, unknown> = {
+      sub: user.sub,
+      jti,
+      type: 'access',
+      email: user.email,
+      full_name: user.full_name ?? null,
+      avatar: user.avatar ?? null,
+      is_active: user.is_active ?? true,
+      email_verified: user.email_verified ?? false,
+      is_superuser: user.is_superuser ?? false,
+      role: user.role ?? 'user',
+      iat: now,
+      exp: expiresAt,
+    };
+    if (user.tenant_id != null) payload.tenant_id = user.tenant_id;
+    if (this.issuer !== undefined) payload.iss = this.issuer;
+    if (this.audience !== undefined) payload.aud = this.audience;
+    const [current] = this.#keys;
+    return { token: signCompact(payload, current.prepared, { kid: current.kid }), jti, expiresAt };
+  }
+
+  /**
+   * Sign an HS256 refresh token for `userId` (a UUID). A new family starts unless `familyId`
+   * is given (rotation keeps the family of the token it replaces).
+   */
+  issueRefreshToken(options: {
+    userId: string;
+    familyId?: string;
+    jti?: string;
+  }): IssuedRefreshToken {
+    if (this.#refreshKey === undefined) {
+      throw new ConfigurationError('TokenIssuer has no refreshSecret (REFRESH_SECRET_KEY)');
+    }
+    if (!UUID.test(options.userId)) {
+      throw new TypeError('Refresh tokens need a UUID user id (the Python SDK requires it)');
+    }
+    const now = Math.floor(this.#clock() / 1000);
+    const jti = options.jti ?? randomUUID();
+    const familyId = options.familyId ?? randomUUID();
+    const expiresAt = now + this.refreshTtlSeconds;
+    const payload = {
+      sub: options.userId,
+      jti,
+      type: 'refresh',
+      fid: familyId,
+      iat: now,
+      exp: expiresAt,
+    };
+    return { token: signCompact(payload, this.#refreshKey), jti, familyId, expiresAt };
+  }
+
+  /** The public JWKS (`{ keys }`): public parts only; never a private or HS256 key. */
+  jwks(): { keys: PublicJwk[] } {
+    const keys: PublicJwk[] = [];
+    for (const key of this.#keys) if (key.jwk !== undefined) keys.push({ ...key.jwk });
+    return { keys };
+  }
+}
+
+function normaliseKeys(keys: TokenIssuerOptions['accessKeys']): IssuerKey[] {
+  if (Array.isArray(keys)) return [...(keys as readonly IssuerKey[])];
+  const single = keys as TokenSecret | IssuerKey;
+  return 'secret' in single ? [single] : [{ secret: single }];
+}
+
+function toSigningKey(entry: IssuerKey): SigningKey {
+  const prepared = prepareKey(entry.secret, 'sign');
+  const publicKey = publicKeyOf(prepared);
+  if (publicKey === undefined) return { prepared, kid: entry.kid, jwk: undefined };
+  const kid = entry.kid ?? TokenIssuer.thumbprint(publicKey);
+  const exported = publicKey.export({ format: 'jwk' });
+  const jwk: PublicJwk =
+    exported.kty === 'EC'
+      ? {
+          kty: 'EC',
+          crv: exported.crv,
+          x: exported.x,
+          y: exported.y,
+          kid,
+          alg: prepared.algorithm,
+          use: 'sig',
+        }
+      : { kty: 'RSA', n: exported.n, e: exported.e, kid, alg: prepared.algorithm, use: 'sig' };
+  return { prepared, kid, jwk: Object.freeze(jwk) };
+}
