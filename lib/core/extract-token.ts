@@ -44,10 +44,12 @@ const BEARER = /^Bearer(?: +|$)/i;
  *
  * - Resolves to `undefined` when no token was presented (no `Authorization: Bearer`, no
  *   cookie): the caller answers 401 with a bare challenge, or lets an optional route pass.
- * - Throws `InvalidRequestError` (400) when the header says `Bearer` but carries no token or
- *   more than one, or when the token is sent two ways at once (RFC 6750 §2).
- * - Throws `InvalidTokenError` (401, reason `invalid`) when the value cannot be a token at all
- *   (characters outside the b64token alphabet), without looking at it further.
+ * - Throws `InvalidTokenError` (401 `invalid_token`, reason `invalid`) when the credentials
+ *   are malformed — `Bearer` with no token, several space-separated values, characters
+ *   outside the b64token alphabet (RFC 6750 §3.1: "expired, revoked, malformed …") — without
+ *   looking at the value further.
+ * - Throws `InvalidRequestError` (400 `invalid_request`) when the request itself is malformed:
+ *   the token sent two ways at once, or two Authorization headers (RFC 6750 §2, §3.1).
  *
  * A header with another scheme (`Basic …`) is not a bearer token and counts as absent.
  */
@@ -93,7 +95,7 @@ function tokenFromAuthorization(headers: HeadersLike, realm: string): string | u
   if (!scheme) return undefined;
   const rest = value.slice(scheme[0].length);
   if (rest === '' || /\s/.test(rest)) {
-    throw new InvalidRequestError('Malformed Authorization header', realm);
+    throw new InvalidTokenError(Messages.ACCESS_INVALID, 'invalid', 'access', { realm });
   }
   return rest;
 }

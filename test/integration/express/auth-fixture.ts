@@ -50,7 +50,15 @@ export function createAuthFixture(options: { store?: RevocationStore } = {}): Au
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const validator = new TokenValidator({
     secret: { key: publicKeyPem, algorithm: 'ES256' },
-    config: createValidationConfig({ issuer: ISSUER, audience: AUDIENCE }),
+    config: createValidationConfig({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      requireIss: true,
+      requireAud: true,
+      allowedAlgorithms: ['ES256'],
+    }),
+    // Revocation must be seen on every request; the cache never skips it, but keep tests exact.
+    cache: false,
   });
   const store = new FaultyRevocationStore();
   const policy = new TokenPolicy({

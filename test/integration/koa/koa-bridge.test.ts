@@ -53,9 +53,10 @@ describe('the Koa bridge (TokenPolicy + toErrorResponse, no fake req/res)', () =
     expect(res.headers['retry-after']).toMatch(/^\d+$/);
   });
 
-  it('answers a malformed header with 400', async () => {
+  it('answers malformed credentials with 401 invalid_token', async () => {
     const res = await request(server).get('/me').set('Authorization', 'Bearer');
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
   });
 
   it('leaves public routes alone', async () => {

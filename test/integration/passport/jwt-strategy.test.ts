@@ -123,10 +123,17 @@ describe.each([
     expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
   });
 
-  it('answers a malformed header with 400 invalid_request', async () => {
-    const res = await request(server).get('/me').set('Authorization', 'Bearer a b');
-    expect(res.status).toBe(400);
-    expect(res.body.from_error).toBe('InvalidRequestError');
+  it('answers malformed credentials with 401 and a token sent two ways with 400', async () => {
+    const malformed = await request(server).get('/me').set('Authorization', 'Bearer a b');
+    expect(malformed.status).toBe(401);
+    expect(malformed.headers['www-authenticate']).toContain('error="invalid_token"');
+    const token = fx.token();
+    const twice = await request(server)
+      .get('/shop')
+      .set('Authorization', `Bearer ${token}`)
+      .set('Cookie', `access_token=${token}`);
+    expect(twice.status).toBe(400);
+    expect(twice.body.from_error).toBe('InvalidRequestError');
   });
 
   it('honours realm and cookie options', async () => {

@@ -37,17 +37,17 @@ describe('extractToken', () => {
     expect(extractToken({ headers: { authorization: `BearerX ${TOKEN}` } })).toBeUndefined();
   });
 
-  it('rejects "Bearer" without a token as invalid_request (400)', () => {
+  it('rejects "Bearer" without a token as a malformed token (401 invalid_token)', () => {
     for (const value of ['Bearer', 'Bearer ', 'Bearer    ']) {
       const run = () => extractToken({ headers: { authorization: value } });
-      expect(run).toThrow(InvalidRequestError);
-      expect(run).toThrow(expect.objectContaining({ status: 400, code: 'invalid_request' }));
+      expect(run).toThrow(InvalidTokenError);
+      expect(run).toThrow(expect.objectContaining({ status: 401, reason: 'invalid' }));
     }
   });
 
-  it('rejects two space-separated values as invalid_request (400)', () => {
+  it('rejects two space-separated values as a malformed token (401 invalid_token)', () => {
     expect(() => extractToken({ headers: { authorization: `Bearer ${TOKEN} extra` } })).toThrow(
-      InvalidRequestError,
+      expect.objectContaining({ status: 401, code: 'invalid_token' }),
     );
   });
 
@@ -115,8 +115,8 @@ describe('extractToken', () => {
       extractToken({ headers: { authorization: 'Bearer' } }, { realm: 'shop' });
       throw new Error('expected a throw');
     } catch (err) {
-      expect((err as InvalidRequestError).headers['WWW-Authenticate']).toBe(
-        'Bearer realm="shop", error="invalid_request", error_description="Malformed Authorization header"',
+      expect((err as InvalidTokenError).headers['WWW-Authenticate']).toBe(
+        'Bearer realm="shop", error="invalid_token", error_description="Invalid access token"',
       );
     }
   });

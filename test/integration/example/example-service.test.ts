@@ -1,0 +1,238 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { describeWithService } from '../../helpers/services';
+import { runExpectingExit, startService } from './run-service';
+import type { RunningService } from './run-service';
+
+jest.setTimeout(60_000);
+
+async function login(url: string, email: string, password = 'demo-password') {
+  const res = await request(url).post('/auth/login').send({ email, password });
+  expect(res.status).toBe(200);
+  return res.body as { access_token: string; refresh_token: string; token_type: string };
+}
+
+describe('the example service (npm start) as a real process', () => {
+  let service: RunningService | undefined;
+
+  afterEach(async () => {
+    if (service && service.child.exitCode === null) await service.stop();
+    service = undefined;
+  });
+
+  it('walks login → me → admin → refresh → reuse → logout over real HTTP, then exits 0 on SIGTERM', async () => {
+    service = await startService();
+    const { url } = service;
+    expect(service.output()).toMatch(/algorithm ES256, token mode stateful, stores memory/);
+    expect(service.output()).toContain('generated a dev ES256 key pair');
+
+    const user = await login(url, 'user@example.com');
+    expect(user.token_type).toBe('bearer');
+    const admin = await login(url, 'admin@example.com');
+
+    const me = await request(url)
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${user.access_token}`);
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ email: 'user@example.com', role: 'user' });
+
+    const forbidden = await request(url)
+      .get('/admin')
+      .set('Authorization', `Bearer ${user.access_token}`);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers['www-authenticate']).toContain('error="insufficient_scope"');
+    const allowed = await request(url)
+      .get('/admin')
+      .set('Authorization', `Bearer ${admin.access_token}`);
+    expect(allowed.status).toBe(200);
+
+    const missing = await request(url).get('/auth/me');
+    expect(missing.status).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="api"');
+
+    const refreshed = await request(url)
+      .post('/auth/refresh')
+      .send({ refresh_token: user.refresh_token });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refresh_token).not.toBe(user.refresh_token);
+    const newMe = await request(url)
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${refreshed.body.access_token}`);
+    expect(newMe.status).toBe(200);
+
+    // Reusing the rotated token is a theft signal: 401, and the whole family dies.
+    const reuse = await request(url)
+      .post('/auth/refresh')
+      .send({ refresh_token: user.refresh_token });
+    expect(reuse.status).toBe(401);
+    expect(reuse.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect(reuse.body.msg).toBe('Refresh token already used or revoked');
+    const familyGone = await request(url)
+      .post('/auth/refresh')
+      .send({ refresh_token: refreshed.body.refresh_token });
+    expect(familyGone.status).toBe(401);
+
+    const logout = await request(url)
+      .post('/auth/logout')
+      .set('Authorization', `Bearer ${admin.access_token}`)
+      .send({ refresh_token: admin.refresh_token });
+    expect(logout.status).toBe(200);
+    const afterLogout = await request(url)
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${admin.access_token}`);
+    expect(afterLogout.status).toBe(401);
+    expect(afterLogout.body.msg).toBe('Token revoked');
+    const refreshAfterLogout = await request(url)
+      .post('/auth/refresh')
+      .send({ refresh_token: admin.refresh_token });
+    expect(refreshAfterLogout.status).toBe(401);
+
+    const jwks = await request(url).get('/.well-known/jwks.json');
+    expect(jwks.status).toBe(200);
+    expect(jwks.headers['cache-control']).toBe('public, max-age=300');
+    expect(jwks.body.keys).toHaveLength(1);
+    expect(jwks.body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+    expect(jwks.body.keys[0].d).toBeUndefined();
+
+    expect((await request(url).get('/healthz')).body).toEqual({ status: 'ok' });
+
+    expect(await service.stop()).toBe(0);
+  });
+
+  it('answers client mistakes with 4xx, never 500', async () => {
+    service = await startService();
+    const { url } = service;
+    const badJson = await request(url)
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"email": ');
+    expect(badJson.status).toBe(400);
+    const missingField = await request(url).post('/auth/login').send({ email: 'user@example.com' });
+    expect(missingField.status).toBe(400);
+    expect(missingField.body.msg).toBe('Validation error.');
+    const wrong = await request(url)
+      .post('/auth/login')
+      .send({ email: 'user@example.com', password: 'nope' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.msg).toBe('Incorrect email or password');
+    const garbageRefresh = await request(url).post('/auth/refresh').send({ refresh_token: 'x' });
+    expect(garbageRefresh.status).toBe(401);
+    const wrongType = await request(url).post('/auth/refresh').send({ refresh_token: 42 });
+    expect(wrongType.status).toBe(400);
+    const notFound = await request(url).get('/nope');
+    expect(notFound.status).toBe(404);
+    const huge = await request(url)
+      .post('/auth/login')
+      .send({ email: 'a@example.com', password: 'x'.repeat(40_000) });
+    expect(huge.status).toBe(413);
+  });
+});
+
+describe('the example service refuses a bad configuration', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'example-bad-'));
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    writeFileSync(path.join(dir, 'priv.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(path.join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function expectPlainRefusal(result: { code: number | null; stdout: string; stderr: string }) {
+    expect(result.code).not.toBe(0);
+    expect(result.code).not.toBeNull();
+    expect(result.stderr).toContain('refused to start');
+    // Plain words: no stack trace, no source paths.
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr).not.toMatch(/\.ts:\d+/);
+  }
+
+  it('exits non-zero with a plain message for an ES256 setting with a P-384 key', async () => {
+    const result = await runExpectingExit({
+      ACCESS_TOKEN_ALGORITHM: 'ES256',
+      ACCESS_PRIVATE_KEY_FILE: path.join(dir, 'priv.pem'),
+      ACCESS_PUBLIC_KEY_FILE: path.join(dir, 'pub.pem'),
+    });
+    expectPlainRefusal(result);
+    expect(result.stderr).toMatch(/P-256/);
+  });
+
+  it('exits non-zero for REFRESH_SECRET_KEY=changethis without echoing the secret', async () => {
+    const result = await runExpectingExit({ REFRESH_SECRET_KEY: 'changethis' });
+    expectPlainRefusal(result);
+    expect(result.stderr).toMatch(/REFRESH_SECRET_KEY/);
+  });
+
+  it('exits non-zero for an unknown AUTH_STORE', async () => {
+    const result = await runExpectingExit({ AUTH_STORE: 'floppy' });
+    expectPlainRefusal(result);
+    expect(result.stderr).toContain('AUTH_STORE must be one of memory, redis, postgres, mysql');
+  });
+});
+
+describeWithService('redis', 'the example service with AUTH_STORE=redis', () => {
+  let dir: string;
+  let env: Record<string, string>;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'example-redis-'));
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(path.join(dir, 'priv.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(path.join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+    env = {
+      AUTH_STORE: 'redis',
+      REDIS_HOST: '127.0.0.1',
+      REDIS_PORT: '6379',
+      ACCESS_TOKEN_ALGORITHM: 'ES256',
+      ACCESS_PRIVATE_KEY_FILE: path.join(dir, 'priv.pem'),
+      ACCESS_PUBLIC_KEY_FILE: path.join(dir, 'pub.pem'),
+      ACCESS_KEY_ID: 'restart-test',
+      REFRESH_SECRET_KEY: 'Restart-Test_secret-0123456789-abcdefXYZ',
+    };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loses nothing across a restart: refresh still rotates, a revoked token stays revoked', async () => {
+    const first = await startService(env);
+    let pair: { access_token: string; refresh_token: string };
+    let other: { access_token: string; refresh_token: string };
+    try {
+      expect(first.output()).toMatch(/stores redis 127\.0\.0\.1:6379/);
+      pair = await login(first.url, 'user@example.com');
+      other = await login(first.url, 'admin@example.com');
+      const logout = await request(first.url)
+        .post('/auth/logout')
+        .set('Authorization', `Bearer ${other.access_token}`);
+      expect(logout.status).toBe(200);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+
+    const second = await startService(env);
+    try {
+      const revoked = await request(second.url)
+        .get('/auth/me')
+        .set('Authorization', `Bearer ${other!.access_token}`);
+      expect(revoked.status).toBe(401);
+      expect(revoked.body.msg).toBe('Token revoked');
+      const stillValid = await request(second.url)
+        .get('/auth/me')
+        .set('Authorization', `Bearer ${pair!.access_token}`);
+      expect(stillValid.status).toBe(200);
+      const rotated = await request(second.url)
+        .post('/auth/refresh')
+        .send({ refresh_token: pair!.refresh_token });
+      expect(rotated.status).toBe(200);
+      const reuse = await request(second.url)
+        .post('/auth/refresh')
+        .send({ refresh_token: pair!.refresh_token });
+      expect(reuse.status).toBe(401);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * The hostile-token corpus through authenticate() AND the Passport strategy, over raw HTTP:
+ * both must give the same verdict for every token, none may be accepted or answered 500.
+ */
+import express from 'express';
+import http from 'node:http';
+import net from 'node:net';
+import { Passport } from 'passport';
+import { errorHandler, authenticate } from '../../../lib/express';
+import { createJwtStrategy } from '../../../lib/passport';
+import { TokenPolicy } from '../../../lib/security/token-policy';
+import { TokenValidator } from '../../../lib/security/token-validator';
+import { createValidationConfig } from '../../../lib/security/validation-config';
+import type { TokenAlgorithm } from '../../../lib/core/types';
+import { MemoryRevocationStore } from '../../../stores/memory';
+import { hostileTokens } from '../../fixtures/hostile-tokens';
+import { HS_SECRET, ecKeys, rsaKeys } from '../../helpers/keys';
+import { accessClaims, mint } from '../../helpers/mint-token';
+import { quietLogger } from './auth-fixture';
+
+interface Verdict {
+  status: number;
+  challenge: string | undefined;
+  body: string;
+}
+
+/** Send `Authorization: Bearer <token>` byte for byte (no client-side validation or trimming). */
+function rawGet(port: number, path: string, token: string): Promise<Verdict> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.end(
+        Buffer.concat([
+          Buffer.from(`GET ${path} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer `),
+          Buffer.from(token, 'utf8'),
+          Buffer.from('\r\nConnection: close\r\n\r\n'),
+        ]),
+      );
+    });
+    let data = '';
+    socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head, ...rest] = data.split('\r\n\r\n');
+      const lines = head.split('\r\n');
+      const status = Number(lines[0].split(' ')[1]);
+      const challenge = lines
+        .find((l) => l.toLowerCase().startsWith('www-authenticate:'))
+        ?.slice('www-authenticate:'.length)
+        .trim();
+      resolve({ status, challenge, body: rest.join('\r\n\r\n') });
+    });
+  });
+}
+
+// Tokens Node's HTTP parser refuses (control characters) never reach the app: 400 from Node.
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+// HTTP strips the whitespace around a header value (RFC 9110 §5.5): the server receives the
+// genuine token, so accepting it is correct.
+const HTTP_EQUIVALENT_TO_VALID = new Set(['leading and trailing whitespace']);
+
+const setups: Array<{
+  alg: TokenAlgorithm;
+  signKey: () => any;
+  verifyKey: () => any;
+  publicPem?: () => string;
+}> = [
+  { alg: 'HS256', signKey: () => HS_SECRET, verifyKey: () => HS_SECRET },
+  {
+    alg: 'RS256',
+    signKey: () => rsaKeys().privateKey,
+    verifyKey: () => rsaKeys().publicPem,
+    publicPem: () => rsaKeys().publicPem,
+  },
+  {
+    alg: 'ES256',
+    signKey: () => ecKeys().privateKey,
+    verifyKey: () => ecKeys().publicPem,
+    publicPem: () => ecKeys().publicPem,
+  },
+];
+
+describe.each(setups)('hostile tokens ($alg): authenticate() and Passport agree', (setup) => {
+  let server: http.Server;
+  let port: number;
+
+  beforeAll(async () => {
+    const validator = new TokenValidator({
+      secret: { key: setup.verifyKey(), algorithm: setup.alg },
+      config: createValidationConfig({ allowedAlgorithms: [setup.alg] }),
+      logger: quietLogger,
+    });
+    const policy = new TokenPolicy({
+      validator,
+      revocationStore: new MemoryRevocationStore(),
+      logger: quietLogger,
+    });
+    const passport = new Passport();
+    passport.use(createJwtStrategy({ policy }));
+    const app = express();
+    app.use(passport.initialize());
+    app.get('/a', authenticate({ policy }), (_req, res) => {
+      res.json({ ok: true });
+    });
+    app.get(
+      '/p',
+      passport.authenticate('jwt', { session: false, failWithError: true }),
+      (_req, res) => {
+        res.json({ ok: true });
+      },
+    );
+    app.use(errorHandler({ logger: quietLogger }));
+    server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('accepts the genuine token on both routes (so the refusals below are real)', async () => {
+    const token = mint(accessClaims(), { alg: setup.alg, key: setup.signKey() });
+    expect((await rawGet(port, '/a', token)).status).toBe(200);
+    expect((await rawGet(port, '/p', token)).status).toBe(200);
+  });
+
+  it('refuses every hostile token with the same verdict on both, never 200 or 500', async () => {
+    const corpus = hostileTokens({
+      alg: setup.alg,
+      signKey: setup.signKey(),
+      publicPem: setup.publicPem?.(),
+    });
+    expect(corpus.length).toBeGreaterThan(50);
+    const report: string[] = [];
+    for (const { name, token } of corpus) {
+      const viaAuthenticate = await rawGet(port, '/a', token);
+      const viaPassport = await rawGet(port, '/p', token);
+      const same =
+        viaAuthenticate.status === viaPassport.status &&
+        viaAuthenticate.challenge === viaPassport.challenge &&
+        viaAuthenticate.body === viaPassport.body;
+      let expected: number;
+      if (CONTROL.test(token)) expected = 400;
+      else if (HTTP_EQUIVALENT_TO_VALID.has(name)) expected = 200;
+      else expected = 401;
+      if (!same || viaAuthenticate.status !== expected) {
+        report.push(
+          `${name}: authenticate ${viaAuthenticate.status}, passport ${viaPassport.status}, expected ${expected}`,
+        );
+      }
+      if (expected === 401) {
+        expect(viaAuthenticate.challenge).toMatch(/^Bearer realm="api", error="invalid_token"/);
+        expect(JSON.parse(viaAuthenticate.body)).toMatchObject({
+          success: false,
+          status_code: 401,
+        });
+      }
+    }
+    expect(report).toEqual([]);
+  });
+});
