@@ -1,0 +1,183 @@
+/**
+ * `checkConfigHealth`: the Python start-up checks (13 rules, their messages, severities and
+ * STRICT_PRODUCTION_MODE escalations) plus the later token-boundary and JWKS-over-http rules.
+ * Warnings are logged first, then every fatal finding, then one `ConfigurationError`.
+ */
+import { ConfigurationError } from '../errors';
+import type { Logger } from '../types';
+
+/**
+ * The settings read, duck-typed like Python's getattr: anything with these fields works
+ * (`loadSettings()` output, a plain object in tests).
+ */
+export interface HealthSettings {
+  ACCESS_TOKEN_ALGORITHM: string;
+  TOKEN_MODE: string;
+  ENVIRONMENT?: string;
+  STRICT_PRODUCTION_MODE?: boolean;
+  JWKS_URI?: string;
+  JWKS_CACHE_TTL_SECONDS?: number;
+  ACCESS_PUBLIC_KEY?: unknown;
+  ACCESS_PRIVATE_KEY_FILE?: string;
+  AUTH_SERVICE_ROLE?: string;
+  REDIS_HOST?: string;
+  REDIS_PASSWORD?: unknown;
+  DB_HOST?: string;
+  ALLOWED_ORIGINS?: readonly string[];
+  SET_DOCS?: boolean;
+  SET_OPEN_API?: boolean;
+  SESSION_COOKIE_SECURE?: boolean;
+  TOKEN_ISSUER?: string;
+  TOKEN_AUDIENCE?: string;
+}
+
+export interface HealthOptions {
+  /**
+   * A revocation/refresh store is wired (in-memory, SQL or a Redis client built elsewhere):
+   * stateful/hybrid modes are then satisfied without REDIS_HOST/REDIS_PASSWORD.
+   */
+  hasStore?: boolean;
+}
+
+export interface HealthReport {
+  warnings: string[];
+  fatal: string[];
+}
+
+/** Python list repr: `['a', 'b']`. */
+function pyList(values: readonly string[]): string {
+  return `[${values.map((v) => `'${v}'`).join(', ')}]`;
+}
+
+/** The findings without logging or throwing (what `checkConfigHealth` acts on). */
+export function collectConfigFindings(
+  settings: HealthSettings,
+  options: HealthOptions = {},
+): HealthReport {
+  const warnings: string[] = [];
+  const fatal: string[] = [];
+  const strict = settings.STRICT_PRODUCTION_MODE ?? false;
+  const algorithm = settings.ACCESS_TOKEN_ALGORITHM;
+  const jwksUri = settings.JWKS_URI || undefined;
+  const role = settings.AUTH_SERVICE_ROLE ?? 'issuer';
+  const environment = settings.ENVIRONMENT ?? 'local';
+  const mode = settings.TOKEN_MODE;
+  const escalate = (message: string): void => {
+    (strict ? fatal : warnings).push(message);
+  };
+
+  // JWT key sources.
+  if (algorithm !== 'HS256' && !settings.ACCESS_PUBLIC_KEY && !jwksUri) {
+    fatal.push(
+      `CONFIG: ACCESS_TOKEN_ALGORITHM=${algorithm} but neither ACCESS_PUBLIC_KEY_FILE nor JWKS_URI is set — token validation will fail at runtime`,
+    );
+  }
+  if (jwksUri && algorithm === 'HS256') {
+    warnings.push(
+      'CONFIG: JWKS_URI is set but ACCESS_TOKEN_ALGORITHM=HS256 — JWKS is only meaningful for asymmetric algorithms (RS256, ES256). Remove JWKS_URI or switch the algorithm.',
+    );
+  }
+  const ttl = settings.JWKS_CACHE_TTL_SECONDS ?? 300;
+  if (jwksUri && ttl < 30) {
+    warnings.push(
+      `CONFIG: JWKS_CACHE_TTL_SECONDS=${ttl} is very low — the JWKS endpoint will be fetched on nearly every request. Recommended minimum: 30 s; default: 300 s.`,
+    );
+  }
+  // Service role.
+  if (role === 'consumer' && settings.ACCESS_PRIVATE_KEY_FILE) {
+    fatal.push(
+      'CONFIG: AUTH_SERVICE_ROLE=consumer services must not hold a signing private key. Remove ACCESS_PRIVATE_KEY_FILE — consumers validate tokens via JWKS or a static public key only.',
+    );
+  }
+  if (role === 'issuer' && algorithm !== 'HS256' && !settings.ACCESS_PRIVATE_KEY_FILE) {
+    fatal.push(
+      `CONFIG: AUTH_SERVICE_ROLE=issuer with ${algorithm} requires ACCESS_PRIVATE_KEY_FILE — issuers must hold the signing key to issue tokens.`,
+    );
+  }
+  if (role === 'issuer' && jwksUri) {
+    escalate(
+      'CONFIG: AUTH_SERVICE_ROLE=issuer has JWKS_URI set — issuers validate tokens using their own key material, not a remote JWKS. Remove JWKS_URI unless this service also consumes tokens from another issuer.',
+    );
+  }
+  if (role === 'consumer' && mode === 'stateless' && settings.DB_HOST) {
+    warnings.push(
+      `CONFIG: AUTH_SERVICE_ROLE=consumer with TOKEN_MODE=stateless but DB_HOST='${settings.DB_HOST}' is set — consumer services in stateless mode typically do not require a database. Remove DB_* settings if this service does not use the database directly.`,
+    );
+  }
+  // A store for stateful/hybrid ("Redis required" in Python; any store counts here).
+  const requiresStore = mode === 'stateful' || mode === 'hybrid';
+  if (requiresStore && !options.hasStore && !(settings.REDIS_HOST && settings.REDIS_PASSWORD)) {
+    fatal.push(
+      `CONFIG: TOKEN_MODE=${mode} requires Redis for token revocation but REDIS_HOST or REDIS_PASSWORD is not configured — refresh token rotation and blacklisting are disabled (or pass a revocation/refresh store: memory, Redis, PostgreSQL or MySQL)`,
+    );
+  }
+  // Production.
+  const origins = settings.ALLOWED_ORIGINS ?? [];
+  if (environment === 'production') {
+    const local = origins.filter((o) => o.includes('localhost') || o.includes('127.0.0.1'));
+    if (local.length > 0) {
+      fatal.push(
+        `CONFIG: ENVIRONMENT=production but ALLOWED_ORIGINS contains localhost entries ${pyList(local)} — remove all localhost/127.0.0.1 origins before deploying to production.`,
+      );
+    }
+    if (settings.SET_DOCS ?? true) {
+      escalate(
+        'CONFIG: ENVIRONMENT=production with SET_DOCS=true — Swagger UI is publicly accessible. Set SET_DOCS=false to disable it in production.',
+      );
+    }
+    if (settings.SET_OPEN_API ?? true) {
+      escalate(
+        'CONFIG: ENVIRONMENT=production with SET_OPEN_API=true — OpenAPI schema endpoint is publicly accessible. Set SET_OPEN_API=false to disable it in production.',
+      );
+    }
+    // Token boundary (Python 0.6.18).
+    if (!settings.TOKEN_ISSUER || !settings.TOKEN_AUDIENCE) {
+      escalate(
+        'CONFIG: ENVIRONMENT=production without TOKEN_ISSUER and TOKEN_AUDIENCE — tokens of any issuer or audience signed with the same key are accepted. Set both.',
+      );
+    }
+  }
+  // JWKS over plain http outside local/development (Python HEAD).
+  if (
+    jwksUri?.startsWith('http://') &&
+    (environment === 'staging' || environment === 'production')
+  ) {
+    escalate(
+      `CONFIG: JWKS_URI uses http:// in ENVIRONMENT=${environment} — keys fetched without TLS can be replaced in transit. Use https://.`,
+    );
+  }
+  // Strict production mode.
+  if (strict && origins.includes('*')) {
+    fatal.push(
+      "CONFIG: STRICT_PRODUCTION_MODE=true but ALLOWED_ORIGINS contains a wildcard ('*') origin — specify explicit origins instead.",
+    );
+  }
+  if (strict && environment !== 'local' && settings.SESSION_COOKIE_SECURE === false) {
+    fatal.push(
+      `CONFIG: STRICT_PRODUCTION_MODE=true but SESSION_COOKIE_SECURE=false in ENVIRONMENT='${environment}' — set SESSION_COOKIE_SECURE=true to enforce the Secure cookie flag.`,
+    );
+  }
+  return { warnings, fatal };
+}
+
+/**
+ * Log every warning (`logger.warn`), then every fatal finding (`logger.error`), then throw one
+ * `ConfigurationError('Fatal configuration errors detected during startup.', findings)`.
+ * Returns the report when nothing is fatal.
+ */
+export function checkConfigHealth(
+  settings: HealthSettings,
+  logger: Logger,
+  options: HealthOptions = {},
+): HealthReport {
+  const report = collectConfigFindings(settings, options);
+  for (const message of report.warnings) logger.warn(message);
+  for (const message of report.fatal) logger.error(message);
+  if (report.fatal.length > 0) {
+    throw new ConfigurationError(
+      'Fatal configuration errors detected during startup.',
+      report.fatal,
+    );
+  }
+  return report;
+}

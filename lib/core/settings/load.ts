@@ -1,0 +1,255 @@
+/**
+ * `loadSettings`: env + `.env` → validated, frozen settings with the Python rules. Every
+ * problem is collected into one `ConfigurationError` naming the variable; no secret value
+ * ever appears in a message.
+ */
+import { createPublicKey } from 'node:crypto';
+import fs from 'node:fs';
+import type Joi from 'joi';
+import { ConfigurationError } from '../errors';
+import { HTTP_HOST_REGEX, PASSWORD_REGEX, SECRET_KEY_REGEX } from '../validation-constants';
+import { findDotenv, readDotenv } from './dotenv';
+import { keyStrengthProblem } from './key-strength';
+import {
+  authSettingsSchema,
+  commonSettingsSchema,
+  PASSWORD_FIELDS,
+  SECRET_FIELDS,
+  SECRET_KEY_FIELDS,
+} from './schema';
+import { SecretValue } from './secret';
+import type { AuthSettings, CommonSettings } from './types';
+
+export interface LoadSettingsOptions {
+  /** A `.env` path, or `false` for none. Default: the nearest `.env` above `cwd` (only when `env` is not given). */
+  envFile?: string | false;
+  /** Variables to read instead of `process.env` (tests, embedding). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Default `authSettingsSchema`; pass `commonSettingsSchema` or your extension of either. */
+  schema?: Joi.ObjectSchema;
+  /** Where the `.env` search starts. Default `process.cwd()`. */
+  cwd?: string;
+}
+
+/**
+ * Load settings. Process env wins over `.env` (the Node convention; Python let `.env` win).
+ * `NAME_FILE` supplies any secret from a file (Docker/Kubernetes secrets); a missing file fails.
+ */
+export function loadSettings<T extends AuthSettings = AuthSettings>(
+  options: LoadSettingsOptions = {},
+): Readonly<T> {
+  const problems: string[] = [];
+  const raw = collectRaw(options, problems);
+  const schema = options.schema ?? authSettingsSchema;
+  const { value, error } = schema.validate(raw, {
+    abortEarly: false,
+    stripUnknown: true,
+    convert: true,
+  });
+  if (error) for (const detail of error.details) problems.push(describe(detail));
+  // Cross-field rules run even when a field failed, so one start reports every problem.
+  applyModelRules(value as Record<string, unknown>, problems);
+  if (problems.length > 0) {
+    throw new ConfigurationError(`Invalid settings:\n- ${problems.join('\n- ')}`, problems);
+  }
+  return freezeSettings(value as Record<string, unknown>) as unknown as Readonly<T>;
+}
+
+/** Shortcut for the full Python `CommonSettings` set (`commonSettingsSchema`). */
+export function loadCommonSettings(options: LoadSettingsOptions = {}): Readonly<CommonSettings> {
+  return loadSettings<CommonSettings>({ schema: commonSettingsSchema, ...options });
+}
+
+function collectRaw(options: LoadSettingsOptions, problems: string[]): Record<string, string> {
+  const fromEnv = options.env ?? process.env;
+  let fromFile: Record<string, string> = {};
+  const envFile =
+    options.envFile ?? (options.env === undefined ? findDotenv(options.cwd) : undefined);
+  if (typeof envFile === 'string') {
+    try {
+      fromFile = readDotenv(envFile);
+    } catch (err) {
+      problems.push(
+        `envFile ${envFile} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
+    }
+  }
+  const raw: Record<string, string> = {};
+  for (const source of [fromFile, fromEnv]) {
+    for (const [key, value] of Object.entries(source)) {
+      // An empty variable counts as unset (VAR= in a .env or compose file).
+      if (typeof value === 'string' && value.trim() !== '') raw[key] = value;
+    }
+  }
+  for (const name of SECRET_FIELDS) {
+    const file = raw[`${name}_FILE`];
+    if (file === undefined) continue;
+    try {
+      raw[name] = fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      problems.push(`${name}_FILE points to a missing file: ${file}`);
+    }
+  }
+  return raw;
+}
+
+function describe(detail: Joi.ValidationErrorItem): string {
+  const name = String(detail.context?.key ?? detail.path.join('.'));
+  const ctx = detail.context ?? {};
+  switch (detail.type) {
+    case 'any.required':
+      return `${name} is required`;
+    case 'any.only':
+      return `${name} must be one of ${(ctx.valids as unknown[] | undefined)?.join(', ') ?? 'the allowed values'}`;
+    case 'boolean.base':
+      return `${name} must be true or false`;
+    case 'number.base':
+      return `${name} must be a number`;
+    case 'number.integer':
+      return `${name} must be a whole number`;
+    case 'number.min':
+      return `${name} must be at least ${String(ctx.limit)}`;
+    case 'number.max':
+      return `${name} must be at most ${String(ctx.limit)}`;
+    case 'string.uri':
+    case 'string.uriCustomScheme':
+      return `${name} must be an http(s) URL`;
+    case 'string.email':
+      return `${name} must be an email address`;
+    case 'string.pattern.base':
+      return `${name} has an invalid format`;
+    default:
+      return `${name} is invalid (${detail.type})`;
+  }
+}
+
+/** The Python model validators, in their order. */
+function applyModelRules(s: Record<string, unknown>, problems: string[]): void {
+  // 1. Deprecated TOKEN_ALGORITHM fills both algorithms; refresh tokens stay HS256.
+  if (s.TOKEN_ALGORITHM !== 'HS256') {
+    if (s.ACCESS_TOKEN_ALGORITHM === 'HS256') s.ACCESS_TOKEN_ALGORITHM = s.TOKEN_ALGORITHM;
+    if (s.REFRESH_TOKEN_ALGORITHM === 'HS256') s.REFRESH_TOKEN_ALGORITHM = s.TOKEN_ALGORITHM;
+  }
+  if (s.REFRESH_TOKEN_ALGORITHM !== 'HS256') {
+    problems.push(
+      'REFRESH_TOKEN_ALGORITHM must be HS256. Refresh tokens are internal and must use symmetric signing.',
+    );
+  }
+  // 2. PEM key material only from files.
+  const algorithm = s.ACCESS_TOKEN_ALGORITHM as string;
+  const privatePem = readPem(s.ACCESS_PRIVATE_KEY_FILE, 'ACCESS_PRIVATE_KEY_FILE', problems);
+  let publicPem = readPem(s.ACCESS_PUBLIC_KEY_FILE, 'ACCESS_PUBLIC_KEY_FILE', problems);
+  // 3 + 4. Key material present and strong enough.
+  if (algorithm === 'HS256') {
+    if (s.ACCESS_SECRET_KEY === undefined) {
+      problems.push('ACCESS_SECRET_KEY is required when ACCESS_TOKEN_ALGORITHM=HS256');
+    }
+  } else {
+    if (privatePem !== undefined) {
+      const problem = keyStrengthProblem(privatePem, algorithm as 'RS256', true);
+      if (problem !== undefined) problems.push(`ACCESS_PRIVATE_KEY_FILE: ${problem}`);
+      // Derive the public half when only the private key is given (Python needed both files).
+      else if (publicPem === undefined) {
+        publicPem = createPublicKey(privatePem).export({ format: 'pem', type: 'spki' }).toString();
+      }
+    } else if (publicPem !== undefined) {
+      const problem = keyStrengthProblem(publicPem, algorithm as 'RS256', false);
+      if (problem !== undefined) problems.push(`ACCESS_PUBLIC_KEY_FILE: ${problem}`);
+    }
+    if (publicPem === undefined && privatePem === undefined && s.JWKS_URI === undefined) {
+      problems.push(
+        `ACCESS_TOKEN_ALGORITHM=${algorithm} requires a public key source. Auth service: set ACCESS_PRIVATE_KEY_FILE and ACCESS_PUBLIC_KEY_FILE. Consumer: set JWKS_URI (preferred) or ACCESS_PUBLIC_KEY_FILE.`,
+      );
+    }
+  }
+  if (privatePem !== undefined) s.ACCESS_PRIVATE_KEY = privatePem;
+  if (publicPem !== undefined) s.ACCESS_PUBLIC_KEY = publicPem;
+  // 5 + 6. Secret strength and "changethis" (also REFRESH_SECRET_KEY_OLD, which Python skipped).
+  for (const name of [...SECRET_KEY_FIELDS, ...PASSWORD_FIELDS, 'EVENT_SIGNING_KEY']) {
+    const value = s[name];
+    if (typeof value !== 'string') continue;
+    const trimmed = value.trim();
+    if (trimmed.toLowerCase() === 'changethis') {
+      problems.push(`Insecure default value for '${name}'. Set a strong unique value.`);
+    } else if ((PASSWORD_FIELDS as readonly string[]).includes(name)) {
+      if (!PASSWORD_REGEX.test(trimmed)) {
+        problems.push(
+          `${name} must be a strong password: 8+ chars, upper, lower, digit, special char.`,
+        );
+      }
+    } else if (!SECRET_KEY_REGEX.test(trimmed)) {
+      problems.push(`${name} must be a valid secret key.`);
+    }
+  }
+  // CORS (CommonSettings only).
+  if (typeof s.BACKEND_CORS_ORIGINS === 'string') {
+    const origins = parseCors(s.BACKEND_CORS_ORIGINS, problems);
+    const frontend =
+      typeof s.FRONTEND_HOST === 'string' ? s.FRONTEND_HOST.replace(/\/+$/, '') : undefined;
+    if (frontend !== undefined && !origins.includes(frontend)) origins.push(frontend);
+    s.ALLOWED_ORIGINS = Object.freeze(origins);
+  }
+}
+
+function readPem(path: unknown, name: string, problems: string[]): string | undefined {
+  if (typeof path !== 'string') return undefined;
+  try {
+    if (!fs.statSync(path).isFile()) throw new Error('not a file');
+    return fs.readFileSync(path, 'utf8').trim();
+  } catch {
+    problems.push(`${name} not found: ${path}`);
+    return undefined;
+  }
+}
+
+/** Python `parse_cors`: comma list, trailing slashes stripped, each an http(s) origin. */
+export function parseCors(value: string, problems?: string[]): string[] {
+  const origins: string[] = [];
+  for (const part of value.split(',')) {
+    const origin = part.trim().replace(/\/+$/, '');
+    if (origin === '') continue;
+    if (!HTTP_HOST_REGEX.test(origin)) {
+      const message = `Invalid host in BACKEND_CORS_ORIGINS: '${origin}'`;
+      if (problems === undefined) throw new ConfigurationError(message);
+      problems.push(message);
+      continue;
+    }
+    origins.push(origin);
+  }
+  if (origins.length === 0) {
+    const message = 'BACKEND_CORS_ORIGINS must contain at least one valid origin';
+    if (problems === undefined) throw new ConfigurationError(message);
+    problems.push(message);
+  }
+  return origins;
+}
+
+function freezeSettings(s: Record<string, unknown>): Record<string, unknown> {
+  for (const name of [...SECRET_FIELDS, 'ACCESS_PRIVATE_KEY']) {
+    if (typeof s[name] === 'string') s[name] = new SecretValue(s[name] as string);
+  }
+  const mode = s.TOKEN_MODE;
+  s.isStateless = mode === 'stateless';
+  s.isStateful = mode === 'stateful';
+  s.requiresStore = mode === 'stateful' || mode === 'hybrid';
+  if (typeof s.DB_HOST === 'string' && s.DB_PASSWORD instanceof SecretValue) {
+    const scheme = s.SELECTED_DB === 'Postgres' ? 'postgresql' : 'mysql';
+    const user = quotePlus(String(s.DB_USER));
+    const password = quotePlus(s.DB_PASSWORD.reveal());
+    s.DATABASE_URI = new SecretValue(
+      `${scheme}://${user}:${password}@${s.DB_HOST}:${String(s.DB_PORT)}/${String(s.DB_DATABASE)}`,
+    );
+  }
+  if ('SMTP_HOST' in s || 'EMAILS_FROM_EMAIL' in s || 'EMAIL_TEST_USER' in s) {
+    s.emailsEnabled = Boolean(s.SMTP_HOST && s.EMAILS_FROM_EMAIL);
+  }
+  return Object.freeze(s);
+}
+
+/** Python `quote_plus`-like escaping for URI userinfo (`!'()*` too, unlike encodeURIComponent). */
+function quotePlus(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}

@@ -1,0 +1,117 @@
+/**
+ * joi schemas of the settings: the Python `CommonSettings` variable names, defaults and field
+ * rules. Cross-field rules (key material, secret strength, CORS) run in `load.ts` after these.
+ * Both schemas are plain joi objects a service extends: `authSettingsSchema.keys({ MY_VAR: … })`.
+ */
+import Joi from 'joi';
+import { HOST_REGEX, KEY_REGEX, SLUG_REGEX, URL_PATH_STR_REGEX } from '../validation-constants';
+
+const bool = (value: boolean): Joi.BooleanSchema =>
+  Joi.boolean()
+    .truthy('1', 'yes', 'on', 'True', 'TRUE')
+    .falsy('0', 'no', 'off', 'False', 'FALSE')
+    .default(value);
+const failureMode = (value: 'fail_open' | 'fail_closed'): Joi.StringSchema =>
+  Joi.string().valid('fail_open', 'fail_closed').default(value);
+const positiveInt = (value: number): Joi.NumberSchema =>
+  Joi.number().integer().min(1).default(value);
+
+/** Secrets: validated as strings here, wrapped in `SecretValue` by `loadSettings`. */
+export const SECRET_FIELDS = [
+  'ACCESS_SECRET_KEY',
+  'REFRESH_SECRET_KEY',
+  'REFRESH_SECRET_KEY_OLD',
+  'DB_PASSWORD',
+  'REDIS_PASSWORD',
+  'EVENT_SIGNING_KEY',
+  'SECRET_KEY',
+] as const;
+
+/** Secret keys (SECRET_KEY_REGEX) and passwords (PASSWORD_REGEX), as Python's lists. */
+export const SECRET_KEY_FIELDS = [
+  'ACCESS_SECRET_KEY',
+  'REFRESH_SECRET_KEY',
+  'REFRESH_SECRET_KEY_OLD',
+] as const;
+export const PASSWORD_FIELDS = ['DB_PASSWORD', 'REDIS_PASSWORD'] as const;
+
+const authKeys = {
+  ENVIRONMENT: Joi.string().valid('local', 'development', 'staging', 'production').default('local'),
+  API_PREFIX: Joi.string().pattern(URL_PATH_STR_REGEX).allow('').default(''),
+  TOKEN_ALGORITHM: Joi.string().valid('HS256', 'RS256', 'ES256').default('HS256'),
+  ACCESS_TOKEN_ALGORITHM: Joi.string().valid('HS256', 'RS256', 'ES256').default('HS256'),
+  REFRESH_TOKEN_ALGORITHM: Joi.string().default('HS256'),
+  ACCESS_SECRET_KEY: Joi.string(),
+  ACCESS_PRIVATE_KEY_FILE: Joi.string(),
+  ACCESS_PUBLIC_KEY_FILE: Joi.string(),
+  ACCESS_KEY_ID: Joi.string().max(256),
+  REFRESH_SECRET_KEY: Joi.string(),
+  REFRESH_SECRET_KEY_OLD: Joi.string(),
+  SECRET_KEY: Joi.string(),
+  TOKEN_MODE: Joi.string().valid('stateless', 'stateful', 'hybrid').default('stateful'),
+  ACCESS_TOKEN_EXPIRE_MINUTES: positiveInt(30),
+  REFRESH_TOKEN_EXPIRE_MINUTES: positiveInt(120),
+  REFRESH_TOKEN_COOKIE_EXPIRE_SECONDS: positiveInt(3600),
+  TOKEN_ISSUER: Joi.string(),
+  TOKEN_AUDIENCE: Joi.string(),
+  JWKS_URI: Joi.string().uri({ scheme: ['http', 'https'] }),
+  JWKS_CACHE_TTL_SECONDS: Joi.number().integer().min(0).default(300),
+  AUTH_SERVICE_ROLE: Joi.string().valid('issuer', 'consumer').default('issuer'),
+  STRICT_PRODUCTION_MODE: bool(false),
+  SESSION_COOKIE_SECURE: bool(true),
+  AUTH_STRICT_MODE: bool(false),
+  REFRESH_VALIDATION_FAILURE_MODE: failureMode('fail_closed'),
+  SESSION_WRITE_FAILURE_MODE: failureMode('fail_closed'),
+  RATE_LIMIT_FAILURE_MODE: failureMode('fail_open'),
+  // 0.6.10 defaulted to fail_open; the Python package moved to fail_closed in 0.7.1.
+  ACCESS_REVOCATION_FAILURE_MODE: failureMode('fail_closed'),
+  REDIS_HOST: Joi.string().pattern(HOST_REGEX),
+  REDIS_PORT: Joi.number().integer().min(1).max(65535).default(6379),
+  REDIS_USER: Joi.string().pattern(KEY_REGEX),
+  REDIS_PASSWORD: Joi.string(),
+  REDIS_SSL: bool(false),
+  METRICS_ENABLED: bool(false),
+  METRICS_GROUPS: Joi.string().default('all'),
+  EVENT_SIGNING_KEY: Joi.string(),
+};
+
+/** What a token consumer or issuer needs; Redis optional, no web/DB/email fields. */
+export const authSettingsSchema = Joi.object(authKeys);
+
+const commonKeys = {
+  ...authKeys,
+  DOMAIN: Joi.string().pattern(HOST_REGEX).required(),
+  ENVIRONMENT: Joi.string().valid('local', 'development', 'staging', 'production').required(),
+  API_PREFIX: Joi.string().pattern(URL_PATH_STR_REGEX).required(),
+  PROJECT_NAME: Joi.string().pattern(KEY_REGEX).required(),
+  STACK_NAME: Joi.string().pattern(SLUG_REGEX).required(),
+  SET_OPEN_API: bool(true),
+  SET_DOCS: bool(true),
+  SET_REDOC: bool(true),
+  BACKEND_HOST: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .required(),
+  FRONTEND_HOST: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .required(),
+  EXTENSION_ID: Joi.string().allow('').default(''),
+  BACKEND_CORS_ORIGINS: Joi.string().required(),
+  REFRESH_SECRET_KEY: Joi.string().required(),
+  SENTRY_DSN: Joi.string().uri({ scheme: ['http', 'https'] }),
+  SELECTED_DB: Joi.string().valid('Mysql', 'Postgres').default('Mysql'),
+  DB_ENGINE: Joi.string().default('InnoDB'),
+  DB_CHARSET: Joi.string().default('utf8mb4'),
+  DB_HOST: Joi.string().pattern(HOST_REGEX).required(),
+  DB_PORT: Joi.number().integer().min(1).max(65535).required(),
+  DB_DATABASE: Joi.string().pattern(KEY_REGEX).required(),
+  DB_USER: Joi.string().pattern(KEY_REGEX).required(),
+  DB_PASSWORD: Joi.string().required(),
+  SMTP_HOST: Joi.string(),
+  SMTP_PORT: Joi.number().integer().min(1).max(65535).default(587),
+  EMAILS_FROM_EMAIL: Joi.string().email({ tlds: false }),
+  EMAILS_FROM_NAME: Joi.string(),
+  EMAIL_TEST_USER: Joi.string().email({ tlds: false }).default('test@example.com'),
+};
+
+/** The full Python `CommonSettings` set: web, CORS, database and email fields too. */
+export const commonSettingsSchema = Joi.object(commonKeys);
