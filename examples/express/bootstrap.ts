@@ -6,6 +6,7 @@
  */
 import type { RequestHandler } from 'express';
 import { checkConfigHealth } from '../../lib/core/settings/health';
+import { findDotenv, readDotenv } from '../../lib/core/settings/dotenv';
 import { loadSettings } from '../../lib/core/settings/load';
 import type { AuthSettings } from '../../lib/core/settings/types';
 import type { Logger } from '../../lib/core/types';
@@ -33,13 +34,17 @@ export async function bootstrap(
   sourceEnv: Record<string, string | undefined>,
   logger: Logger,
 ): Promise<Bootstrapped> {
-  const defaults = applyDevDefaults(sourceEnv);
+  // The process env wins over `.env` (as loadSettings does when it reads the file itself).
+  const dotenvFile = findDotenv();
+  const fromFile = dotenvFile ? readDotenv(dotenvFile) : {};
+  const defaults = applyDevDefaults({ ...fromFile, ...sourceEnv });
   const env = defaults.env;
   let stores: OpenedStores | undefined;
   try {
     const kind = parseStoreKind(env.AUTH_STORE);
     const settings: AuthSettings = loadSettings({ env });
-    checkConfigHealth(settings, logger);
+    // Every AUTH_STORE (memory included) wires a store, so stateful mode is satisfied.
+    checkConfigHealth(settings, logger, { hasStore: true });
 
     const metrics = await loadMetrics(settings);
     const hooks = metrics?.hooks;

@@ -74,10 +74,11 @@ function scrubSecrets(text: string): string {
 }
 
 main().catch((err: unknown) => {
-  const lines = [`auth-sdk-m8 example refused to start: ${messageOf(err)}`];
-  if (err instanceof ConfigurationError) {
-    for (const finding of err.findings) lines.push(`  - ${finding}`);
-  }
+  const findings = err instanceof ConfigurationError ? err.findings : [];
+  // With findings, the message's first line is the headline and the findings the details.
+  const headline = findings.length > 0 ? messageOf(err).split('\n')[0] : messageOf(err);
+  const lines = [`auth-sdk-m8 example refused to start: ${headline}`];
+  for (const finding of findings) lines.push(`  - ${finding}`);
   console.error(scrubSecrets(lines.join('\n')));
   process.exit(1);
 });

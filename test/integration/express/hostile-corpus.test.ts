@@ -53,7 +53,8 @@ function rawGet(port: number, path: string, token: string): Promise<Verdict> {
 }
 
 // Tokens Node's HTTP parser refuses (control characters) never reach the app: 400 from Node.
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+const hasControlChar = (token: string): boolean =>
+  [...token].some((c) => (c.charCodeAt(0) < 0x20 && c !== '\t') || c.charCodeAt(0) === 0x7f);
 // HTTP strips the whitespace around a header value (RFC 9110 §5.5): the server receives the
 // genuine token, so accepting it is correct.
 const HTTP_EQUIVALENT_TO_VALID = new Set(['leading and trailing whitespace']);
@@ -137,7 +138,7 @@ describe.each(setups)('hostile tokens ($alg): authenticate() and Passport agree'
         viaAuthenticate.challenge === viaPassport.challenge &&
         viaAuthenticate.body === viaPassport.body;
       let expected: number;
-      if (CONTROL.test(token)) expected = 400;
+      if (hasControlChar(token)) expected = 400;
       else if (HTTP_EQUIVALENT_TO_VALID.has(name)) expected = 200;
       else expected = 401;
       if (!same || viaAuthenticate.status !== expected) {
