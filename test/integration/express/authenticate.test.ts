@@ -3,7 +3,12 @@ import express from 'express';
 import express4 from 'express4';
 import http from 'node:http';
 import request from 'supertest';
+import { ConfigurationError } from '../../../lib/core/errors';
+import { loadSettings } from '../../../lib/core/settings/load';
 import { authenticate, errorHandler, requireRole } from '../../../lib/express';
+import { MemoryRevocationStore } from '../../../stores/memory';
+import { HS_SECRET } from '../../helpers/keys';
+import { accessClaims, mint } from '../../helpers/mint-token';
 import { createAuthFixture, foreignKey, signEs256, quietLogger } from './auth-fixture';
 import type { AuthFixture } from './auth-fixture';
 
@@ -350,5 +355,59 @@ describe('authenticate() options', () => {
       .get('/me')
       .set('Authorization', `Bearer ${signEs256(claims, fx.privateKey)}`);
     expect(res.status).toBe(200);
+  });
+});
+
+describe('authenticate() built from settings', () => {
+  const env = {
+    ACCESS_TOKEN_ALGORITHM: 'HS256',
+    ACCESS_SECRET_KEY: HS_SECRET,
+    TOKEN_MODE: 'stateful',
+  };
+
+  it('builds a TokenPolicy from settings + revocationStore once, and enforces revocation', async () => {
+    const store = new MemoryRevocationStore();
+    const app = express();
+    app.get(
+      '/me',
+      authenticate({ settings: loadSettings({ env }), revocationStore: store }),
+      (req, res) => {
+        res.json({ sub: req.auth!.sub });
+      },
+    );
+    app.use(errorHandler());
+    const claims = accessClaims();
+    const token = mint(claims, { alg: 'HS256', key: HS_SECRET });
+    expect((await request(app).get('/me').set('Authorization', `Bearer ${token}`)).status).toBe(
+      200,
+    );
+    await store.revoke(claims.jti as string, 600);
+    const revoked = await request(app).get('/me').set('Authorization', `Bearer ${token}`);
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.msg).toBe('Token revoked');
+  });
+
+  it('refuses TOKEN_MODE=stateful without a revocation store at construction', () => {
+    expect(() => authenticate({ settings: loadSettings({ env }) })).toThrow(ConfigurationError);
+  });
+
+  it('loads the settings from the environment when given nothing', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { ...env, TOKEN_MODE: 'stateless' });
+    let middleware;
+    try {
+      middleware = authenticate();
+    } finally {
+      process.env = saved;
+    }
+    const app = express();
+    app.get('/me', middleware, (_req, res) => {
+      res.json({ ok: true });
+    });
+    const token = mint(accessClaims(), { alg: 'HS256', key: HS_SECRET });
+    expect((await request(app).get('/me').set('Authorization', `Bearer ${token}`)).status).toBe(
+      200,
+    );
+    expect((await request(app).get('/me')).status).toBe(401);
   });
 });
