@@ -1,0 +1,4 @@
+export { RedisRevocationStore, type RedisRevocationStoreOptions } from './revocation-store';
+export { RedisRefreshTokenStore, type RedisRefreshTokenStoreOptions } from './refresh-token-store';
+export { createRedisClient, type RedisConnectionOptions } from './connect';
+export { RedisScript, runRedis, type RedisLikeClient, type ScriptOptions } from './client';

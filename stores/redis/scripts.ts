@@ -1,0 +1,69 @@
+/**
+ * Lua scripts of the refresh-token store. Every key one script touches carries the family's
+ * hash tag (`{…}`), so each script runs on one Redis Cluster slot; the winner of a rotation
+ * is decided inside one script, never by read-then-write from the client.
+ */
+import { RedisScript } from './client';
+
+/** KEYS: token, members. ARGV: user, family, ttl, jti. */
+export const REGISTER = new RedisScript(`
+redis.call('HSET', KEYS[1], 's', 'active', 'u', ARGV[1], 'f', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[4])
+if redis.call('TTL', KEYS[2]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
+return 1`);
+
+/**
+ * KEYS: old token, new token, members. ARGV: new jti, ttl.
+ * → {'rotated', user, family} | {'reused', user, family} | {'unknown'}
+ * The retired token keeps its own TTL, so a later reuse is still recognised.
+ */
+export const ROTATE = new RedisScript(`
+local state = redis.call('HGET', KEYS[1], 's')
+if not state then return {'unknown'} end
+local user = redis.call('HGET', KEYS[1], 'u')
+local family = redis.call('HGET', KEYS[1], 'f')
+if state ~= 'active' then return {'reused', user, family} end
+redis.call('HSET', KEYS[1], 's', 'rotated')
+redis.call('HSET', KEYS[2], 's', 'active', 'u', user, 'f', family)
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[1])
+if redis.call('TTL', KEYS[3]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[3], ARGV[2]) end
+return {'rotated', user, family}`);
+
+/** KEYS: token. → 1 when an active token was revoked. */
+export const REVOKE_ONE = new RedisScript(`
+if redis.call('HGET', KEYS[1], 's') == 'active' then
+  redis.call('HSET', KEYS[1], 's', 'revoked')
+  return 1
+end
+return 0`);
+
+/** KEYS: members. ARGV: token key prefix of the family. → how many were active. */
+export const REVOKE_FAMILY = new RedisScript(`
+local revoked = 0
+for _, jti in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local key = ARGV[1] .. jti
+  if redis.call('HGET', key, 's') == 'active' then
+    redis.call('HSET', key, 's', 'revoked')
+    revoked = revoked + 1
+  end
+end
+return revoked`);
+
+/** KEYS: any key. ARGV: value, ttl. SET with EX. */
+export const SET_EX = new RedisScript(
+  `redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1`,
+);
+
+/** KEYS: set. ARGV: member, ttl. SADD and extend the TTL, never shorten it. */
+export const ADD_TO_SET = new RedisScript(`
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 1`);
+
+/** KEYS: set. → its members. */
+export const MEMBERS = new RedisScript(`return redis.call('SMEMBERS', KEYS[1])`);
+
+/** KEYS: token. → its state or nil. */
+export const TOKEN_STATE = new RedisScript(`return redis.call('HGET', KEYS[1], 's')`);

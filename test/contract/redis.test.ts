@@ -1,0 +1,90 @@
+/** The shared store contracts on the machine's Redis (CI fails if it is unreachable). */
+import { createClient } from 'redis';
+import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
+import { RedisRevocationStore } from '../../stores/redis/revocation-store';
+import { describeWithService, services, uniquePrefix } from '../helpers/services';
+import { describeRefreshTokenStore } from './refresh-token-store.contract';
+import { describeRevocationStore } from './revocation-store.contract';
+
+type Client = ReturnType<typeof createClient>;
+
+async function connect(): Promise<Client> {
+  const client = createClient({ url: services.redis.url, disableOfflineQueue: true });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+async function dropPrefix(client: Client, prefix: string): Promise<void> {
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+    if (keys.length > 0) await client.del(keys);
+  }
+}
+
+describeWithService('redis', 'Redis stores', () => {
+  describeRevocationStore('redis', async () => {
+    const client = await connect();
+    const keyPrefix = uniquePrefix('blacklist');
+    return {
+      store: new RedisRevocationStore({ client, keyPrefix }),
+      cleanup: async () => {
+        await dropPrefix(client, keyPrefix);
+        await client.quit();
+      },
+    };
+  });
+
+  describeRefreshTokenStore('redis', async () => {
+    const client = await connect();
+    const keyPrefix = uniquePrefix('rt');
+    return {
+      store: new RedisRefreshTokenStore({ client, keyPrefix }),
+      cleanup: async () => {
+        await dropPrefix(client, keyPrefix);
+        await client.quit();
+      },
+    };
+  });
+
+  it('writes access revocations at jwt:blacklist:<jti> with the remaining life as TTL (Python interop)', async () => {
+    const client = await connect();
+    try {
+      const jti = `interop-${Date.now()}`;
+      await new RedisRevocationStore({ client }).revoke(jti, 120);
+      expect(await client.get(`jwt:blacklist:${jti}`)).toBe('1');
+      const ttl = await client.ttl(`jwt:blacklist:${jti}`);
+      expect(ttl).toBeGreaterThan(110);
+      expect(ttl).toBeLessThanOrEqual(120);
+      // A key written by the Python issuer (any value) reads as revoked here.
+      await client.set(`jwt:blacklist:${jti}-py`, 'true', { EX: 60 });
+      await expect(new RedisRevocationStore({ client }).isRevoked(`${jti}-py`)).resolves.toBe(true);
+      await client.del([`jwt:blacklist:${jti}`, `jwt:blacklist:${jti}-py`]);
+    } finally {
+      await client.quit();
+    }
+  });
+
+  it('survives SCRIPT FLUSH (NOSCRIPT falls back to EVAL)', async () => {
+    const client = await connect();
+    const keyPrefix = uniquePrefix('flush');
+    try {
+      const store = new RedisRefreshTokenStore({ client, keyPrefix });
+      await store.register('a', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
+      await client.scriptFlush();
+      await expect(store.rotate('a', 'b', 60)).resolves.toEqual({
+        status: 'rotated',
+        userId: 'u',
+        familyId: 'f',
+      });
+      await client.scriptFlush();
+      await expect(store.rotate('a', 'c', 60)).resolves.toEqual({
+        status: 'reused',
+        userId: 'u',
+        familyId: 'f',
+      });
+    } finally {
+      await dropPrefix(client, keyPrefix);
+      await client.quit();
+    }
+  });
+});
