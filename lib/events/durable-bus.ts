@@ -1,0 +1,189 @@
+/**
+ * `DurableEventBus`: at-least-once events on Redis Streams with consumer groups, for consumers
+ * that must not miss a `user.deleted` while they are down. Events are acknowledged only after
+ * the handler succeeds; messages left pending by a consumer that died are reclaimed
+ * (XAUTOCLAIM) by another consumer of the group after `claimIdleMs`.
+ */
+import type Joi from 'joi';
+import type { Logger } from '../core/types';
+import { decodeEvent, encodeEvent } from './signing';
+import type { DropReason, EventHandler } from './event-bus';
+
+interface StreamMessage {
+  id: string;
+  message: Record<string, string>;
+}
+
+/** The node-redis v5 calls used (structural). */
+export interface StreamClient {
+  xAdd(key: string, id: string, message: Record<string, string>): Promise<string>;
+  xGroupCreate(
+    key: string,
+    group: string,
+    id: string,
+    options?: { MKSTREAM?: boolean },
+  ): Promise<unknown>;
+  xReadGroup(
+    group: string,
+    consumer: string,
+    streams: { key: string; id: string },
+    options?: { COUNT?: number; BLOCK?: number },
+  ): Promise<unknown>;
+  xAck(key: string, group: string, id: string): Promise<number>;
+  xAutoClaim(
+    key: string,
+    group: string,
+    consumer: string,
+    minIdleTime: number,
+    start: string,
+    options?: { COUNT?: number },
+  ): Promise<unknown>;
+}
+
+export interface DurableEventBusOptions {
+  stream: string;
+  group: string;
+  /** This consumer's name; unique per process. */
+  consumer: string;
+  /** Pending messages idle longer than this are taken over from dead consumers. Default 30 000 ms. */
+  claimIdleMs?: number;
+  /** How long one read blocks, in ms (bounds close() latency). Default 1000. */
+  blockMs?: number;
+  signingKey?: string;
+  acceptUnsigned?: boolean;
+  logger?: Logger;
+  onDropped?: (event: { stream: string; reason: DropReason }) => void;
+}
+
+function messagesOf(reply: unknown): StreamMessage[] {
+  if (!Array.isArray(reply)) return [];
+  const out: StreamMessage[] = [];
+  for (const stream of reply as Array<{ messages?: StreamMessage[] }>) {
+    for (const message of stream?.messages ?? []) if (message) out.push(message);
+  }
+  return out;
+}
+
+export class DurableEventBus {
+  readonly #client: StreamClient;
+  readonly #options: Required<Pick<DurableEventBusOptions, 'claimIdleMs' | 'blockMs'>> &
+    DurableEventBusOptions;
+  #running: Promise<void> | undefined;
+  #stopping = false;
+
+  /**
+   * `client`: a connected node-redis client. Reads block, so give the consumer its own
+   * connection (`client.duplicate()`); publishing can share any client.
+   */
+  constructor(client: StreamClient, options: DurableEventBusOptions) {
+    this.#client = client;
+    this.#options = { claimIdleMs: 30_000, blockMs: 1000, ...options };
+  }
+
+  /** Append an event to the stream (signed when a key is set); resolves to its id. */
+  publish(event: Record<string, unknown>): Promise<string> {
+    const { event_type, version, ...rest } = event;
+    const data = encodeEvent(
+      { event_type, version: version ?? 'v1', ...rest },
+      this.#options.signingKey,
+    );
+    return this.#client.xAdd(this.#options.stream, '*', { data });
+  }
+
+  /** Start consuming: creates the group if needed, then reclaims and reads until `close()`. */
+  async start<T>(schema: Joi.ObjectSchema<T>, handler: EventHandler<T>): Promise<void> {
+    if (this.#running) throw new Error('DurableEventBus already started');
+    const { stream, group } = this.#options;
+    try {
+      await this.#client.xGroupCreate(stream, group, '0', { MKSTREAM: true });
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+    this.#running = this.#loop(schema, handler);
+  }
+
+  async #loop<T>(schema: Joi.ObjectSchema<T>, handler: EventHandler<T>): Promise<void> {
+    const { stream, group, consumer, claimIdleMs, blockMs } = this.#options;
+    let lastClaim = 0;
+    while (!this.#stopping) {
+      try {
+        if (Date.now() - lastClaim >= Math.min(claimIdleMs, 5000)) {
+          lastClaim = Date.now();
+          const claimed = (await this.#client.xAutoClaim(
+            stream,
+            group,
+            consumer,
+            claimIdleMs,
+            '0-0',
+            { COUNT: 50 },
+          )) as {
+            messages?: Array<StreamMessage | null>;
+          };
+          for (const message of claimed?.messages ?? []) {
+            if (message) await this.#handle(message, schema, handler);
+          }
+        }
+        // Our own pending messages first (after a restart with the same name), then new ones.
+        const pending = messagesOf(
+          await this.#client.xReadGroup(group, consumer, { key: stream, id: '0' }, { COUNT: 50 }),
+        );
+        for (const message of pending) await this.#handle(message, schema, handler);
+        if (pending.length > 0) continue;
+        const fresh = messagesOf(
+          await this.#client.xReadGroup(
+            group,
+            consumer,
+            { key: stream, id: '>' },
+            { COUNT: 50, BLOCK: blockMs },
+          ),
+        );
+        for (const message of fresh) await this.#handle(message, schema, handler);
+      } catch (err) {
+        if (this.#stopping) break;
+        this.#options.logger?.warn(
+          `DurableEventBus: read failed (${(err as Error).message}); retrying`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  /** Resolves true when the message was acknowledged (handled, or dropped as invalid). */
+  async #handle<T>(
+    message: StreamMessage,
+    schema: Joi.ObjectSchema<T>,
+    handler: EventHandler<T>,
+  ): Promise<boolean> {
+    const { stream, group } = this.#options;
+    const decoded = decodeEvent(message.message.data ?? '', this.#options);
+    if (!decoded.ok) return this.#dropAndAck(message.id, decoded.reason);
+    const { value, error } = schema.validate(decoded.payload, { stripUnknown: true });
+    if (error) return this.#dropAndAck(message.id, 'invalid');
+    try {
+      await handler(value as T);
+    } catch (err) {
+      // Not acknowledged: it stays pending and is retried (at-least-once).
+      this.#options.logger?.error(
+        `DurableEventBus: handler failed for ${message.id}: ${(err as Error)?.message ?? String(err)}`,
+      );
+      this.#options.onDropped?.({ stream, reason: 'handler_error' });
+      return false;
+    }
+    await this.#client.xAck(stream, group, message.id);
+    return true;
+  }
+
+  async #dropAndAck(id: string, reason: DropReason): Promise<boolean> {
+    const { stream, group } = this.#options;
+    this.#options.logger?.warn(`DurableEventBus: dropping ${id} (${reason})`);
+    this.#options.onDropped?.({ stream, reason });
+    await this.#client.xAck(stream, group, id);
+    return true;
+  }
+
+  /** Stop after the current read (at most `blockMs`). Does not close the client. */
+  async close(): Promise<void> {
+    this.#stopping = true;
+    await this.#running;
+  }
+}

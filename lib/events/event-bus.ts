@@ -1,0 +1,193 @@
+/**
+ * `EventBus`: typed publish/subscribe over Redis pub/sub in the Python SDK's wire format,
+ * minus its bugs: each subscription gets only its own channel's events, a failing handler is
+ * logged and isolated (no head-of-line sleep), invalid or forged events are dropped and
+ * counted, the subscriber resubscribes after a Redis restart, and `close()` leaves no handles.
+ */
+import type Joi from 'joi';
+import { createClient } from 'redis';
+import type { Logger } from '../core/types';
+import { decodeEvent, encodeEvent } from './signing';
+
+/** The calls the bus makes on a node-redis v5 client (structural). */
+export interface PubSubClient {
+  publish(channel: string, message: string): Promise<number>;
+  duplicate(): PubSubClient;
+  connect(): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<void>;
+  unsubscribe(
+    channel: string,
+    listener?: (message: string, channel: string) => void,
+  ): Promise<void>;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  quit(): Promise<unknown>;
+  destroy(): void;
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+}
+
+/** Close a client without waiting on a Redis that is down (QUIT would queue until reconnect). */
+export async function shutdownClient(client: {
+  isOpen: boolean;
+  isReady: boolean;
+  quit(): Promise<unknown>;
+  destroy(): void;
+}): Promise<void> {
+  if (!client.isOpen) return;
+  if (client.isReady) await client.quit().catch(() => client.destroy());
+  else client.destroy();
+}
+
+export type DropReason = 'malformed' | 'unsigned' | 'bad_signature' | 'invalid' | 'handler_error';
+
+export interface EventBusOptions {
+  /** EVENT_SIGNING_KEY: sign published events and verify received ones (HMAC-SHA256). */
+  signingKey?: string;
+  /** With a key, still accept unsigned events (migration period). Default false. */
+  acceptUnsigned?: boolean;
+  logger?: Logger;
+  /** Called for every dropped event (metrics). */
+  onDropped?: (event: { channel: string; reason: DropReason }) => void;
+}
+
+export type EventHandler<T> = (event: T) => void | Promise<void>;
+
+export class EventBus {
+  readonly #publisher: PubSubClient;
+  readonly #ownsPublisher: boolean;
+  #subscriber: PubSubClient | undefined;
+  #connecting: Promise<void> | undefined;
+  readonly #options: EventBusOptions;
+  readonly #subscriptions = new Set<() => Promise<void>>();
+  #closed = false;
+  /** Events dropped since start, by reason. */
+  readonly dropped: Record<DropReason, number> = {
+    malformed: 0,
+    unsigned: 0,
+    bad_signature: 0,
+    invalid: 0,
+    handler_error: 0,
+  };
+
+  /** `redisUrlOrClient`: a URL (the bus owns its connections) or a connected node-redis client (not closed by the bus). */
+  constructor(redisUrlOrClient: string | PubSubClient, options: EventBusOptions = {}) {
+    this.#options = options;
+    if (typeof redisUrlOrClient === 'string') {
+      this.#publisher = createClient({ url: redisUrlOrClient }) as unknown as PubSubClient;
+      this.#ownsPublisher = true;
+      this.#publisher.on('error', (err) => this.#warn(`EventBus: Redis error: ${err.message}`));
+    } else {
+      this.#publisher = redisUrlOrClient;
+      this.#ownsPublisher = false;
+    }
+  }
+
+  async #ensurePublisher(): Promise<void> {
+    if (this.#ownsPublisher && !this.#publisher.isOpen) {
+      this.#connecting ??= this.#publisher
+        .connect()
+        .then(() => undefined)
+        .finally(() => {
+          this.#connecting = undefined;
+        });
+      await this.#connecting;
+    }
+  }
+
+  /** Publish `event` (validated by the caller's types; signed when a key is set). */
+  async publish(channel: string, event: Record<string, unknown>): Promise<number> {
+    if (this.#closed) throw new Error('EventBus is closed');
+    await this.#ensurePublisher();
+    const { event_type, version, ...rest } = event;
+    // Python's model_dump_json field order: event_type, version, then the subclass fields.
+    const ordered = { event_type, version: version ?? 'v1', ...rest };
+    return this.#publisher.publish(channel, encodeEvent(ordered, this.#options.signingKey));
+  }
+
+  /**
+   * Deliver events of `channel` that pass `schema` to `handler`. Resolves once subscribed;
+   * the returned function unsubscribes.
+   */
+  async subscribe<T>(
+    channel: string,
+    schema: Joi.ObjectSchema<T>,
+    handler: EventHandler<T>,
+  ): Promise<() => Promise<void>> {
+    if (this.#closed) throw new Error('EventBus is closed');
+    const subscriber = await this.#subscriberClient();
+    const listener = (message: string, from: string): void => {
+      if (from !== channel) return;
+      void this.#deliver(channel, message, schema, handler);
+    };
+    await subscriber.subscribe(channel, listener);
+    const unsubscribe = async (): Promise<void> => {
+      this.#subscriptions.delete(unsubscribe);
+      if (subscriber.isOpen) await subscriber.unsubscribe(channel, listener);
+    };
+    this.#subscriptions.add(unsubscribe);
+    return unsubscribe;
+  }
+
+  async #subscriberClient(): Promise<PubSubClient> {
+    if (this.#subscriber === undefined) {
+      await this.#ensurePublisher();
+      const subscriber = this.#publisher.duplicate();
+      subscriber.on('error', (err) =>
+        this.#warn(`EventBus: subscriber Redis error: ${err.message}`),
+      );
+      this.#subscriber = subscriber;
+      await subscriber.connect();
+    }
+    return this.#subscriber;
+  }
+
+  async #deliver<T>(
+    channel: string,
+    message: string,
+    schema: Joi.ObjectSchema<T>,
+    handler: EventHandler<T>,
+  ): Promise<void> {
+    const decoded = decodeEvent(message, this.#options);
+    if (!decoded.ok) {
+      this.#drop(channel, decoded.reason);
+      return;
+    }
+    const { value, error } = schema.validate(decoded.payload, { stripUnknown: true });
+    if (error) {
+      this.#drop(channel, 'invalid');
+      return;
+    }
+    try {
+      await handler(value as T);
+    } catch (err) {
+      this.#drop(channel, 'handler_error');
+      this.#options.logger?.error(
+        `EventBus: error processing message on channel '${channel}': ${(err as Error)?.message ?? String(err)}`,
+      );
+    }
+  }
+
+  #drop(channel: string, reason: DropReason): void {
+    this.dropped[reason] += 1;
+    if (reason !== 'handler_error')
+      this.#warn(`EventBus: dropping event on '${channel}' (${reason})`);
+    try {
+      this.#options.onDropped?.({ channel, reason });
+    } catch {
+      // a metrics callback must not break delivery
+    }
+  }
+
+  #warn(message: string): void {
+    this.#options.logger?.warn(message);
+  }
+
+  /** Unsubscribe everything and close the connections the bus opened. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const unsubscribe of [...this.#subscriptions]) await unsubscribe().catch(() => undefined);
+    if (this.#subscriber) await shutdownClient(this.#subscriber);
+    if (this.#ownsPublisher) await shutdownClient(this.#publisher);
+  }
+}

@@ -1,0 +1,18 @@
+export {
+  EventBus,
+  shutdownClient,
+  type EventBusOptions,
+  type EventHandler,
+  type DropReason,
+  type PubSubClient,
+} from './event-bus';
+export { DurableEventBus, type DurableEventBusOptions, type StreamClient } from './durable-bus';
+export {
+  canonicalJson,
+  signPayload,
+  verifySignature,
+  encodeEvent,
+  decodeEvent,
+  type DecodeResult,
+} from './signing';
+export { userDeletedEventSchema, eventBaseSchema, type UserDeletedEvent } from '../core/schemas';
