@@ -22,9 +22,9 @@ describe('the packed tarball', () => {
 
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'auth-sdk-m8-pkg-'));
-    const packed = JSON.parse(
-      run(npm, ['pack', '--json', '--pack-destination', work], root),
-    ) as Array<{
+    // `prepack` builds; its log shares stdout with the JSON listing, which starts at a line "[".
+    const output = run(npm, ['pack', '--json', '--pack-destination', work], root);
+    const packed = JSON.parse(output.slice(output.search(/^\[/m))) as Array<{
       filename: string;
       files: Array<{ path: string }>;
     }>;
