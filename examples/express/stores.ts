@@ -58,13 +58,25 @@ async function openRedis(settings: AuthSettings): Promise<OpenedStores> {
     await import('../../stores/redis');
   const host = settings.REDIS_HOST ?? '127.0.0.1';
   const port = settings.REDIS_PORT ?? 6379;
-  const client = await createRedisClient({
-    host,
-    port,
-    username: settings.REDIS_USER,
-    password: settings.REDIS_PASSWORD?.reveal(),
-    tls: settings.REDIS_SSL,
+  const client = createRedisClient({
+    REDIS_HOST: host,
+    REDIS_PORT: port,
+    REDIS_USER: settings.REDIS_USER,
+    REDIS_PASSWORD: settings.REDIS_PASSWORD,
+    REDIS_SSL: settings.REDIS_SSL,
   });
+  // Refuse to start rather than run on a store that is not there.
+  try {
+    // node-redis keeps retrying inside connect() while Redis is down: bound the wait.
+    const connecting = client.connect();
+    connecting.catch(() => undefined); // settles after destroy(); nobody waits for it then
+    await withDeadline(connecting, 3000, 'no answer within 3 s');
+  } catch (err) {
+    client.destroy(); // stop its reconnect loop
+    throw new ConfigurationError(
+      `AUTH_STORE=redis but Redis at ${host}:${port} cannot be reached (${err instanceof Error ? err.message : String(err)}).`,
+    );
+  }
   return {
     kind: 'redis',
     revocationStore: new RedisRevocationStore({ client }),
@@ -131,4 +143,12 @@ async function openMysql(env: Record<string, string | undefined>): Promise<Opene
     description: `mysql ${host}:${port}/${database}`,
     close: () => pool.end(),
   };
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

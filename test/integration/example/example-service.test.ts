@@ -167,6 +167,12 @@ describe('the example service refuses a bad configuration', () => {
     expect(result.stderr).toMatch(/REFRESH_SECRET_KEY/);
   });
 
+  it('exits non-zero, without hanging, when AUTH_STORE=redis cannot reach Redis', async () => {
+    const result = await runExpectingExit({ AUTH_STORE: 'redis', REDIS_PORT: '1' });
+    expectPlainRefusal(result);
+    expect(result.stderr).toContain('Redis at 127.0.0.1:1 cannot be reached');
+  });
+
   it('exits non-zero for an unknown AUTH_STORE', async () => {
     const result = await runExpectingExit({ AUTH_STORE: 'floppy' });
     expectPlainRefusal(result);
