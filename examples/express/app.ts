@@ -22,8 +22,13 @@ export interface ExampleServices {
   refreshPolicy: RefreshTokenPolicy;
   users: DemoUserDirectory;
   logger: Logger;
-  /** Mounted first / at GET /metrics when METRICS_ENABLED=true. */
-  metrics?: { middleware: RequestHandler; router: RequestHandler };
+  /** Present when METRICS_ENABLED=true: HTTP middleware, GET /metrics, auth counters. */
+  metrics?: {
+    middleware: RequestHandler;
+    router: RequestHandler;
+    recordLogin(result: 'success' | 'wrong_credentials' | 'inactive_user'): void;
+    recordLogout(): void;
+  };
 }
 
 const loginSchema = Joi.object({
@@ -50,8 +55,10 @@ export function createApp(services: ExampleServices): Express {
     const body = Joi.attempt(req.body ?? {}, loginSchema) as { email: string; password: string };
     const user = await users.verify(body.email, body.password);
     if (!user || !user.is_active) {
+      services.metrics?.recordLogin(user ? 'inactive_user' : 'wrong_credentials');
       throw new InvalidRequestError('Incorrect email or password');
     }
+    services.metrics?.recordLogin('success');
     const access = await issuer.issueAccessToken(claimsOf(user));
     const refresh = await issuer.issueRefreshToken({ userId: user.id });
     await refreshPolicy.register(refresh.jti, {
@@ -94,6 +101,7 @@ export function createApp(services: ExampleServices): Express {
         await refreshPolicy.revoke(refresh.jti);
       }
     }
+    services.metrics?.recordLogout();
     res.json({ success: true, msg: 'Logged out' });
   });
 
@@ -111,7 +119,7 @@ export function createApp(services: ExampleServices): Express {
     res.json({ status: 'ok' });
   });
 
-  if (services.metrics) app.get('/metrics', services.metrics.router);
+  if (services.metrics) app.use(services.metrics.router);
 
   app.use((_req: Request, res: Response, _next: NextFunction) => {
     res.status(404).json({

@@ -72,7 +72,7 @@ export async function bootstrap(
         refreshPolicy,
         users,
         logger,
-        metrics: metrics && { middleware: metrics.middleware, router: metrics.router },
+        metrics,
       },
       stores: opened,
       summary:
@@ -95,20 +95,21 @@ interface LoadedMetrics {
   middleware: RequestHandler;
   router: RequestHandler;
   hooks: ValidationHooks;
+  recordLogin(result: 'success' | 'wrong_credentials' | 'inactive_user'): void;
+  recordLogout(): void;
 }
 
 /** The metrics module is optional (prom-client is an optional peer): load it only when enabled. */
 async function loadMetrics(settings: AuthSettings): Promise<LoadedMetrics | undefined> {
   if (!settings.METRICS_ENABLED) return undefined;
   const metrics = await import('../../lib/metrics');
-  const setup = metrics.setupMetrics({
-    enabled: true,
-    groups: settings.METRICS_GROUPS,
-    apiPrefix: settings.API_PREFIX,
-  });
+  const setup = metrics.metricsFromSettings(settings);
   return {
-    middleware: metrics.metricsMiddleware(setup),
-    router: metrics.metricsRouter(setup),
+    middleware: metrics.metricsMiddleware(setup) as RequestHandler,
+    // Fixed at GET /metrics: the example's routes carry no API_PREFIX.
+    router: metrics.metricsRouter(setup, { path: '/metrics' }) as RequestHandler,
     hooks: metrics.metricsHooks(setup),
+    recordLogin: (result) => metrics.recordLoginAttempt(result, setup),
+    recordLogout: () => metrics.recordLogout(setup),
   };
 }

@@ -242,3 +242,53 @@ describeWithService('redis', 'the example service with AUTH_STORE=redis', () => 
     }
   });
 });
+
+describe('the example service with METRICS_ENABLED=true', () => {
+  it('serves GET /metrics with HTTP and auth counters', async () => {
+    const service = await startService({ METRICS_ENABLED: 'true', METRICS_GROUPS: 'all' });
+    try {
+      expect(service.output()).toContain('metrics on');
+      await login(service.url, 'user@example.com');
+      await request(service.url)
+        .post('/auth/login')
+        .send({ email: 'user@example.com', password: 'wrong' });
+      const res = await request(service.url).get('/metrics');
+      expect(res.status).toBe(200);
+      expect(res.text).toMatch(/login_attempts_total\{[^}]*result="success"[^}]*\} 1/);
+      expect(res.text).toMatch(/login_attempts_total\{[^}]*result="wrong_credentials"[^}]*\} 1/);
+      expect(res.text).toMatch(/http_requests_total/);
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+  });
+});
+
+for (const kind of ['postgres', 'mysql'] as const) {
+  describeWithService(kind, `the example service with AUTH_STORE=${kind}`, () => {
+    it('logs in, rotates, detects reuse and revokes on logout through the SQL stores', async () => {
+      const service = await startService({ AUTH_STORE: kind });
+      try {
+        expect(service.output()).toContain(`stores ${kind} 127.0.0.1`);
+        const pair = await login(service.url, 'user@example.com');
+        const rotated = await request(service.url)
+          .post('/auth/refresh')
+          .send({ refresh_token: pair.refresh_token });
+        expect(rotated.status).toBe(200);
+        const reuse = await request(service.url)
+          .post('/auth/refresh')
+          .send({ refresh_token: pair.refresh_token });
+        expect(reuse.status).toBe(401);
+        const logout = await request(service.url)
+          .post('/auth/logout')
+          .set('Authorization', `Bearer ${rotated.body.access_token}`);
+        expect(logout.status).toBe(200);
+        const after = await request(service.url)
+          .get('/auth/me')
+          .set('Authorization', `Bearer ${rotated.body.access_token}`);
+        expect(after.status).toBe(401);
+      } finally {
+        expect(await service.stop()).toBe(0);
+      }
+    });
+  });
+}
