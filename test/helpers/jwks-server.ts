@@ -19,7 +19,7 @@ export class JwksServer {
   readonly #hanging = new Set<http.ServerResponse>();
 
   private constructor() {
-    this.#server = http.createServer((req, res) => {
+    this.#server = http.createServer((_req, res) => {
       this.requests += 1;
       const answer = (): void => this.#answer(res);
       if (this.delayMs > 0) setTimeout(answer, this.delayMs);

@@ -179,12 +179,10 @@ describe('JwksKeyResolver against a real HTTP server', () => {
         sub: 'u-1',
         role: 'reader',
       });
+      const attacker = alg === 'RS256' ? rsaKeys('attacker') : ecKeys('attacker');
       const forged = mint(accessClaims(), {
         alg,
-        key: generateKeyPairSync(
-          alg === 'RS256' ? 'rsa' : 'ec',
-          alg === 'RS256' ? { modulusLength: 2048 } : { namedCurve: 'P-256' },
-        ).privateKey as KeyObject,
+        key: attacker.privateKey,
         header: { kid: issuer.kid },
       });
       await expect(validator.validateAccessToken(forged)).rejects.toMatchObject({
