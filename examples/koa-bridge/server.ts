@@ -2,6 +2,7 @@
  * `npm run example:koa`: the Koa bridge on PORT (default 3001) with a dev key and an in-memory
  * revocation store; prints a demo access token to try it with curl.
  */
+import type { AddressInfo } from 'node:net';
 import { loadSettings } from '../../lib/core/settings/load';
 import { buildAccessValidator } from '../../lib/security/build-access-validator';
 import { TokenIssuer } from '../../lib/security/token-issuer';
@@ -20,14 +21,11 @@ async function main(): Promise<void> {
     tokenMode: settings.TOKEN_MODE,
   });
   const app = createApp({ policy, logger: console });
-  const port = Number(process.env.PORT || 3001);
-  const server = app.listen(port, () => {
-    console.log(
-      `auth-sdk-m8 koa bridge listening on http://127.0.0.1:${port} (algorithm ${settings.ACCESS_TOKEN_ALGORITHM})`,
-    );
-  });
+  const server = app.listen(Number(process.env.PORT || 3001));
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
   const issuer = TokenIssuer.fromSettings(settings);
-  const demo = await issuer.issueAccessToken({
+  const demo = issuer.issueAccessToken({
     sub: DEMO_USER_ID,
     email: 'user@example.com',
     role: 'user',
@@ -35,6 +33,9 @@ async function main(): Promise<void> {
     email_verified: true,
     is_superuser: false,
   });
+  console.log(
+    `auth-sdk-m8 koa bridge listening on http://127.0.0.1:${port} (algorithm ${settings.ACCESS_TOKEN_ALGORITHM})`,
+  );
   console.log(`try: curl -H "Authorization: Bearer ${demo.token}" http://127.0.0.1:${port}/me`);
   const stop = (): void => {
     server.close(() => {
