@@ -87,6 +87,10 @@ export function parseIntegrityMessage(message: string): ResponseError[] {
   const errors: ResponseError[] = [];
   let m = /Duplicate entry '(.+)' for key '([^'.]+)\.([^'.]+)'/.exec(message);
   if (m) errors.push(responseError(m[2], m[3], DUPLICATE));
+  // MariaDB and MySQL < 8 name the key without its table: "for key 'email'".
+  else if ((m = /Duplicate entry '(.+)' for key '([^'.]+)'/.exec(message))) {
+    errors.push(responseError(null, m[2], DUPLICATE));
+  }
   m = /FOREIGN KEY \(`(.+?)`\) REFERENCES `(.+?)`/.exec(message);
   if (m) errors.push(responseError(m[2], m[1], `Invalid foreign key reference in '${m[1]}'.`));
   m = /Column '(.+?)' cannot be null/.exec(message);

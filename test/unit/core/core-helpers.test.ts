@@ -1,4 +1,9 @@
 import {
+  isIntegrityError,
+  parseIntegrityError,
+  parseIntegrityMessage,
+} from '../../../lib/core/db-errors';
+import {
   InsufficientScopeError,
   InvalidTokenError,
   ConfigurationError,
@@ -106,5 +111,45 @@ describe('crypto helpers', () => {
     expect(timingSafeEqualString('secret', 'secret2')).toBe(false);
     expect(timingSafeEqualString('', '')).toBe(false);
     expect(timingSafeEqualString(undefined, 'x')).toBe(false);
+  });
+});
+
+describe('parseIntegrityError (Python patterns and structured errors)', () => {
+  it('parses MySQL 8 and MariaDB duplicate-key messages', () => {
+    expect(
+      parseIntegrityError({
+        code: 'ER_DUP_ENTRY',
+        sqlMessage: "Duplicate entry 'a@b.c' for key 'users.email'",
+      }),
+    ).toEqual([{ table: 'users', field_name: 'email', error: 'Duplicate entry already exists.' }]);
+    expect(
+      parseIntegrityError({
+        code: 'ER_DUP_ENTRY',
+        sqlMessage: "Duplicate entry 'a@b.c' for key 'email'",
+      }),
+    ).toEqual([{ table: null, field_name: 'email', error: 'Duplicate entry already exists.' }]);
+  });
+
+  it('parses structured pg errors and the Python message patterns, accumulating matches', () => {
+    expect(
+      parseIntegrityError({
+        code: '23505',
+        detail: 'Key (email)=(a@b.c) already exists.',
+        table: 'users',
+      }),
+    ).toEqual([{ table: null, field_name: 'email', error: 'Duplicate entry already exists.' }]);
+    expect(parseIntegrityError({ code: '23502', table: 'users', column: 'name' })).toEqual([
+      { table: 'users', field_name: 'name', error: "Field 'name' cannot be null." },
+    ]);
+    expect(
+      parseIntegrityMessage(
+        "Duplicate entry 'x' for key 'users.email' Column 'name' cannot be null",
+      ),
+    ).toHaveLength(2);
+    expect(parseIntegrityError(new Error('something else'))).toEqual([
+      { table: null, field_name: null, error: 'Unknown database integrity error' },
+    ]);
+    expect(isIntegrityError({ code: 'ER_DUP_ENTRY' })).toBe(true);
+    expect(isIntegrityError(new Error('x'))).toBe(false);
   });
 });
