@@ -6,7 +6,8 @@
  */
 import { ConfigurationError, isAuthError, StoreUnavailableError } from '../core/errors';
 import type { Logger } from '../core/types';
-import type { DegradedEvent, FailureControl, FailureMode } from './types';
+import { callHook } from './hooks';
+import type { DegradedEvent, FailureControl, FailureMode, ValidationHooks } from './types';
 
 /** Why a store call could not be decided (the `reason` of `onDegraded`). */
 export type UnavailableReason = 'timeout' | 'circuit_open' | 'store_unavailable';
@@ -369,4 +370,33 @@ export function assertFailureMode(mode: FailureMode): FailureMode {
     );
   }
   return mode;
+}
+
+/**
+ * The guard a policy puts around its store: events go to the policy's hooks (a throwing hook
+ * is ignored), the store is named after its class unless `storeName` is given.
+ */
+export function policyStoreGuard(
+  control: FailureControl,
+  store: object,
+  options: {
+    failureMode: FailureMode;
+    storeName?: string;
+    timeoutMs?: number;
+    breaker?: CircuitBreaker | false;
+    hooks?: ValidationHooks;
+    logger: Logger;
+  },
+): StoreGuard {
+  const { hooks, logger } = options;
+  return new StoreGuard({
+    control,
+    failureMode: options.failureMode,
+    store: options.storeName ?? store.constructor.name,
+    timeoutMs: options.timeoutMs,
+    breaker: options.breaker,
+    logger,
+    onDegraded: (event) => callHook(hooks, 'onDegraded', event, logger),
+    onBreakerStateChange: (event) => callHook(hooks, 'onBreakerStateChange', event, logger),
+  });
 }

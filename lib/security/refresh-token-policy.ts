@@ -16,7 +16,12 @@ import { SecretValue } from '../core/settings/secret';
 import type { AuthSettings } from '../core/settings/types';
 import type { Logger, RefreshTokenData } from '../core/types';
 import { checkRegisteredClaims } from './claims';
-import { assertFailureMode, StoreGuard, type CircuitBreaker } from './degradation';
+import {
+  assertFailureMode,
+  policyStoreGuard,
+  type CircuitBreaker,
+  type StoreGuard,
+} from './degradation';
 import { callHook } from './hooks';
 import { JwsError, prepareKey, verifyCompact, type PreparedKey } from './jws';
 import type { RefreshTokenStore, RotateResult } from './stores';
@@ -116,17 +121,10 @@ export class RefreshTokenPolicy {
     this.#clock = options.clock ?? Date.now;
     const store = options.store;
     if (store !== undefined) {
-      const hooks = options.hooks;
-      this.#guard = new StoreGuard({
-        control: 'refresh_validation',
+      this.#guard = policyStoreGuard('refresh_validation', store, {
+        ...options,
         failureMode: this.failureMode,
-        store: options.storeName ?? store.constructor.name,
-        timeoutMs: options.timeoutMs,
-        breaker: options.breaker,
         logger: this.#logger,
-        onDegraded: (event) => callHook(hooks, 'onDegraded', event, this.#logger),
-        onBreakerStateChange: (event) =>
-          callHook(hooks, 'onBreakerStateChange', event, this.#logger),
       });
     }
   }

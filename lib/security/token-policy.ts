@@ -13,7 +13,12 @@ import { effectiveFailureMode } from '../core/settings/failure-mode';
 import type { AuthSettings, TokenMode } from '../core/settings/types';
 import type { Logger, TokenUserData } from '../core/types';
 import { buildAccessValidator } from './build-access-validator';
-import { assertFailureMode, StoreGuard, type CircuitBreaker } from './degradation';
+import {
+  assertFailureMode,
+  policyStoreGuard,
+  type CircuitBreaker,
+  type StoreGuard,
+} from './degradation';
 import { callHook } from './hooks';
 import type { RevocationStore } from './stores';
 import type { FailureMode, ValidationHooks } from './types';
@@ -104,17 +109,10 @@ export class TokenPolicy {
     this.#clock = options.clock ?? Date.now;
     const store = options.revocationStore;
     if (store !== undefined) {
-      const hooks = options.hooks;
-      this.#guard = new StoreGuard({
-        control: 'access_revocation',
+      this.#guard = policyStoreGuard('access_revocation', store, {
+        ...options,
         failureMode: this.failureMode,
-        store: options.storeName ?? store.constructor.name,
-        timeoutMs: options.timeoutMs,
-        breaker: options.breaker,
         logger: this.#logger,
-        onDegraded: (event) => callHook(hooks, 'onDegraded', event, this.#logger),
-        onBreakerStateChange: (event) =>
-          callHook(hooks, 'onBreakerStateChange', event, this.#logger),
       });
     }
     this.checksRevocation = store !== undefined && tokenMode === 'stateful';

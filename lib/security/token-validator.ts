@@ -139,15 +139,7 @@ export class TokenValidator implements AccessTokenValidator {
   #fromCache(token: string): TokenUserData | undefined {
     if (this.#cache === undefined || typeof token !== 'string') return undefined;
     const claims = this.#cache.get(token, this.#clock());
-    if (claims !== undefined) {
-      callHook(
-        this.#hooks,
-        'onSuccess',
-        { jti: claims.jti, sub: claims.sub, tokenType: 'access' },
-        this.#logger,
-      );
-    }
-    return claims;
+    return claims === undefined ? undefined : this.#succeed(claims);
   }
 
   #validateWith(token: string, key: PreparedKey): TokenUserData {
@@ -176,12 +168,12 @@ export class TokenValidator implements AccessTokenValidator {
     const claims = checkAccessPayload(payload);
     if (claims === undefined) throw this.#fail('invalid_payload');
     this.#cache?.set(token, claims, now);
-    callHook(
-      this.#hooks,
-      'onSuccess',
-      { jti: claims.jti, sub: claims.sub, tokenType: 'access' },
-      this.#logger,
-    );
+    return this.#succeed(claims);
+  }
+
+  #succeed(claims: TokenUserData): TokenUserData {
+    const event = { jti: claims.jti, sub: claims.sub, tokenType: 'access' } as const;
+    callHook(this.#hooks, 'onSuccess', event, this.#logger);
     return claims;
   }
 
