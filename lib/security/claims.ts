@@ -88,27 +88,30 @@ const SPECIAL_USE_TLDS: ReadonlySet<string> = new Set([
   'onion',
   'test',
 ]);
-const EMAIL_LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-const DOMAIN_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
-const TLD = /^(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
+// One anchored pattern: RFC 5322 dot-atoms @ LDH labels ending in an alphabetic (or IDNA) TLD.
+const EMAIL =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
+
+// The same users come back all day: remember addresses already found valid (bounded).
+const VALID_EMAILS_MAX = 10_000;
+const validEmails = new Set<string>();
 
 /**
  * Whether `value` is an email address the Python SDK (pydantic `EmailStr`) accepts: ASCII
- * local part of RFC 5322 atoms, a dotted domain with a real top-level label, no special-use
- * domain (`.test`, `.local`, `.localhost`, …), at most 254 characters.
+ * local part of RFC 5322 atoms (at most 64), a dotted domain with a real top-level label, no
+ * special-use domain (`.test`, `.local`, `.localhost`, …), at most 254 characters.
  */
 export function isValidEmail(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length > 254) return false;
+  if (typeof value !== 'string') return false;
+  if (validEmails.has(value)) return true;
+  if (value.length > 254 || !EMAIL.test(value)) return false;
   const at = value.lastIndexOf('@');
-  if (at <= 0 || at > 64) return false;
-  const local = value.slice(0, at);
-  const domain = value.slice(at + 1);
-  if (!EMAIL_LOCAL.test(local)) return false;
-  const labels = domain.split('.');
-  if (labels.length < 2) return false;
-  for (const label of labels) if (!DOMAIN_LABEL.test(label)) return false;
-  const tld = labels[labels.length - 1];
-  return TLD.test(tld) && !SPECIAL_USE_TLDS.has(tld.toLowerCase());
+  if (at > 64) return false;
+  const tld = value.slice(value.lastIndexOf('.') + 1).toLowerCase();
+  if (SPECIAL_USE_TLDS.has(tld)) return false;
+  if (validEmails.size >= VALID_EMAILS_MAX) validEmails.clear();
+  validEmails.add(value);
+  return true;
 }
 
 function optionalString(value: unknown): value is string | null | undefined {

@@ -65,8 +65,9 @@ const MIN_RSA_BITS = 2048;
 const ES256_SIGNATURE_BYTES = 64;
 const HS256_SIGNATURE_BYTES = 32;
 
-// Strict base64url, three segments (signature may not be empty: `alg: none` has no signature).
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+// Header and signature must be strict base64url (the signature may not be empty: `alg: none`
+// has none). The payload segment is covered by the signature: a changed byte fails the check.
+const B64URL = /^[A-Za-z0-9_-]+$/;
 const PEM_MARKER = '-----BEGIN';
 
 /**
@@ -196,10 +197,18 @@ function parseHeader(segment: string): JwsHeader {
 function split(token: string, maxLength: number): [string, string, string] {
   if (typeof token !== 'string') throw new JwsError('malformed', 'token is not a string');
   if (token.length > maxLength) throw new JwsError('too_large', 'token exceeds the size limit');
-  if (!COMPACT_JWS.test(token)) throw new JwsError('malformed', 'not a compact JWS');
   const first = token.indexOf('.');
-  const second = token.indexOf('.', first + 1);
-  return [token.slice(0, first), token.slice(first + 1, second), token.slice(second + 1)];
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  if (second < 0 || token.indexOf('.', second + 1) >= 0) {
+    throw new JwsError('malformed', 'not a compact JWS (three segments)');
+  }
+  const header = token.slice(0, first);
+  const payload = token.slice(first + 1, second);
+  const signature = token.slice(second + 1);
+  if (!B64URL.test(header) || !B64URL.test(signature) || payload.length === 0) {
+    throw new JwsError('malformed', 'not base64url');
+  }
+  return [header, payload, signature];
 }
 
 /** Parse the protected header without verifying anything (to pick a key by `kid`). */
