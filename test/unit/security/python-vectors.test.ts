@@ -79,15 +79,28 @@ describe('Python SDK vectors: access tokens through TokenValidator', () => {
 
 describe('Python SDK vectors: refresh tokens through RefreshTokenPolicy', () => {
   it.each(refresh.map((v) => [v.name, v] as const))('%s', async (_title, vector) => {
+    const warnings: string[] = [];
     const policy = new RefreshTokenPolicy({
       secret: fixture.keys.refresh.secret,
       oldSecret: vector.old_secret_configured ? fixture.keys.refresh.old_secret : undefined,
+      logger: {
+        warn: (message) => warnings.push(message),
+        error: (message) => warnings.push(message),
+      },
     });
     const outcome = policy.validateAndRotate(vector.token, { newJti: 'rt-new' });
     if (vector.expect.accept) {
       const result = await outcome;
       expect(result.userId).toBe(vector.expect.user_id);
       expect(result.oldJti).toBe(vector.expect.jti);
+      // Python logs this WARNING when only the old key verifies.
+      expect(warnings).toEqual(
+        vector.old_secret_configured
+          ? [
+              'Refresh token accepted with old key — remove REFRESH_SECRET_KEY_OLD once all old-key tokens have expired',
+            ]
+          : [],
+      );
     } else {
       await expect(outcome).rejects.toThrow(InvalidTokenError);
       await expect(outcome).rejects.toMatchObject({ message: vector.expect.message, status: 401 });
