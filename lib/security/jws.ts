@@ -41,6 +41,8 @@ interface AsymmetricKey extends PreparedKey {
   readonly algorithm: 'RS256' | 'ES256';
   readonly keyObject: KeyObject;
   readonly use: 'verify' | 'sign';
+  /** What node:crypto is given, built once (ES256 needs the raw r||s signature encoding). */
+  readonly cryptoKey: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' };
 }
 
 export type JwsFailure = 'malformed' | 'too_large' | 'algorithm' | 'crit' | 'signature';
@@ -85,7 +87,9 @@ export function prepareKey(secret: TokenSecret, use: 'verify' | 'sign' = 'verify
   }
   const keyObject = importAsymmetric(key, use, algorithm);
   assertKeyFitsAlgorithm(keyObject, algorithm);
-  const prepared: AsymmetricKey = { algorithm, keyObject, use };
+  const cryptoKey =
+    algorithm === 'ES256' ? { key: keyObject, dsaEncoding: 'ieee-p1363' as const } : keyObject;
+  const prepared: AsymmetricKey = { algorithm, keyObject, use, cryptoKey };
   return Object.freeze(prepared);
 }
 
@@ -252,13 +256,13 @@ function verifySignature(key: PreparedKey, signingInput: string, signature: Buff
       .digest();
     return timingSafeEqual(expected, signature);
   }
-  const { keyObject } = key as AsymmetricKey;
-  const data = Buffer.from(signingInput);
-  if (key.algorithm === 'ES256') {
-    if (signature.length !== ES256_SIGNATURE_BYTES) return false;
-    return cryptoVerify('sha256', data, { key: keyObject, dsaEncoding: 'ieee-p1363' }, signature);
-  }
-  return cryptoVerify('sha256', data, keyObject, signature);
+  if (key.algorithm === 'ES256' && signature.length !== ES256_SIGNATURE_BYTES) return false;
+  return cryptoVerify(
+    'sha256',
+    Buffer.from(signingInput),
+    (key as AsymmetricKey).cryptoKey,
+    signature,
+  );
 }
 
 function encodeSegment(value: unknown): string {
@@ -286,13 +290,7 @@ export function signCompact(
         'This key was prepared for verification; prepare it with use "sign".',
       );
     }
-    signature = cryptoSign(
-      'sha256',
-      Buffer.from(signingInput),
-      key.algorithm === 'ES256'
-        ? { key: asymmetric.keyObject, dsaEncoding: 'ieee-p1363' }
-        : asymmetric.keyObject,
-    );
+    signature = cryptoSign('sha256', Buffer.from(signingInput), asymmetric.cryptoKey);
   }
   return `${signingInput}.${signature.toString('base64url')}`;
 }
