@@ -38,3 +38,38 @@ export async function runSql<T>(
 export function ttlSeconds(ttl: number): number {
   return Number.isFinite(ttl) ? Math.ceil(ttl) : 0;
 }
+
+/**
+ * What both SQL dialects' stores share: the pool, checked table names, the time bound and an
+ * idempotent `migrate()` running the dialect's schema statements one by one.
+ */
+export abstract class SqlStore<Pool> {
+  protected readonly pool: Pool;
+  protected readonly tables: SqlTables;
+  protected readonly timeoutMs: number;
+  readonly #prefix: string | undefined;
+
+  constructor(
+    private readonly dialect: 'postgres' | 'mysql',
+    options: { pool: Pool; tablePrefix?: string; timeoutMs?: number },
+  ) {
+    this.pool = options.pool;
+    this.#prefix = options.tablePrefix;
+    this.tables = tableNames(options.tablePrefix);
+    this.timeoutMs = options.timeoutMs ?? 2000;
+  }
+
+  protected abstract schema(prefix: string | undefined): string[];
+  protected abstract execute(statement: string): Promise<unknown>;
+
+  /** Create the tables and indexes if they do not exist (idempotent). */
+  async migrate(): Promise<void> {
+    await runSql(this.dialect, 30_000, async () => {
+      for (const statement of this.schema(this.#prefix)) await this.execute(statement);
+    });
+  }
+
+  protected run<T>(operation: () => Promise<T>): Promise<T> {
+    return runSql(this.dialect, this.timeoutMs, operation);
+  }
+}

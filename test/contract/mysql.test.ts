@@ -15,8 +15,9 @@ function tablePrefix(tag: string): string {
 async function setup<S extends { migrate(): Promise<void> }>(
   make: (pool: mysql.Pool, prefix: string) => S,
   tag: string,
+  poolSize = 25,
 ): Promise<{ store: S; cleanup: () => Promise<void> }> {
-  const pool = mysql.createPool({ ...services.mysql, connectionLimit: 25 });
+  const pool = mysql.createPool({ ...services.mysql, connectionLimit: poolSize });
   const prefix = tablePrefix(tag);
   const store = make(pool, prefix);
   await store.migrate();
@@ -47,6 +48,24 @@ describeWithService('mysql', 'MySQL stores', () => {
       await store.revoke('Jti-ABC', 60);
       await expect(store.isRevoked('jti-abc')).resolves.toBe(false);
       await expect(store.isRevoked('Jti-ABC')).resolves.toBe(true);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('settles a 20-way rotation race on a pool of 2 connections (losers do not starve the pool)', async () => {
+    const { store, cleanup } = await setup(
+      (pool, tablePrefix) => new MysqlRefreshTokenStore({ pool, tablePrefix, timeoutMs: 5000 }),
+      'small',
+      2,
+    );
+    try {
+      await store.register('old', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.rotate('old', `new-${i}`, 60)),
+      );
+      expect(results.filter((r) => r.status === 'rotated')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'reused')).toHaveLength(19);
     } finally {
       await cleanup();
     }

@@ -18,8 +18,9 @@ function tablePrefix(tag: string): string {
 async function setup<S extends { migrate(): Promise<void> }>(
   make: (pool: pg.Pool, prefix: string) => S,
   tag: string,
+  poolSize = 25,
 ): Promise<{ store: S; cleanup: () => Promise<void> }> {
-  const pool = new pg.Pool({ ...services.postgres, max: 25 });
+  const pool = new pg.Pool({ ...services.postgres, max: poolSize });
   const prefix = tablePrefix(tag);
   const store = make(pool, prefix);
   await store.migrate();
@@ -40,6 +41,24 @@ describeWithService('postgres', 'PostgreSQL stores', () => {
   describeRefreshTokenStore('postgres', () =>
     setup((pool, tablePrefix) => new PostgresRefreshTokenStore({ pool, tablePrefix }), 'rt'),
   );
+
+  it('settles a 20-way rotation race on a pool of 2 connections (losers do not starve the pool)', async () => {
+    const { store, cleanup } = await setup(
+      (pool, tablePrefix) => new PostgresRefreshTokenStore({ pool, tablePrefix, timeoutMs: 5000 }),
+      'small',
+      2,
+    );
+    try {
+      await store.register('old', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.rotate('old', `new-${i}`, 60)),
+      );
+      expect(results.filter((r) => r.status === 'rotated')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'reused')).toHaveLength(19);
+    } finally {
+      await cleanup();
+    }
+  });
 
   it('purges expired rows and ignores them before that', async () => {
     const { store, cleanup } = await setup(

@@ -9,7 +9,7 @@ import type {
   RefreshTokenStore,
   RotateResult,
 } from '../../../lib/security/stores';
-import { runSql, tableNames, ttlSeconds, type SqlTables } from '../common';
+import { SqlStore, ttlSeconds } from '../common';
 import { mysqlSchema } from './schema';
 
 interface QueryOptions {
@@ -52,24 +52,17 @@ function rows(result: QueryResult): Array<Record<string, unknown>> {
   return Array.isArray(result[0]) ? (result[0] as Array<Record<string, unknown>>) : [];
 }
 
-abstract class MysqlStore {
-  protected readonly pool: MysqlPoolLike;
-  protected readonly tables: SqlTables;
-  protected readonly timeoutMs: number;
-  readonly #prefix: string | undefined;
-
+abstract class MysqlStore extends SqlStore<MysqlPoolLike> {
   constructor(options: MysqlStoreOptions) {
-    this.pool = options.pool;
-    this.#prefix = options.tablePrefix;
-    this.tables = tableNames(options.tablePrefix);
-    this.timeoutMs = options.timeoutMs ?? 2000;
+    super('mysql', options);
   }
 
-  /** Create the tables and indexes if they do not exist (idempotent). */
-  async migrate(): Promise<void> {
-    await runSql('mysql', 30_000, async () => {
-      for (const sql of mysqlSchema(this.#prefix)) await this.pool.query({ sql });
-    });
+  protected schema(prefix: string | undefined): string[] {
+    return mysqlSchema(prefix);
+  }
+
+  protected execute(sql: string): Promise<unknown> {
+    return this.pool.query({ sql });
   }
 
   protected q(
@@ -78,10 +71,6 @@ abstract class MysqlStore {
     on: Pick<MysqlPoolLike, 'query'> = this.pool,
   ): Promise<QueryResult> {
     return on.query({ sql, values, timeout: this.timeoutMs });
-  }
-
-  protected run<T>(operation: () => Promise<T>): Promise<T> {
-    return runSql('mysql', this.timeoutMs, operation);
   }
 }
 
@@ -171,10 +160,13 @@ export class MysqlRefreshTokenStore extends MysqlStore implements RefreshTokenSt
           return { status: 'rotated', userId, familyId };
         }
         await conn.commit();
+        // Read on the connection already held: a loser asking the pool for a second one
+        // while holding the first starves a small pool under a rotation race.
         const [known] = rows(
           await this.q(
             `SELECT user_id, family_id FROM ${t} WHERE jti = ? AND expires_at > NOW(3)`,
             [oldJti],
+            conn,
           ),
         );
         if (known === undefined) return { status: 'unknown' };

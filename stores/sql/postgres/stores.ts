@@ -9,7 +9,7 @@ import type {
   RefreshTokenStore,
   RotateResult,
 } from '../../../lib/security/stores';
-import { runSql, tableNames, ttlSeconds, type SqlTables } from '../common';
+import { SqlStore, ttlSeconds } from '../common';
 import { postgresSchema } from './schema';
 
 interface PgResult {
@@ -37,28 +37,17 @@ export interface PostgresStoreOptions {
   timeoutMs?: number;
 }
 
-abstract class PostgresStore {
-  protected readonly pool: PgPoolLike;
-  protected readonly tables: SqlTables;
-  protected readonly timeoutMs: number;
-  readonly #prefix: string | undefined;
-
+abstract class PostgresStore extends SqlStore<PgPoolLike> {
   constructor(options: PostgresStoreOptions) {
-    this.pool = options.pool;
-    this.#prefix = options.tablePrefix;
-    this.tables = tableNames(options.tablePrefix);
-    this.timeoutMs = options.timeoutMs ?? 2000;
+    super('postgres', options);
   }
 
-  /** Create the tables and indexes if they do not exist (idempotent). */
-  async migrate(): Promise<void> {
-    await runSql('postgres', 30_000, async () => {
-      for (const statement of postgresSchema(this.#prefix)) await this.pool.query(statement);
-    });
+  protected schema(prefix: string | undefined): string[] {
+    return postgresSchema(prefix);
   }
 
-  protected run<T>(operation: () => Promise<T>): Promise<T> {
-    return runSql('postgres', this.timeoutMs, operation);
+  protected execute(statement: string): Promise<unknown> {
+    return this.pool.query(statement);
   }
 }
 
@@ -152,7 +141,9 @@ export class PostgresRefreshTokenStore extends PostgresStore implements RefreshT
           return { status: 'rotated', userId, familyId };
         }
         await client.query('COMMIT');
-        const known = await this.pool.query(
+        // Read on the connection already held: a loser asking the pool for a second one
+        // while holding the first starves a small pool under a rotation race.
+        const known = await client.query(
           `SELECT user_id, family_id FROM ${t} WHERE jti = $1 AND expires_at > now()`,
           [oldJti],
         );
