@@ -45,6 +45,10 @@ async function main(): Promise<void> {
   switch (contender) {
     case 'bare':
       break;
+    case 'noop':
+      // The cost of one pass-through middleware: what any auth middleware pays before working.
+      app.use((_req: Request, _res: Response, next: NextFunction) => next());
+      break;
     case 'floor': {
       const verify = floorVerifier(alg, keys.verifyKeyObject);
       app.use((req: Request, res: Response, next: NextFunction) => {
