@@ -2,7 +2,8 @@
  * Per-request HTTP metrics. The endpoint label is the matched route pattern when Express
  * matched one; otherwise the path with id-like segments replaced by `{id}`, from a bounded set
  * of labels, and `__unmatched__` for 404s — so a scanner cannot explode label cardinality
- * (the Python middleware labelled raw paths).
+ * (the Python middleware labelled raw paths). Recorded once per request, on 'finish' or on
+ * 'close' for an aborted one.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveMetrics, type Metrics } from './setup';
@@ -22,6 +23,8 @@ const UUID_SEGMENT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 const INT_SEGMENT = /^\d+$/;
 export const UNMATCHED_LABEL = '__unmatched__';
 export const OTHER_LABEL = '__other__';
+/** Status recorded for a request the client aborted before the response finished. */
+export const CLIENT_CLOSED_STATUS = 499;
 
 /** `/items/<uuid>/42` → `/items/{id}/{id}`; whole segments only (`/2fa` stays). */
 export function normalizePath(path: string): string {
@@ -58,10 +61,9 @@ export function metricsMiddleware(
   return (req, res, next) => {
     const start = process.hrtime.bigint();
     let done = false;
-    const record = (): void => {
+    const record = (status: number): void => {
       if (done) return;
       done = true;
-      const status = res.statusCode;
       const method = req.method ?? 'GET';
       const endpoint = endpointOf(req as RoutedRequest, status);
       const code = String(status);
@@ -71,8 +73,9 @@ export function metricsMiddleware(
         errors?.inc({ method, endpoint, status_class: `${Math.floor(status / 100)}xx` });
       statuses?.inc({ status_code: code });
     };
-    res.once('finish', record);
-    res.once('close', record);
+    res.once('finish', () => record(res.statusCode));
+    // 'close' before 'finish': the client went away first (nginx's 499, client closed request).
+    res.once('close', () => record(CLIENT_CLOSED_STATUS));
     next();
   };
 }

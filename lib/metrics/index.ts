@@ -3,6 +3,7 @@ export {
   metricsFromSettings,
   Metrics,
   type MetricsOptions,
+  type MetricsSettings,
   type HttpMetrics,
   type AuthMetrics,
 } from './setup';
@@ -12,6 +13,7 @@ export {
   normalizePath,
   UNMATCHED_LABEL,
   OTHER_LABEL,
+  CLIENT_CLOSED_STATUS,
   type MetricsMiddlewareOptions,
 } from './http-middleware';
 export { metricsRouter, type MetricsRouterOptions } from './router';

@@ -8,8 +8,13 @@ export interface MetricsRouterOptions {
   path?: string;
   /** Bearer token a scraper must send; compared in constant time. */
   scrapeToken?: string;
-  /** Refuse every scrape (403) when no scrapeToken is set — for production. Default false. */
-  denyWithoutToken?: boolean;
+  /**
+   * In production without a scrapeToken, refuse every scrape (403) rather than publish the
+   * metrics to anyone. Default true; set false when a network policy already guards the path.
+   */
+  denyInProduction?: boolean;
+  /** Deployment environment; default env ENVIRONMENT, else NODE_ENV. `production` enables the guard above. */
+  environment?: string;
 }
 
 function digest(value: string): Buffer {
@@ -23,6 +28,11 @@ export function metricsRouter(
   const m = resolveMetrics(metrics);
   const path = options.path ?? `${m.apiPrefix.replace(/\/+$/, '')}/metrics`;
   const expected = options.scrapeToken ? digest(options.scrapeToken) : undefined;
+  const environment = options.environment ?? process.env.ENVIRONMENT ?? process.env.NODE_ENV;
+  const deny =
+    expected === undefined &&
+    (options.denyInProduction ?? true) &&
+    environment?.toLowerCase() === 'production';
   return (req, res, next) => {
     const url = (req.url ?? '').split('?')[0];
     const fullUrl = ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0];
@@ -30,7 +40,7 @@ export function metricsRouter(
       next();
       return;
     }
-    if (expected === undefined && options.denyWithoutToken) {
+    if (deny) {
       res.statusCode = 403;
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       res.end('Forbidden');

@@ -17,6 +17,15 @@ export interface MetricsOptions {
   registry?: Registry;
 }
 
+/** The settings `metricsFromSettings` reads (a subset of AuthSettings). */
+export interface MetricsSettings {
+  METRICS_ENABLED: boolean;
+  /** Default `all`. */
+  METRICS_GROUPS?: string;
+  /** Default `""`. */
+  API_PREFIX?: string;
+}
+
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 const FLUSH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
 
@@ -162,6 +171,11 @@ export class Metrics {
     this.auth = groups.has('auth') ? authMetrics(this.prefix, registers) : undefined;
   }
 
+  /** Setup from settings: METRICS_ENABLED, METRICS_GROUPS, API_PREFIX (see `metricsFromSettings`). */
+  static fromSettings(settings: MetricsSettings, registry?: Registry): Metrics {
+    return metricsFromSettings(settings, registry);
+  }
+
   /** True when any HTTP collector exists (the middleware does nothing otherwise). */
   get recordsHttp(): boolean {
     const h = this.http;
@@ -183,14 +197,11 @@ export function setupMetrics(options: MetricsOptions): Metrics {
 }
 
 /** Setup from settings: METRICS_ENABLED, METRICS_GROUPS, API_PREFIX. */
-export function metricsFromSettings(
-  settings: { METRICS_ENABLED: boolean; METRICS_GROUPS: string; API_PREFIX: string },
-  registry?: Registry,
-): Metrics {
+export function metricsFromSettings(settings: MetricsSettings, registry?: Registry): Metrics {
   return setupMetrics({
     enabled: settings.METRICS_ENABLED,
-    groups: settings.METRICS_GROUPS,
-    apiPrefix: settings.API_PREFIX,
+    groups: settings.METRICS_GROUPS ?? 'all',
+    apiPrefix: settings.API_PREFIX ?? '',
     registry,
   });
 }

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import { Registry } from 'prom-client';
@@ -5,9 +7,10 @@ import {
   metricsHooks,
   metricsMiddleware,
   metricsRouter,
-  normalizePrefix,
+  CLIENT_CLOSED_STATUS,
+  Metrics,
+  metricsFromSettings,
   recordLogout,
-  resolveGroups,
   setupMetrics,
 } from '../../../lib/metrics';
 import { TokenValidator } from '../../../lib/security/token-validator';
@@ -30,31 +33,6 @@ function appWith(
   });
   return app;
 }
-
-describe('metric groups and prefix (Python semantics)', () => {
-  it.each([
-    ['all', 5],
-    ['ALL', 5],
-    ['Traffic', 1],
-    ['traffic, performance', 2],
-    ['nope', 0],
-    ['traffic,nope', 1],
-    ['', 0],
-  ])('resolveGroups(%j) has %i groups', (value, size) => {
-    expect(resolveGroups(value).size).toBe(size);
-  });
-
-  it.each([
-    ['/user', 'user_'],
-    ['/api/v1', 'api_v1_'],
-    ['/my-service', 'my_service_'],
-    ['', ''],
-    ['/', ''],
-    ['/v1.2~x', 'v1_2_x_'],
-  ])('normalizePrefix(%j) is %j', (prefix, expected) => {
-    expect(normalizePrefix(prefix)).toBe(expected);
-  });
-});
 
 describe('metrics over real HTTP requests', () => {
   it('records requests, durations, error classes and statuses with route-pattern endpoints', async () => {
@@ -118,6 +96,23 @@ describe('metrics over real HTTP requests', () => {
     const res = await request(app).get('/metrics').expect(200);
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.text).not.toContain('http_requests_total');
+    // No work per request: the disabled middleware adds no response listeners.
+    const count = (withMiddleware: boolean) => {
+      const probe = express();
+      if (withMiddleware) probe.use(metricsMiddleware(metrics));
+      probe.get('/', (_req, r) => {
+        r.json(r.listenerCount('finish') + r.listenerCount('close'));
+      });
+      return request(probe).get('/');
+    };
+    expect((await count(true)).body).toBe((await count(false)).body);
+    const enabled = setupMetrics({ enabled: true, groups: 'all' });
+    const probe = express();
+    probe.use(metricsMiddleware(enabled));
+    probe.get('/', (_req, r) => {
+      r.json(r.listenerCount('finish') + r.listenerCount('close'));
+    });
+    expect((await request(probe).get('/')).body).toBe((await count(false)).body + 2);
   });
 
   it('protects the scrape with a bearer token compared in constant time, or denies without one', async () => {
@@ -127,9 +122,122 @@ describe('metrics over real HTTP requests', () => {
     expect(denied.headers['www-authenticate']).toBe('Bearer realm="metrics"');
     await request(app).get('/metrics').set('Authorization', 'Bearer wrong').expect(401);
     await request(app).get('/metrics').set('Authorization', 'Bearer scrape-secret').expect(200);
-    await request(appWith(metrics, { denyWithoutToken: true }))
+    await request(appWith(metrics, { scrapeToken: 'scrape-secret', environment: 'production' }))
+      .get('/metrics')
+      .set('Authorization', 'Bearer scrape-secret')
+      .expect(200);
+  });
+
+  it('denies scrapes in production when no token is set, unless told not to', async () => {
+    const metrics = setupMetrics({ enabled: true, groups: 'all', apiPrefix: '' });
+    await request(appWith(metrics, { environment: 'production' }))
       .get('/metrics')
       .expect(403);
+    await request(appWith(metrics, { environment: 'Production', denyInProduction: false }))
+      .get('/metrics')
+      .expect(200);
+    await request(appWith(metrics, { environment: 'local' }))
+      .get('/metrics')
+      .expect(200);
+  });
+
+  it('exposes the Python names, help texts and buckets in the Prometheus text format', async () => {
+    const metrics = setupMetrics({ enabled: true, groups: 'all', apiPrefix: '/svc' });
+    const app = appWith(metrics);
+    await request(app).get('/items/1').expect(200);
+    const res = await request(app).get('/svc/metrics').expect(200);
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(res.text).toContain('# HELP svc_http_requests_total Total HTTP requests\n');
+    expect(res.text).toContain('# TYPE svc_http_request_duration_seconds histogram\n');
+    for (const le of [
+      '0.005',
+      '0.01',
+      '0.025',
+      '0.05',
+      '0.1',
+      '0.25',
+      '0.5',
+      '1',
+      '2.5',
+      '5',
+      '10',
+    ]) {
+      expect(res.text).toContain(
+        `svc_http_request_duration_seconds_bucket{le="${le}",method="GET",endpoint="/items/:id"}`,
+      );
+    }
+    expect(res.text).toContain('# HELP svc_http_errors_total Total 4xx and 5xx HTTP responses\n');
+    expect(res.text).toContain(
+      '# HELP svc_http_status_total HTTP responses by exact status code\n',
+    );
+    for (const name of [
+      'auth_login_attempts_total',
+      'auth_token_refresh_total',
+      'auth_logout_total',
+      'auth_token_validation_failures_total',
+      'auth_oauth_attempts_total',
+      'auth_revocation_failure_total',
+      'auth_degraded_decision_total',
+      'auth_redis_circuit_breaker_open',
+      'auth_degradation_mode_active',
+      'auth_session_integrity_denial_total',
+      'auth_api_key_validations_total',
+      'auth_api_key_rate_limit_checks_total',
+      'auth_api_key_rate_limit_hits_total',
+      'auth_api_key_lifecycle_total',
+      'auth_api_key_flush_duration_seconds',
+    ]) {
+      expect(res.text).toContain(`# TYPE svc_${name} `);
+    }
+    const head = await request(app).head('/svc/metrics').expect(200);
+    expect(head.text ?? '').toBe('');
+  });
+
+  it('records a request the client aborted once, as 499, under its route pattern', async () => {
+    const metrics = setupMetrics({ enabled: true, groups: 'all', apiPrefix: '' });
+    const app = express();
+    app.use(metricsMiddleware(metrics));
+    let reached!: () => void;
+    const handlerReached = new Promise<void>((resolve) => (reached = resolve));
+    app.get('/slow/:id', () => reached()); // never answers: the client gives up first
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const req = http.get(`http://127.0.0.1:${port}/slow/9`);
+      req.on('error', () => undefined);
+      await handlerReached;
+      req.destroy();
+      const deadline = Date.now() + 5000;
+      let text = '';
+      while (Date.now() < deadline) {
+        text = await metrics.registry.metrics();
+        if (text.includes(`status_code="${CLIENT_CLOSED_STATUS}"`)) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(text).toContain(
+        'http_requests_total{method="GET",endpoint="/slow/:id",status_code="499"} 1',
+      );
+      expect(text).toContain('http_status_total{status_code="499"} 1');
+      expect(text).not.toContain('status_code="200"');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('builds from settings with the Python defaults (METRICS_GROUPS all, API_PREFIX empty)', async () => {
+    const fromEnv = Metrics.fromSettings({ METRICS_ENABLED: true });
+    expect(fromEnv.groups.size).toBe(5);
+    expect(fromEnv.prefix).toBe('');
+    const scoped = metricsFromSettings({
+      METRICS_ENABLED: true,
+      METRICS_GROUPS: 'health',
+      API_PREFIX: '/api/v1',
+    });
+    expect(await scoped.registry.metrics()).toContain('# TYPE api_v1_http_status_total counter');
+    expect(await scoped.registry.metrics()).not.toContain('http_requests_total');
+    expect(metricsFromSettings({ METRICS_ENABLED: false }).groups.size).toBe(0);
   });
 });
 
@@ -154,6 +262,12 @@ describe('metricsHooks', () => {
       reason: 'timeout',
       store: 'redis',
     });
+    hooks.onDegraded?.({
+      control: 'refresh_validation',
+      mode: 'fail_closed',
+      reason: 'circuit_open',
+      store: 'postgres',
+    });
     hooks.onBreakerStateChange?.({ store: 'redis', open: true });
     hooks.onJwksFetch?.({ result: 'stale', uri: 'https://x' });
     recordLogout(metrics);
@@ -169,7 +283,17 @@ describe('metricsHooks', () => {
     expect(text).toContain(
       'svc_auth_degradation_mode_active{control="access_revocation",mode="fail_open"} 1',
     );
+    expect(text).toContain(
+      'svc_auth_degradation_mode_active{control="access_revocation",mode="fail_closed"} 0',
+    );
+    expect(text).toContain(
+      'svc_auth_degradation_mode_active{control="refresh_validation",mode="fail_closed"} 1',
+    );
+    // A store failure counts once per failed call; an open breaker skips the call (no failure).
+    expect(text).toContain('svc_auth_revocation_failure_total{operation="access_blacklist"} 1');
+    expect(text).not.toContain('operation="refresh_allowlist"');
     expect(text).toContain('svc_auth_redis_circuit_breaker_open 1');
+    expect(text).toContain('svc_auth_store_circuit_breaker_open{store="redis"} 1');
     expect(text).toContain('svc_auth_jwks_fetch_total{result="stale"} 1');
     expect(text).toContain('svc_auth_logout_total 1');
   });
