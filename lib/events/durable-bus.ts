@@ -104,9 +104,26 @@ export class DurableEventBus {
 
   async #loop<T>(schema: Joi.ObjectSchema<T>, handler: EventHandler<T>): Promise<void> {
     const { stream, group, consumer, claimIdleMs, blockMs } = this.#options;
+    // Redeliver what this consumer name left pending (a restart under the same name) once; a
+    // message whose handler fails stays pending and comes back through XAUTOCLAIM after
+    // claimIdleMs, so a failing handler is retried at that pace, not in a tight loop.
+    let recovering = true;
+    let claimCursor = '0-0';
     let lastClaim = 0;
     while (!this.#stopping) {
       try {
+        if (recovering) {
+          const own = messagesOf(
+            await this.#client.xReadGroup(
+              group,
+              consumer,
+              { key: stream, id: '0' },
+              { COUNT: 1000 },
+            ),
+          );
+          for (const message of own) await this.#handle(message, schema, handler);
+          recovering = false;
+        }
         if (Date.now() - lastClaim >= Math.min(claimIdleMs, 5000)) {
           lastClaim = Date.now();
           const claimed = (await this.#client.xAutoClaim(
@@ -114,21 +131,14 @@ export class DurableEventBus {
             group,
             consumer,
             claimIdleMs,
-            '0-0',
+            claimCursor,
             { COUNT: 50 },
-          )) as {
-            messages?: Array<StreamMessage | null>;
-          };
+          )) as { nextId?: string; messages?: Array<StreamMessage | null> } | null;
+          claimCursor = claimed?.nextId ?? '0-0';
           for (const message of claimed?.messages ?? []) {
-            if (message) await this.#handle(message, schema, handler);
+            if (message && !this.#stopping) await this.#handle(message, schema, handler);
           }
         }
-        // Our own pending messages first (after a restart with the same name), then new ones.
-        const pending = messagesOf(
-          await this.#client.xReadGroup(group, consumer, { key: stream, id: '0' }, { COUNT: 50 }),
-        );
-        for (const message of pending) await this.#handle(message, schema, handler);
-        if (pending.length > 0) continue;
         const fresh = messagesOf(
           await this.#client.xReadGroup(
             group,

@@ -26,20 +26,46 @@ function pyString(value: string): string {
   return `${out}"`;
 }
 
+/**
+ * A number as Python's `json.dumps` writes it: integers as integers, floats as `repr(float)`
+ * (shortest round-trip digits, like JS, but exponent form below 1e-4 and from 1e16 up, with a
+ * signed two-digit exponent: `1e-05`, `1.5e+16`). An integer-valued number is written as an
+ * integer: JSON.parse cannot tell a Python `1.0` from `1`, so a Python float like `1.0` in a
+ * payload does not verify (user events carry strings only).
+ */
+function pyNumber(value: number): string {
+  if (!Number.isFinite(value)) throw new TypeError('canonicalJson: non-finite number');
+  if (Number.isInteger(value) && Math.abs(value) < 1e16) return String(value);
+  const [mantissa, exp] = value.toExponential().split('e');
+  const exponent = Number(exp);
+  if (exponent < -4 || exponent >= 16) {
+    const sign = exponent < 0 ? '-' : '+';
+    return `${mantissa}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  }
+  return String(value);
+}
+
+/** Python sorts str keys by code point; JS `<` compares UTF-16 units (differs for astral chars). */
+function compareCodePoints(a: string, b: string): number {
+  const left = Array.from(a, (c) => c.codePointAt(0) ?? 0);
+  const right = Array.from(b, (c) => c.codePointAt(0) ?? 0);
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    if (left[i] !== right[i]) return left[i] - right[i];
+  }
+  return left.length - right.length;
+}
+
 /** Python's `json.dumps(value, sort_keys=True, separators=(",", ":"))` for JSON-safe values. */
 export function canonicalJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return pyString(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError('canonicalJson: non-finite number');
-    return String(value);
-  }
+  if (typeof value === 'number') return pyNumber(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      .sort(([a], [b]) => compareCodePoints(a, b));
     return `{${entries.map(([k, v]) => `${pyString(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   throw new TypeError(`canonicalJson: unsupported ${typeof value}`);

@@ -44,6 +44,42 @@ describe('Python-compatible signing', () => {
     );
   });
 
+  it('matches a signature computed by the Python SDK (known vector)', () => {
+    // python3 -c 'import json,hmac,hashlib
+    //   p={"event_type":"user.deleted","version":"v1","user_id":"é🔑"}
+    //   c=json.dumps(p,sort_keys=True,separators=(",",":"))
+    //   print(c); print(hmac.new(b"k3y",c.encode(),hashlib.sha256).hexdigest())'
+    // {"event_type":"user.deleted","user_id":"\u00e9\ud83d\udd11","version":"v1"}
+    // 8e9d5546181a6bc9ce923f22320f75fb7e48ea4833ad963cdc7b664117b1dbfa
+    const payload = { event_type: 'user.deleted', version: 'v1', user_id: 'é🔑' };
+    expect(canonicalJson(payload)).toBe(
+      '{"event_type":"user.deleted","user_id":"\\u00e9\\ud83d\\udd11","version":"v1"}',
+    );
+    const sig = '8e9d5546181a6bc9ce923f22320f75fb7e48ea4833ad963cdc7b664117b1dbfa';
+    expect(signPayload(payload, 'k3y')).toBe(sig);
+    // What a Python publisher puts on the wire (json.dumps default separators, ensure_ascii).
+    const fromPython =
+      '{"payload": {"event_type": "user.deleted", "version": "v1", "user_id": "\\u00e9\\ud83d\\udd11"}, "sig": "' +
+      sig +
+      '"}';
+    expect(decodeEvent(fromPython, { signingKey: 'k3y' })).toEqual({ ok: true, payload });
+  });
+
+  it('writes numbers and orders keys as Python does (floats as repr, keys by code point)', () => {
+    // python3: json.dumps({"n":[1,0.5,1e-05,1.5e16,-2.5e-07,1000000000000000.5,5e-324],
+    //   "\uffff":True,"\U0001F511":None}, sort_keys=True, separators=(",",":"))
+    expect(
+      canonicalJson({
+        n: [1, 0.5, 1e-5, 1.5e16, -2.5e-7, 1000000000000000.5, 5e-324],
+        '\uffff': true,
+        '🔑': null,
+      }),
+    ).toBe(
+      '{"n":[1,0.5,1e-05,1.5e+16,-2.5e-07,1000000000000000.5,5e-324],"\\uffff":true,"\\ud83d\\udd11":null}',
+    );
+    expect(() => canonicalJson({ n: Number.NaN })).toThrow(TypeError);
+  });
+
   it('signs and verifies; forged and unsigned events are refused when a key is set', () => {
     const payload = { event_type: 'user.deleted', version: 'v1', user_id: 'u1' };
     const wire = encodeEvent(payload, KEY);
@@ -65,6 +101,13 @@ describe('Python-compatible signing', () => {
       true,
     );
     expect(decodeEvent('{nope', {})).toEqual({ ok: false, reason: 'malformed' });
+    expect(decodeEvent('[1]', {})).toEqual({ ok: false, reason: 'malformed' });
+    expect(decodeEvent('null', {})).toEqual({ ok: false, reason: 'malformed' });
+    const truncatedSig = JSON.stringify({ payload, sig: signPayload(payload, KEY).slice(0, 10) });
+    expect(decodeEvent(truncatedSig, { signingKey: KEY })).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
   });
 });
 
@@ -131,6 +174,56 @@ describeWithService('redis', 'EventBus on Redis pub/sub', () => {
     }
   });
 
+  it("uses a duplicate of a caller's client for subscribing and leaves the caller's client open", async () => {
+    const client = createClient({ url: services.redis.url });
+    await client.connect();
+    const bus = new EventBus(client as never, { logger: quietLogger });
+    const ch = channel('given');
+    const got: string[] = [];
+    try {
+      await bus.subscribe(ch, userDeletedEventSchema, (e) => {
+        got.push(e.user_id);
+      });
+      // The caller's client is not in subscriber mode: it still runs ordinary commands.
+      expect(await client.ping()).toBe('PONG');
+      await bus.publish(ch, { event_type: 'user.deleted', user_id: 'x' });
+      await waitUntil(() => got.length === 1);
+      await bus.close();
+      expect(client.isOpen).toBe(true);
+      expect(await client.ping()).toBe('PONG');
+      await expect(bus.publish(ch, { event_type: 'user.deleted', user_id: 'y' })).rejects.toThrow(
+        'closed',
+      );
+    } finally {
+      await bus.close();
+      await client.quit();
+    }
+  });
+
+  it('stops delivering after unsubscribe and reports drops to onDropped', async () => {
+    const drops: string[] = [];
+    const bus = new EventBus(services.redis.url, {
+      logger: quietLogger,
+      onDropped: ({ reason }) => drops.push(reason),
+    });
+    const ch = channel('unsub');
+    const got: string[] = [];
+    try {
+      const unsubscribe = await bus.subscribe(ch, userDeletedEventSchema, (e) => {
+        got.push(e.user_id);
+      });
+      await bus.publish(ch, { event_type: 'user.deleted', user_id: 1234 }); // user_id must be a string
+      await bus.publish(ch, { event_type: 'user.deleted', user_id: 'one' });
+      await waitUntil(() => got.length === 1 && drops.length === 1);
+      expect(drops).toEqual(['invalid']);
+      await unsubscribe();
+      expect(await bus.publish(ch, { event_type: 'user.deleted', user_id: 'two' })).toBe(0);
+      expect(got).toEqual(['one']);
+    } finally {
+      await bus.close();
+    }
+  });
+
   it('drops unsigned and forged events when signing is on, delivers signed ones', async () => {
     const signed = new EventBus(services.redis.url, { signingKey: KEY, logger: quietLogger });
     const unsigned = new EventBus(services.redis.url, { logger: quietLogger });
@@ -191,58 +284,158 @@ describe('EventBus across a Redis restart (private server)', () => {
 });
 
 describeWithService('redis', 'DurableEventBus on Redis Streams', () => {
-  it("delivers every event published while the consumer was down, and reclaims a dead consumer's message", async () => {
-    const stream = `${uniquePrefix('stream')}user-events`;
-    const publisher = createClient({ url: services.redis.url });
-    const readerA = createClient({ url: services.redis.url });
-    const readerB = createClient({ url: services.redis.url });
-    await Promise.all([publisher.connect(), readerA.connect(), readerB.connect()]);
-    const producer = new DurableEventBus(publisher as never, {
+  type Client = ReturnType<typeof createClient>;
+  let stream: string;
+  const clients: Client[] = [];
+  const connect = async (): Promise<Client> => {
+    const client = createClient({ url: services.redis.url });
+    client.on('error', () => undefined);
+    await client.connect();
+    clients.push(client);
+    return client;
+  };
+  const consumer = (client: Client, name: string, extra: object = {}): DurableEventBus =>
+    new DurableEventBus(client as never, {
       stream,
       group: 'g',
-      consumer: 'producer',
+      consumer: name,
+      blockMs: 100,
+      claimIdleMs: 300,
+      logger: quietLogger,
+      ...extra,
+    });
+  const pendingCount = async (client: Client): Promise<number> =>
+    ((await client.xPending(stream, 'g')) as { pending: number }).pending;
+
+  beforeEach(() => {
+    stream = `${uniquePrefix('stream')}user-events`;
+  });
+  afterEach(async () => {
+    const [first] = clients;
+    if (first?.isReady) await first.del(stream);
+    for (const client of clients.splice(0)) {
+      if (client.isOpen) await client.quit().catch(() => client.destroy());
+    }
+  });
+
+  it('delivers every event published while the consumer was stopped to a new consumer instance', async () => {
+    const producer = consumer(await connect(), 'producer');
+    const first = consumer(await connect(), 'a');
+    const gotFirst: string[] = [];
+    await first.start(userDeletedEventSchema, (e) => {
+      gotFirst.push(e.user_id);
+    });
+    await producer.publish({ event_type: 'user.deleted', user_id: 'live' });
+    await waitUntil(() => gotFirst.length === 1);
+    await first.close();
+
+    const ids = Array.from({ length: 20 }, (_, i) => `down-${i}`);
+    for (const user_id of ids) await producer.publish({ event_type: 'user.deleted', user_id });
+
+    const next = consumer(await connect(), 'a2');
+    const gotNext: string[] = [];
+    await next.start(userDeletedEventSchema, (e) => {
+      gotNext.push(e.user_id);
     });
     try {
-      // Consumer A starts, takes one message and dies before acknowledging it.
-      const gotA: string[] = [];
-      const consumerA = new DurableEventBus(readerA as never, {
-        stream,
-        group: 'g',
-        consumer: 'a',
-        blockMs: 200,
-        claimIdleMs: 300,
-        logger: quietLogger,
-      });
-      await consumerA.start(userDeletedEventSchema, (e) => {
-        gotA.push(e.user_id);
-        throw new Error('crash before ack');
-      });
-      await producer.publish({ event_type: 'user.deleted', user_id: 'first' });
-      await waitUntil(() => gotA.length >= 1);
-      await consumerA.close();
-      // Published while nobody consumes:
-      for (const id of ['u1', 'u2', 'u3'])
-        await producer.publish({ event_type: 'user.deleted', user_id: id });
-      // Consumer B (another process) starts later: it gets the backlog and reclaims A's message.
-      const gotB: string[] = [];
-      const consumerB = new DurableEventBus(readerB as never, {
-        stream,
-        group: 'g',
-        consumer: 'b',
-        blockMs: 200,
-        claimIdleMs: 300,
-        logger: quietLogger,
-      });
-      await consumerB.start(userDeletedEventSchema, (e) => {
-        gotB.push(e.user_id);
-      });
-      await waitUntil(() => ['first', 'u1', 'u2', 'u3'].every((id) => gotB.includes(id)), 10_000);
-      await consumerB.close();
-      const pending = (await readerB.xPending(stream, 'g')) as { pending: number };
-      expect(pending.pending).toBe(0);
+      await waitUntil(() => gotNext.length === ids.length, 10_000);
+      expect(gotNext).toEqual(ids); // none lost, none repeated, in order
+      expect(gotFirst).toEqual(['live']);
+      expect(await pendingCount(clients[0])).toBe(0);
     } finally {
-      await publisher.del(stream);
-      await Promise.all([publisher.quit(), readerA.quit(), readerB.quit()]);
+      await next.close();
+    }
+  }, 20_000);
+
+  it('reclaims the message of a consumer that died mid-handle (hung handler, connection gone)', async () => {
+    const producer = consumer(await connect(), 'producer');
+    const doomedClient = await connect();
+    const doomed = consumer(doomedClient, 'doomed');
+    let taken = 0;
+    await doomed.start(userDeletedEventSchema, () => {
+      taken += 1;
+      return new Promise<void>(() => undefined); // never finishes: the process "dies" here
+    });
+    await producer.publish({ event_type: 'user.deleted', user_id: 'orphan' });
+    await waitUntil(() => taken === 1);
+    doomedClient.destroy(); // the dead process's connection drops; its message stays pending
+    expect(await pendingCount(clients[0])).toBe(1);
+
+    const rescuer = consumer(await connect(), 'rescuer');
+    const got: string[] = [];
+    await rescuer.start(userDeletedEventSchema, (e) => {
+      got.push(e.user_id);
+    });
+    try {
+      await waitUntil(() => got.includes('orphan'), 10_000);
+      await waitUntil(() => got.length === 1, 1000);
+      const pending = await pendingCount(clients[0]);
+      expect(pending).toBe(0);
+    } finally {
+      await rescuer.close();
+    }
+  }, 20_000);
+
+  it('retries a failing handler at the claimIdleMs pace (no tight loop) and acks once it succeeds', async () => {
+    const producer = consumer(await connect(), 'producer');
+    const drops: string[] = [];
+    const flaky = consumer(await connect(), 'flaky', {
+      onDropped: ({ reason }: { reason: string }) => drops.push(reason),
+    });
+    const attempts: number[] = [];
+    await flaky.start(userDeletedEventSchema, () => {
+      attempts.push(Date.now());
+      if (attempts.length < 3) throw new Error('temporarily failing');
+    });
+    try {
+      await producer.publish({ event_type: 'user.deleted', user_id: 'retry-me' });
+      await waitUntil(() => attempts.length === 3, 10_000);
+      // Each retry waits for the message to sit idle claimIdleMs (300 ms) first.
+      expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(250);
+      expect(attempts[2] - attempts[1]).toBeGreaterThanOrEqual(250);
+      await waitUntil(() => drops.length === 2);
+      expect(drops).toEqual(['handler_error', 'handler_error']);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(attempts).toHaveLength(3);
+      expect(await pendingCount(clients[0])).toBe(0);
+    } finally {
+      await flaky.close();
+    }
+  }, 20_000);
+
+  it('acknowledges and counts invalid, unsigned and forged entries instead of retrying them', async () => {
+    const raw = await connect();
+    const drops: string[] = [];
+    const signedConsumer = consumer(await connect(), 'signed', {
+      signingKey: KEY,
+      onDropped: ({ reason }: { reason: string }) => drops.push(reason),
+    });
+    const got: string[] = [];
+    await signedConsumer.start(userDeletedEventSchema, (e) => {
+      got.push(e.user_id);
+    });
+    try {
+      await raw.xAdd(stream, '*', { data: '{not json' });
+      await raw.xAdd(stream, '*', {
+        data: encodeEvent({ event_type: 'user.deleted', version: 'v1', user_id: 'u' }),
+      });
+      await raw.xAdd(stream, '*', {
+        data: encodeEvent(
+          { event_type: 'user.deleted', version: 'v1', user_id: 'u' },
+          'Wrong-Signing_Key-0123456789-ABCDEFGHIJ',
+        ),
+      });
+      await raw.xAdd(stream, '*', {
+        data: encodeEvent({ event_type: 'user.deleted', version: 'v1' }, KEY),
+      });
+      const producer = consumer(raw, 'producer', { signingKey: KEY });
+      await producer.publish({ event_type: 'user.deleted', user_id: 'genuine' });
+      await waitUntil(() => got.length === 1 && drops.length === 4, 10_000);
+      expect(got).toEqual(['genuine']);
+      expect(drops).toEqual(['malformed', 'unsigned', 'bad_signature', 'invalid']);
+      expect(await pendingCount(raw)).toBe(0);
+    } finally {
+      await signedConsumer.close();
     }
   }, 20_000);
 });
