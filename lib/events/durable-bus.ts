@@ -2,7 +2,10 @@
  * `DurableEventBus`: at-least-once events on Redis Streams with consumer groups, for consumers
  * that must not miss a `user.deleted` while they are down. Events are acknowledged only after
  * the handler succeeds; messages left pending by a consumer that died are reclaimed
- * (XAUTOCLAIM) by another consumer of the group after `claimIdleMs`.
+ * (XAUTOCLAIM) by another consumer of the group after `claimIdleMs`. A handler that throws
+ * leaves its message pending, so it is retried every `claimIdleMs` until it succeeds (there is
+ * no dead-letter limit); invalid, unsigned or forged entries are acknowledged and dropped.
+ * `close()` waits for the current read (at most `blockMs`) and the running handler.
  */
 import type Joi from 'joi';
 import type { Logger } from '../core/types';
@@ -52,6 +55,7 @@ export interface DurableEventBusOptions {
   signingKey?: string;
   acceptUnsigned?: boolean;
   logger?: Logger;
+  /** Called per dropped entry, and per failed handler call (`handler_error`, retried later). */
   onDropped?: (event: { stream: string; reason: DropReason }) => void;
 }
 
@@ -176,7 +180,7 @@ export class DurableEventBus {
       this.#options.logger?.error(
         `DurableEventBus: handler failed for ${message.id}: ${(err as Error)?.message ?? String(err)}`,
       );
-      this.#options.onDropped?.({ stream, reason: 'handler_error' });
+      this.#notifyDropped('handler_error');
       return false;
     }
     await this.#client.xAck(stream, group, message.id);
@@ -186,9 +190,17 @@ export class DurableEventBus {
   async #dropAndAck(id: string, reason: DropReason): Promise<boolean> {
     const { stream, group } = this.#options;
     this.#options.logger?.warn(`DurableEventBus: dropping ${id} (${reason})`);
-    this.#options.onDropped?.({ stream, reason });
+    this.#notifyDropped(reason);
     await this.#client.xAck(stream, group, id);
     return true;
+  }
+
+  #notifyDropped(reason: DropReason): void {
+    try {
+      this.#options.onDropped?.({ stream: this.#options.stream, reason });
+    } catch {
+      // a metrics callback must not break acknowledgement
+    }
   }
 
   /** Stop after the current read (at most `blockMs`). Does not close the client. */
