@@ -8,7 +8,17 @@ const transform = {
 // jose 6 ships ESM only: let SWC turn it into CommonJS for Jest instead of failing to load.
 const transformIgnorePatterns = ['/node_modules/(?!(jose)/)'];
 
-const common = { transform, transformIgnorePatterns, testEnvironment: 'node' };
+// The package's own names (what the examples and README import) resolve to the sources, as
+// tsconfig.json's `paths` do for tsc and tsx.
+const { compilerOptions } = require('./tsconfig.json');
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([name, [target]]) => [
+    `^${name.replace(/[/.-]/g, (c) => `\\${c}`)}$`,
+    `<rootDir>/${target.replace(/^\.\//, '')}`,
+  ]),
+);
+
+const common = { transform, transformIgnorePatterns, moduleNameMapper, testEnvironment: 'node' };
 
 module.exports = {
   testTimeout: 30000,

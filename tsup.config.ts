@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup';
 
-// One entry per public subpath (DESIGN §3). Optional integrations stay external so that
+// One entry per public subpath. Optional integrations stay external so that
 // importing `auth-sdk-m8` never loads express, redis, pg, mysql2 or prom-client.
 export default defineConfig({
   entry: {
     index: 'lib/index.ts',
+    schemas: 'lib/schemas.ts',
     express: 'lib/express/index.ts',
     passport: 'lib/passport/index.ts',
     metrics: 'lib/metrics/index.ts',

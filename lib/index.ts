@@ -1,7 +1,9 @@
 /**
  * auth-sdk-m8: JWT validation, revocation and refresh-token rotation for a microservice
- * fleet (Node port of the Python package). This entry is framework-free; Express, Passport,
- * metrics, events and the stores live in their own subpaths (`auth-sdk-m8/express`, …).
+ * fleet (Node port of the Python package). This entry is framework-free and holds what an
+ * app needs; the adapters, metrics, events, stores and the Python schemas live in their own
+ * subpaths (`auth-sdk-m8/express`, `auth-sdk-m8/schemas`, …). `test/package/api-report.test.ts`
+ * pins every exported name: an addition is a decision, not an accident.
  */
 
 // Errors
@@ -13,16 +15,19 @@ export {
   ConfigurationError,
   StoreUnavailableError,
   isAuthError,
-  bearerChallenge,
-  Messages,
-  DEFAULT_REALM,
   type AnyAuthError,
   type AuthErrorCode,
   type InvalidTokenReason,
   type TokenType,
 } from './core/errors';
+export {
+  toErrorResponse,
+  type ErrorResponse,
+  type ErrorResponseOptions,
+} from './core/error-response';
+export type { FailureMode, FailureControl } from './core/failure-mode';
 
-// Types and schemas
+// Types of tokens, users and bodies
 export type {
   RoleName,
   TokenAlgorithm,
@@ -35,87 +40,24 @@ export type {
   TokenPair,
   Logger,
 } from './core/types';
-export { SUPPORTED_ALGORITHMS, ASYMMETRIC_ALGORITHMS } from './core/types';
-export {
-  tokenUserDataSchema,
-  userPayloadDataSchema,
-  refreshTokenPayloadSchema,
-  userModelSchema,
-  sessionModelSchema,
-  responseErrorSchema,
-  responseErrorBaseSchema,
-  responseMessageSchema,
-  tokenSchema,
-  eventBaseSchema,
-  userDeletedEventSchema,
-  emailSchema,
-  toUserModel,
-  AuthProviderType,
-  Period,
-  type UserDeletedEvent,
-} from './core/schemas';
-export {
-  Roles,
-  ORDERED_ROLES,
-  getOrderedRoles,
-  isRole,
-  isValidRoleAuth,
-  requireRoleCheck,
-} from './core/roles';
-export {
-  ValidationConstants,
-  removeInvisibleChars,
-  HOST_REGEX,
-  HTTP_HOST_REGEX,
-  URL_PATH_STR_REGEX,
-  KEY_REGEX,
-  SLUG_REGEX,
-  UNIX_PATH_REGEX,
-  FILE_PATH_REGEX,
-  PASSWORD_REGEX,
-  SECRET_KEY_REGEX,
-  MYSQL_NAME_REGEX,
-  CONTROL_CHAR_PATTERN,
-} from './core/validation-constants';
-export {
-  hashToken,
-  createPkce,
-  pkceChallenge,
-  createState,
-  timingSafeEqualString,
-} from './core/crypto-utils';
-export {
-  parseIntegrityError,
-  parseIntegrityMessage,
-  isIntegrityError,
-  parseValidationError,
-  isJoiValidationError,
-} from './core/db-errors';
-export {
-  toErrorResponse,
-  ResponseMessages,
-  type ErrorResponse,
-  type ErrorResponseOptions,
-} from './core/error-response';
-export {
-  extractToken,
-  readCookie,
-  DEFAULT_ACCESS_COOKIE,
-  type HeadersLike,
-  type ExtractTokenOptions,
-  type ExtractedToken,
-  type TokenSource,
-} from './core/extract-token';
+export { Roles } from './core/roles';
+export { hashToken } from './core/crypto-utils';
 
-// Settings
-export * from './core/settings/index';
+// Settings and start-up checks
+export { loadSettings, loadCommonSettings, type LoadSettingsOptions } from './core/settings/load';
+export { checkConfigHealth, type HealthOptions, type HealthReport } from './core/settings/health';
+export { SecretValue } from './core/settings/secret';
+export type {
+  AuthSettings,
+  CommonSettings,
+  Environment,
+  ServiceRole,
+  TokenMode,
+} from './core/settings/types';
 
 // Validation, keys, issuing
 export {
   createValidationConfig,
-  strictValidationConfig,
-  DEFAULT_REQUIRED_CLAIMS,
-  DEFAULT_LEEWAY_SECONDS,
   type ValidationConfig,
   type ValidationConfigOptions,
 } from './security/validation-config';
@@ -124,10 +66,6 @@ export {
   type TokenValidatorOptions,
   type AccessTokenValidator,
 } from './security/token-validator';
-export {
-  VerifiedTokenCache,
-  type VerifiedTokenCacheOptions,
-} from './security/verified-token-cache';
 export { StaticKeyResolver } from './security/key-resolvers/static';
 export { JwksKeyResolver, type JwksKeyResolverOptions } from './security/key-resolvers/jwks';
 export {
@@ -144,18 +82,6 @@ export {
   type IssuedRefreshToken,
   type PublicJwk,
 } from './security/token-issuer';
-export { checkRegisteredClaims, checkAccessPayload, isValidEmail } from './security/claims';
-export {
-  prepareKey,
-  verifyCompact,
-  signCompact,
-  decodeHeader,
-  JwsError,
-  DEFAULT_MAX_TOKEN_LENGTH,
-  type JwsHeader,
-  type JwsFailure,
-  type PreparedKey,
-} from './security/jws';
 export type {
   TokenSecret,
   KeyResolver,
@@ -163,8 +89,6 @@ export type {
   SuccessEvent,
   FailureEvent,
   DegradedEvent,
-  FailureMode,
-  FailureControl,
 } from './security/types';
 
 // Policies, stores, degradation
@@ -175,7 +99,6 @@ export {
 } from './security/token-policy';
 export {
   RefreshTokenPolicy,
-  OLD_KEY_WARNING,
   type RefreshTokenPolicyOptions,
   type RotateOptions,
   type RotationResult,
@@ -189,15 +112,18 @@ export type {
 } from './security/stores';
 export {
   CircuitBreaker,
-  StoreGuard,
-  guardStoreCall,
-  withTimeout,
-  StoreTimeoutError,
-  CircuitOpenError,
-  unavailableReason,
   type CircuitBreakerOptions,
   type BreakerState,
   type BreakerStateChange,
-  type UnavailableReason,
-} from './security/degradation';
-export { callHook } from './security/hooks';
+} from './security/circuit-breaker';
+
+// The request pipeline under every adapter (for frameworks without an adapter, e.g. Koa)
+export {
+  createRequestAuthenticator,
+  type AuthRequest,
+  type Authenticated,
+  type RequestAuthOptions,
+  type RequestAuthenticator,
+} from './security/http/request-authenticator';
+export type { VerifierSource, AccessTokenPolicy } from './security/http/verifier-source';
+export type { CsrfOptions } from './security/http/csrf';

@@ -103,13 +103,13 @@ interface LoadedMetrics {
 async function loadMetrics(settings: AuthSettings): Promise<LoadedMetrics | undefined> {
   if (!settings.METRICS_ENABLED) return undefined;
   const metrics = await import('../../lib/metrics');
-  const setup = metrics.metricsFromSettings(settings);
+  const setup = metrics.setupMetrics({ settings });
   return {
     middleware: metrics.metricsMiddleware(setup) as RequestHandler,
     // Fixed at GET /metrics: the example's routes carry no API_PREFIX.
     router: metrics.metricsRouter(setup, { path: '/metrics' }) as RequestHandler,
     hooks: metrics.metricsHooks(setup),
-    recordLogin: (result) => metrics.recordLoginAttempt(result, setup),
+    recordLogin: (result) => metrics.recordLoginAttempt(setup, result),
     recordLogout: () => metrics.recordLogout(setup),
   };
 }

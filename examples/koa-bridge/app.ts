@@ -1,28 +1,27 @@
 /**
- * Koa bridge: protects a route with the framework-free core — `extractToken`, a `TokenPolicy`
- * and `toErrorResponse` — called directly from Koa middleware. No fake Express req/res, no
- * koa-passport: the same verdicts and bodies as the Express adapter.
+ * Koa bridge: protects routes with the package's framework-free request pipeline
+ * (`createRequestAuthenticator`) and error mapping (`toErrorResponse`), called directly from
+ * Koa middleware. No fake Express req/res, no koa-passport: the same verdicts, challenges and
+ * bodies as `authenticate()` and the Passport strategy.
  */
 import Koa from 'koa';
 import type { Context, Next } from 'koa';
-import { DEFAULT_REALM, InvalidTokenError, Messages } from '../../lib/core/errors';
-import { toErrorResponse } from '../../lib/core/error-response';
-import { extractToken } from '../../lib/core/extract-token';
-import type { Logger, TokenUserData } from '../../lib/core/types';
+import {
+  createRequestAuthenticator,
+  toErrorResponse,
+  type Logger,
+  type RequestAuthOptions,
+  type TokenUserData,
+} from 'auth-sdk-m8';
 
-export interface KoaBridgeOptions {
-  /** A `TokenPolicy` (or anything with `validate(token)`). */
-  policy: { validate(token: string): Promise<TokenUserData> };
-  realm?: string;
-  logger?: Logger;
-}
+export type KoaBridgeOptions = RequestAuthOptions & { logger?: Logger | undefined };
 
 export interface AuthState {
   auth?: TokenUserData;
 }
 
 export function createApp(options: KoaBridgeOptions): Koa<AuthState> {
-  const realm = options.realm ?? DEFAULT_REALM;
+  const authenticateRequest = createRequestAuthenticator(options);
   const app = new Koa<AuthState>();
 
   // Outermost: every error, thrown anywhere below, becomes the shared JSON answer.
@@ -30,7 +29,10 @@ export function createApp(options: KoaBridgeOptions): Koa<AuthState> {
     try {
       await next();
     } catch (err) {
-      const response = toErrorResponse(err, { realm, logger: options.logger });
+      const response = toErrorResponse(err, {
+        realm: authenticateRequest.realm,
+        logger: options.logger,
+      });
       ctx.status = response.status;
       ctx.set(response.headers);
       ctx.set('Cache-Control', 'no-store');
@@ -39,10 +41,8 @@ export function createApp(options: KoaBridgeOptions): Koa<AuthState> {
   });
 
   const requireAuth = async (ctx: Context, next: Next): Promise<void> => {
-    const found = extractToken({ headers: ctx.headers }, { realm });
-    if (!found)
-      throw new InvalidTokenError(Messages.ACCESS_MISSING, 'missing', 'access', { realm });
-    ctx.state.auth = await options.policy.validate(found.token);
+    const found = await authenticateRequest({ method: ctx.method, headers: ctx.headers });
+    if (found !== undefined) ctx.state.auth = found.claims;
     await next();
   };
 
@@ -51,7 +51,7 @@ export function createApp(options: KoaBridgeOptions): Koa<AuthState> {
       ctx.body = { status: 'ok' };
       return;
     }
-    if (ctx.method === 'GET' && ctx.path === '/me') {
+    if (ctx.path === '/me' && (ctx.method === 'GET' || ctx.method === 'POST')) {
       await requireAuth(ctx, async () => {
         const auth = ctx.state.auth as TokenUserData;
         ctx.body = { id: auth.sub, email: auth.email, role: auth.role };

@@ -3,11 +3,8 @@
  * revocation store; prints a demo access token to try it with curl.
  */
 import type { AddressInfo } from 'node:net';
-import { loadSettings } from '../../lib/core/settings/load';
-import { buildAccessValidator } from '../../lib/security/build-access-validator';
-import { TokenIssuer } from '../../lib/security/token-issuer';
-import { TokenPolicy } from '../../lib/security/token-policy';
-import { MemoryRevocationStore } from '../../stores/memory';
+import { buildAccessValidator, loadSettings, TokenIssuer, TokenPolicy } from 'auth-sdk-m8';
+import { MemoryRevocationStore } from 'auth-sdk-m8/stores/memory';
 import { applyDevDefaults } from '../express/dev-defaults';
 import { DEMO_USER_ID } from '../express/users';
 import { createApp } from './app';

@@ -1,14 +1,14 @@
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { toErrorResponse } from '../core/error-response';
 import type { Logger } from '../core/types';
-import { isPassportAuthenticationError, stashedAuthFailure } from './failure-stash';
+import { unstashAuthFailure } from '../security/http/failure-stash';
 import { sendErrorResponse } from './respond';
 
 export interface ErrorHandlerOptions {
   /** Realm of the `WWW-Authenticate` challenge. Default `api`. */
-  realm?: string;
+  realm?: string | undefined;
   /** Where unexpected errors (answered 500 without details) and outages are logged. */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 /**
@@ -31,9 +31,6 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
       next(err);
       return;
     }
-    const passportFailure = isPassportAuthenticationError(err)
-      ? stashedAuthFailure(req)
-      : undefined;
-    sendErrorResponse(res, toErrorResponse(passportFailure ?? err, options));
+    sendErrorResponse(res, toErrorResponse(unstashAuthFailure(req, err), options));
   };
 }

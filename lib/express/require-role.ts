@@ -3,7 +3,7 @@ import { AuthError, DEFAULT_REALM, InvalidTokenError, Messages } from '../core/e
 import { withRealm } from '../core/error-response';
 import { requireRoleCheck } from '../core/roles';
 import type { RoleName } from '../core/types';
-import './augment';
+import '../security/http/request-types';
 
 /**
  * Allow the request only when `req.auth.role` is at least `role` (superadmin > admin >

@@ -1,7 +1,7 @@
 /** `ValidationHooks` that feed the auth metrics (the core only emits hooks). */
 import type { InvalidTokenReason } from '../core/errors';
 import type { ValidationHooks } from '../security/types';
-import { resolveMetrics, type Metrics } from './setup';
+import { requireMetrics, type Metrics } from './setup';
 
 function refreshResult(reason: InvalidTokenReason): string {
   if (reason === 'revoked' || reason === 'reused') return reason;
@@ -13,8 +13,8 @@ function refreshResult(reason: InvalidTokenReason): string {
  * access failures by reason, refresh results, reuse detections (session-integrity denials),
  * degraded decisions and modes, breaker state and JWKS fetches. No-ops without the auth group.
  */
-export function metricsHooks(metrics?: Metrics): ValidationHooks {
-  const auth = resolveMetrics(metrics).auth;
+export function metricsHooks(metrics: Metrics): ValidationHooks {
+  const auth = requireMetrics(metrics).auth;
   if (auth === undefined) return {};
   return {
     onSuccess: ({ tokenType }) => {
@@ -52,11 +52,11 @@ function operationOf(control: string, store: string): string {
 }
 
 /** Count a logout (the Python `auth_logout_total`). */
-export function recordLogout(metrics?: Metrics): void {
-  resolveMetrics(metrics).auth?.logouts.inc();
+export function recordLogout(metrics: Metrics): void {
+  requireMetrics(metrics).auth?.logouts.inc();
 }
 
 /** Count a login attempt: success | wrong_credentials | inactive_user | rate_limited. */
-export function recordLoginAttempt(result: string, metrics?: Metrics): void {
-  resolveMetrics(metrics).auth?.loginAttempts.inc({ result });
+export function recordLoginAttempt(metrics: Metrics, result: string): void {
+  requireMetrics(metrics).auth?.loginAttempts.inc({ result });
 }

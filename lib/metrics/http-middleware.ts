@@ -6,7 +6,7 @@
  * 'close' for an aborted one.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { resolveMetrics, type Metrics } from './setup';
+import { requireMetrics, type Metrics } from './setup';
 
 export interface MetricsMiddlewareOptions {
   /** Most distinct fallback (unrouted) path labels kept; later ones become `__other__`. Default 100. */
@@ -35,10 +35,10 @@ export function normalizePath(path: string): string {
 }
 
 export function metricsMiddleware(
-  metrics?: Metrics,
+  metrics: Metrics,
   options: MetricsMiddlewareOptions = {},
 ): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
-  const m = resolveMetrics(metrics);
+  const m = requireMetrics(metrics);
   if (!m.enabled || !m.recordsHttp) {
     return (_req, _res, next) => next();
   }

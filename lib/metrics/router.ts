@@ -1,7 +1,7 @@
 /** `GET {API_PREFIX}/metrics` in the Prometheus text format, optionally behind a scrape token. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { resolveMetrics, type Metrics } from './setup';
+import { requireMetrics, type Metrics } from './setup';
 
 export interface MetricsRouterOptions {
   /** Default `${apiPrefix}/metrics`. */
@@ -22,10 +22,10 @@ function digest(value: string): Buffer {
 }
 
 export function metricsRouter(
-  metrics?: Metrics,
+  metrics: Metrics,
   options: MetricsRouterOptions = {},
 ): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
-  const m = resolveMetrics(metrics);
+  const m = requireMetrics(metrics);
   const path = options.path ?? `${m.apiPrefix.replace(/\/+$/, '')}/metrics`;
   const expected = options.scrapeToken ? digest(options.scrapeToken) : undefined;
   const environment = options.environment ?? process.env.ENVIRONMENT ?? process.env.NODE_ENV;

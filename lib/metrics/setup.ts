@@ -10,20 +10,20 @@ export interface MetricsOptions {
   /** Env METRICS_ENABLED. Disabled metrics cost nothing on the request path. */
   enabled: boolean;
   /** Env METRICS_GROUPS: comma list of traffic, performance, reliability, health, auth or `all`. */
-  groups?: string | readonly string[];
+  groups?: string | readonly string[] | undefined;
   /** Env API_PREFIX: becomes the metric name prefix (`/api/v1` → `api_v1_`). */
-  apiPrefix?: string;
+  apiPrefix?: string | undefined;
   /** Registry to register on; default a new private one. */
-  registry?: Registry;
+  registry?: Registry | undefined;
 }
 
-/** The settings `metricsFromSettings` reads (a subset of AuthSettings). */
+/** The settings `setupMetrics({ settings })` reads (a subset of AuthSettings). */
 export interface MetricsSettings {
   METRICS_ENABLED: boolean;
   /** Default `all`. */
-  METRICS_GROUPS?: string;
+  METRICS_GROUPS?: string | undefined;
   /** Default `""`. */
-  API_PREFIX?: string;
+  API_PREFIX?: string | undefined;
 }
 
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -171,11 +171,6 @@ export class Metrics {
     this.auth = groups.has('auth') ? authMetrics(this.prefix, registers) : undefined;
   }
 
-  /** Setup from settings: METRICS_ENABLED, METRICS_GROUPS, API_PREFIX (see `metricsFromSettings`). */
-  static fromSettings(settings: MetricsSettings, registry?: Registry): Metrics {
-    return metricsFromSettings(settings, registry);
-  }
-
   /** True when any HTTP collector exists (the middleware does nothing otherwise). */
   get recordsHttp(): boolean {
     const h = this.http;
@@ -188,31 +183,32 @@ export class Metrics {
   }
 }
 
-let latest: Metrics | undefined;
-
-/** Build the metrics of one service (Python `setup`). The latest setup is the default of the helpers. */
-export function setupMetrics(options: MetricsOptions): Metrics {
-  latest = new Metrics(options);
-  return latest;
+/**
+ * Build the metrics of one service (Python `setup`): from options, or from settings
+ * (`{ settings }`: METRICS_ENABLED, METRICS_GROUPS default `all`, API_PREFIX default "").
+ * The one way to make metrics; pass the result to every helper (there is no global default).
+ */
+export function setupMetrics(
+  options: MetricsOptions | { settings: MetricsSettings; registry?: Registry | undefined },
+): Metrics {
+  if ('settings' in options) {
+    const { settings, registry } = options;
+    return new Metrics({
+      enabled: settings.METRICS_ENABLED,
+      groups: settings.METRICS_GROUPS ?? 'all',
+      apiPrefix: settings.API_PREFIX ?? '',
+      registry,
+    });
+  }
+  return new Metrics(options);
 }
 
-/** Setup from settings: METRICS_ENABLED, METRICS_GROUPS, API_PREFIX. */
-export function metricsFromSettings(settings: MetricsSettings, registry?: Registry): Metrics {
-  return setupMetrics({
-    enabled: settings.METRICS_ENABLED,
-    groups: settings.METRICS_GROUPS ?? 'all',
-    apiPrefix: settings.API_PREFIX ?? '',
-    registry,
-  });
-}
-
-/** The metrics passed, or the latest `setupMetrics` result. */
-export function resolveMetrics(metrics: Metrics | undefined): Metrics {
-  const resolved = metrics ?? latest;
-  if (resolved === undefined) {
+/** Checks that a helper was given a setup (a JavaScript caller may pass nothing). */
+export function requireMetrics(metrics: Metrics): Metrics {
+  if (!(metrics instanceof Metrics)) {
     throw new ConfigurationError(
-      'Call setupMetrics({ enabled, groups, apiPrefix }) first, or pass its result.',
+      'Pass the result of setupMetrics({ enabled, groups, apiPrefix }) to the metrics helpers.',
     );
   }
-  return resolved;
+  return metrics;
 }

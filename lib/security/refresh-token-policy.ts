@@ -16,16 +16,13 @@ import { SecretValue } from '../core/settings/secret';
 import type { AuthSettings } from '../core/settings/types';
 import type { Logger, RefreshTokenData } from '../core/types';
 import { checkRegisteredClaims } from './claims';
-import {
-  assertFailureMode,
-  policyStoreGuard,
-  type CircuitBreaker,
-  type StoreGuard,
-} from './degradation';
+import type { CircuitBreaker } from './circuit-breaker';
+import { assertFailureMode, policyStoreGuard, type StoreGuard } from './store-guard';
 import { callHook } from './hooks';
 import { JwsError, prepareKey, verifyCompact, type PreparedKey } from './jws';
 import type { RefreshTokenStore, RotateResult } from './stores';
-import type { FailureMode, ValidationHooks } from './types';
+import type { FailureMode } from '../core/failure-mode';
+import type { ValidationHooks } from './types';
 
 /** The Python SDK's WARNING, verbatim, logged when a token only verifies with the old key. */
 export const OLD_KEY_WARNING =

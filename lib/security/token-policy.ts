@@ -13,20 +13,13 @@ import { effectiveFailureMode } from '../core/settings/failure-mode';
 import type { AuthSettings, TokenMode } from '../core/settings/types';
 import type { Logger, TokenUserData } from '../core/types';
 import { buildAccessValidator } from './build-access-validator';
-import {
-  assertFailureMode,
-  policyStoreGuard,
-  type CircuitBreaker,
-  type StoreGuard,
-} from './degradation';
+import type { CircuitBreaker } from './circuit-breaker';
+import { assertFailureMode, policyStoreGuard, type StoreGuard } from './store-guard';
 import { callHook } from './hooks';
 import type { RevocationStore } from './stores';
-import type { FailureMode, ValidationHooks } from './types';
-
-/** What the policy needs from a validator (`TokenValidator` fits). */
-export interface AccessTokenValidator {
-  validateAccessToken(token: string): Promise<TokenUserData>;
-}
+import type { AccessTokenValidator } from './token-validator';
+import type { FailureMode } from '../core/failure-mode';
+import type { ValidationHooks } from './types';
 
 export interface TokenPolicyOptions {
   validator: AccessTokenValidator;

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { InvalidTokenReason, TokenType } from '../core/errors';
+import type { FailureControl, FailureMode } from '../core/failure-mode';
 import type { TokenAlgorithm } from '../core/types';
 
 /**
@@ -53,7 +54,3 @@ export interface ValidationHooks {
   onBreakerStateChange?(event: { store: string; open: boolean }): void;
   onJwksFetch?(event: { result: 'success' | 'failure' | 'stale'; uri: string }): void;
 }
-
-export type FailureMode = 'fail_open' | 'fail_closed';
-export type FailureControl =
-  'refresh_validation' | 'session_write' | 'rate_limit' | 'access_revocation';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isAuthError, StoreUnavailableError } from '../../lib/core/errors';
-import { withTimeout } from '../../lib/security/degradation';
+import { withTimeout } from '../../lib/core/store-errors';
 
 export interface ScriptOptions {
   keys: string[];

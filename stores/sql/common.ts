@@ -1,6 +1,6 @@
 /** What the SQL stores share: table naming, time bounds and error mapping. */
 import { ConfigurationError, isAuthError, StoreUnavailableError } from '../../lib/core/errors';
-import { withTimeout } from '../../lib/security/degradation';
+import { withTimeout } from '../../lib/core/store-errors';
 
 export const DEFAULT_TABLE_PREFIX = 'auth_sdk_';
 const SAFE_NAME = /^[A-Za-z0-9_]{1,48}$/;

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors';
-import type { FailureControl, FailureMode } from '../../security/types';
+import type { FailureControl, FailureMode } from '../failure-mode';
 import type { AuthSettings } from './types';
 
 /** Which setting drives each control (Python `effective_failure_mode`). */

@@ -1,4 +1,4 @@
-import type { FailureControl, FailureMode } from '../../security/types';
+import type { FailureControl, FailureMode } from '../failure-mode';
 import type { TokenAlgorithm } from '../types';
 import type { SecretValue } from './secret';
 

@@ -7,12 +7,10 @@ import {
   metricsHooks,
   metricsMiddleware,
   metricsRouter,
-  CLIENT_CLOSED_STATUS,
-  Metrics,
-  metricsFromSettings,
   recordLogout,
   setupMetrics,
 } from '../../../lib/metrics';
+import { CLIENT_CLOSED_STATUS } from '../../../lib/metrics/http-middleware';
 import { TokenValidator } from '../../../lib/security/token-validator';
 import { createValidationConfig } from '../../../lib/security/validation-config';
 import { HS_SECRET } from '../../helpers/keys';
@@ -227,17 +225,15 @@ describe('metrics over real HTTP requests', () => {
   });
 
   it('builds from settings with the Python defaults (METRICS_GROUPS all, API_PREFIX empty)', async () => {
-    const fromEnv = Metrics.fromSettings({ METRICS_ENABLED: true });
+    const fromEnv = setupMetrics({ settings: { METRICS_ENABLED: true } });
     expect(fromEnv.groups.size).toBe(5);
     expect(fromEnv.prefix).toBe('');
-    const scoped = metricsFromSettings({
-      METRICS_ENABLED: true,
-      METRICS_GROUPS: 'health',
-      API_PREFIX: '/api/v1',
+    const scoped = setupMetrics({
+      settings: { METRICS_ENABLED: true, METRICS_GROUPS: 'health', API_PREFIX: '/api/v1' },
     });
     expect(await scoped.registry.metrics()).toContain('# TYPE api_v1_http_status_total counter');
     expect(await scoped.registry.metrics()).not.toContain('http_requests_total');
-    expect(metricsFromSettings({ METRICS_ENABLED: false }).groups.size).toBe(0);
+    expect(setupMetrics({ settings: { METRICS_ENABLED: false } }).groups.size).toBe(0);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { createClient } from 'redis';
 import { StoreUnavailableError } from '../../../lib/core/errors';
-import { CircuitBreaker } from '../../../lib/security/degradation';
+import { CircuitBreaker } from '../../../lib/security/circuit-breaker';
 import { TokenPolicy } from '../../../lib/security/token-policy';
 import { TokenValidator } from '../../../lib/security/token-validator';
 import type { DegradedEvent } from '../../../lib/security/types';

@@ -5,14 +5,16 @@ import {
 } from '../../../lib/core/errors';
 import {
   CircuitBreaker,
-  CircuitOpenError,
-  StoreTimeoutError,
-  guardStoreCall,
-  unavailableReason,
-  withTimeout,
   type BreakerPermit,
   type BreakerStateChange,
-} from '../../../lib/security/degradation';
+} from '../../../lib/security/circuit-breaker';
+import { guardStoreCall } from '../../../lib/security/store-guard';
+import {
+  CircuitOpenError,
+  StoreTimeoutError,
+  unavailableReason,
+  withTimeout,
+} from '../../../lib/core/store-errors';
 
 function manualClock(start = 1_000_000) {
   let now = start;

@@ -6,7 +6,7 @@ import {
 } from '../../../lib/core/errors';
 import { SecretValue } from '../../../lib/core/settings/secret';
 import type { AuthSettings } from '../../../lib/core/settings/types';
-import { CircuitBreaker } from '../../../lib/security/degradation';
+import { CircuitBreaker } from '../../../lib/security/circuit-breaker';
 import {
   OLD_KEY_WARNING,
   RefreshTokenPolicy,

@@ -7,8 +7,9 @@ import {
 } from '../../../lib/core/errors';
 import type { AuthSettings } from '../../../lib/core/settings/types';
 import type { TokenUserData } from '../../../lib/core/types';
-import { CircuitBreaker } from '../../../lib/security/degradation';
-import { TokenPolicy, type AccessTokenValidator } from '../../../lib/security/token-policy';
+import { CircuitBreaker } from '../../../lib/security/circuit-breaker';
+import type { AccessTokenValidator } from '../../../lib/security/token-validator';
+import { TokenPolicy } from '../../../lib/security/token-policy';
 import type { DegradedEvent, FailureEvent, ValidationHooks } from '../../../lib/security/types';
 import { MemoryRevocationStore } from '../../../stores/memory';
 import { FaultyRevocationStore, recordingLogger } from '../../helpers/faulty-stores';

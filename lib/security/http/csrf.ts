@@ -6,9 +6,9 @@
  * sheet). Bearer headers are never sent automatically, so header tokens skip this check.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AuthError } from '../core/errors';
-import { readCookie } from '../core/extract-token';
-import type { HeadersLike } from '../core/extract-token';
+import { AuthError } from '../../core/errors';
+import { readCookie } from '../../core/extract-token';
+import type { HeadersLike } from '../../core/extract-token';
 
 export interface CsrfOptions {
   /**
@@ -16,11 +16,11 @@ export interface CsrfOptions {
    * `['https://app.example.com']` (the Python `ALLOWED_ORIGINS`: BACKEND_CORS_ORIGINS +
    * FRONTEND_HOST). Default: none (only the double-submit header passes).
    */
-  allowedOrigins?: readonly string[];
+  allowedOrigins?: readonly string[] | undefined;
   /** Request header carrying the double-submit token. Default `x-csrf-token`. */
-  headerName?: string;
+  headerName?: string | undefined;
   /** Cookie holding the double-submit token (set by `setAuthCookies(…, { csrf: true })`). Default `csrf_token`. */
-  cookieName?: string;
+  cookieName?: string | undefined;
 }
 
 export const DEFAULT_CSRF_COOKIE = 'csrf_token';

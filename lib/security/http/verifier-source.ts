@@ -2,22 +2,18 @@
  * Turns the adapter options (`{ policy } | { validator } | { settings }`) into one verify
  * function, built once when the middleware or strategy is created, never per request.
  */
-import { ConfigurationError } from '../core/errors';
-import { loadSettings } from '../core/settings/load';
-import type { AuthSettings } from '../core/settings/types';
-import type { TokenUserData } from '../core/types';
-import type { RevocationStore } from '../security/stores';
-import { TokenPolicy } from '../security/token-policy';
-import type { ValidationHooks } from '../security/types';
+import { ConfigurationError } from '../../core/errors';
+import { loadSettings } from '../../core/settings/load';
+import type { AuthSettings } from '../../core/settings/types';
+import type { TokenUserData } from '../../core/types';
+import type { RevocationStore } from '../stores';
+import { TokenPolicy } from '../token-policy';
+import type { AccessTokenValidator } from '../token-validator';
+import type { ValidationHooks } from '../types';
 
 /** Anything with `validate(token)`: a `TokenPolicy` (signature, claims and revocation). */
 export interface AccessTokenPolicy {
   validate(token: string): Promise<TokenUserData>;
-}
-
-/** Anything with `validateAccessToken(token)`: a `TokenValidator` (no revocation check). */
-export interface AccessTokenValidator {
-  validateAccessToken(token: string): Promise<TokenUserData>;
 }
 
 /**

@@ -4,7 +4,7 @@
  * (`user?: User | undefined`) and `Express.User` is widened with the `UserModel` fields, so
  * this package and Passport can be used in one app without a type conflict.
  */
-import type { TokenUserData, UserModel } from '../core/types';
+import type { TokenUserData, UserModel } from '../../core/types';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -1,0 +1,73 @@
+/**
+ * The layer rules of eslint.config.js, shown firing: each case lints one import as if it were
+ * written in a given file, through the project's own ESLint configuration.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../../..');
+
+const forbidden: Array<[string, string]> = [
+  ['lib/passport/x.ts', "import '../express/authenticate';"],
+  ['lib/express/x.ts', "import '../passport/jwt-strategy';"],
+  ['lib/express/x.ts', "import '../../stores/memory';"],
+  ['lib/core/x.ts', "import '../security/stores';"],
+  ['lib/core/settings/x.ts', "import type { FailureMode } from '../../security/types';"],
+  ['lib/security/x.ts', "import '../express/authenticate';"],
+  ['lib/security/x.ts', "import '../../stores/redis';"],
+  ['lib/security/x.ts', "import 'express';"],
+  ['lib/metrics/x.ts', "import '../events/event-bus';"],
+  ['lib/events/x.ts', "import '../metrics/setup';"],
+  ['stores/redis/x.ts', "import '../../lib/express/authenticate';"],
+  ['stores/sql/x.ts', "import '../../lib/security/http/cookies';"],
+];
+const allowed: Array<[string, string]> = [
+  ['lib/passport/x.ts', "import '../security/http/request-authenticator';"],
+  ['lib/passport/x.ts', "import type { Request } from 'express';"],
+  ['lib/express/x.ts', "import '../core/errors';"],
+  ['lib/security/http/x.ts', "import '../stores';"],
+  ['lib/core/settings/x.ts', "import '../failure-mode';"],
+  ['stores/redis/x.ts', "import '../../lib/security/stores';"],
+];
+
+// ESLint loads its (ESM) config by dynamic import, which Jest's VM cannot: lint every case
+// in one child process through the project's own configuration.
+const script = `
+const { ESLint } = require('eslint');
+const cases = JSON.parse(process.argv[1]);
+(async () => {
+  const eslint = new ESLint({ cwd: process.cwd() });
+  const out = [];
+  for (const [file, source] of cases) {
+    const [result] = await eslint.lintText(source + '\\nexport {};\\n', { filePath: file });
+    out.push(result.messages.filter((m) => m.ruleId === 'no-restricted-imports').length);
+  }
+  console.log(JSON.stringify(out));
+})();
+`;
+let verdicts: number[] = [];
+beforeAll(() => {
+  const cases = [...forbidden, ...allowed].map(([file, source]) => [path.join(root, file), source]);
+  verdicts = JSON.parse(
+    execFileSync(process.execPath, ['-e', script, JSON.stringify(cases)], {
+      cwd: root,
+      encoding: 'utf8',
+    }),
+  ) as number[];
+}, 60_000);
+
+async function restricted(file: string, source: string): Promise<unknown[]> {
+  const all = [...forbidden, ...allowed];
+  const index = all.findIndex(([f, s]) => f === file && s === source);
+  return Array.from({ length: verdicts[index]! });
+}
+
+describe('layer rules (lint)', () => {
+  it.each(forbidden)('%s may not %s', async (file, source) => {
+    expect(await restricted(file, source)).toHaveLength(1);
+  });
+
+  it.each(allowed)('%s may %s', async (file, source) => {
+    expect(await restricted(file, source)).toEqual([]);
+  });
+});
