@@ -58,12 +58,26 @@ export function parseDotenv(
   return result;
 }
 
-/** Read and parse one `.env` file (UTF-8; a byte-order mark is kept, as Python's utf-8 does). */
+/**
+ * Read one `.env` file (UTF-8; a byte-order mark is kept, as Python's utf-8 codec does) into
+ * a plain object. Bare `KEY` lines are left out: pydantic-settings treats them as unset.
+ */
 export function readDotenv(
   file: string,
   environment: DotenvEnvironment = {},
-): Map<string, string | null> {
-  return parseDotenv(fs.readFileSync(file, 'utf8'), environment);
+): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of parseDotenv(fs.readFileSync(file, 'utf8'), environment)) {
+    // defineProperty: a `__proto__` line is a variable like any other, not a prototype.
+    if (value !== null)
+      Object.defineProperty(values, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+  }
+  return values;
 }
 
 // Python's `str.isspace()` set, which its `\s` follows (JS `\s` differs: no \x1c-\x1f or \x85,

@@ -62,16 +62,13 @@ export function loadCommonSettings(options: LoadSettingsOptions = {}): Readonly<
 
 function collectRaw(options: LoadSettingsOptions, problems: string[]): Record<string, string> {
   const fromEnv = options.env ?? process.env;
-  const fromFile: Record<string, string> = {};
+  let fromFile: Record<string, string> = {};
   const envFile =
     options.envFile ?? (options.env === undefined ? findDotenv(options.cwd) : undefined);
   if (typeof envFile === 'string') {
     try {
       // `${VAR}` falls back to the variables being loaded (python-dotenv uses os.environ).
-      for (const [key, value] of readDotenv(envFile, fromEnv)) {
-        // A bare `KEY` line (null) counts as unset, as pydantic-settings treats it.
-        if (value !== null) fromFile[key] = value;
-      }
+      fromFile = readDotenv(envFile, fromEnv);
     } catch (err) {
       problems.push(
         `envFile ${envFile} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
