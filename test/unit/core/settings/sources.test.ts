@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigurationError } from '../../../../lib/core/errors';
+import { loadSettings } from '../../../../lib/core/settings/load';
+
+const VALID_KEY = 'Abcdef-1234_XYZ-abcdef-ghijkl-mnopqr-stuvwx';
+const WRONG_KEY = 'Zyxwvu-9876_ABC-zyxwvu-tsrqpo-nmlkji-hgfedc';
+const hs = { ACCESS_SECRET_KEY: VALID_KEY, REFRESH_SECRET_KEY: WRONG_KEY };
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'settings-sources-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const file = path.join(dir, name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function problems(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigurationError);
+    return [...(err as ConfigurationError).findings];
+  }
+  return [];
+}
+
+describe('.env read as pydantic-settings reads it', () => {
+  it('keeps `#` inside an unquoted password and interpolates ${VAR} from the file and the env', () => {
+    const file = write(
+      'python.env',
+      [
+        `ACCESS_SECRET_KEY=${VALID_KEY}`,
+        `REFRESH_SECRET_KEY="${WRONG_KEY}" # quoted, with a comment`,
+        'REDIS_PASSWORD=Str0ng!Passw0rd#2026',
+        'REDIS_HOST=${REDIS_HOST_FROM_ENV:-localhost}',
+        'TOKEN_ISSUER=${ISSUER_BASE}/auth',
+        'TOKEN_AUDIENCE=${TOKEN_ISSUER}-api',
+      ].join('\n'),
+    );
+    const s = loadSettings({ envFile: file, env: { ISSUER_BASE: 'https://id.example.com' } });
+    expect(s.REDIS_PASSWORD?.reveal()).toBe('Str0ng!Passw0rd#2026');
+    expect(s.REFRESH_SECRET_KEY?.reveal()).toBe(WRONG_KEY);
+    expect(s.REDIS_HOST).toBe('localhost');
+    expect(s.TOKEN_ISSUER).toBe('https://id.example.com/auth');
+    expect(s.TOKEN_AUDIENCE).toBe('https://id.example.com/auth-api');
+  });
+});
+
+describe('boolean settings take every spelling pydantic accepts', () => {
+  it.each([
+    ['t', true],
+    ['T', true],
+    ['y', true],
+    ['Y', true],
+    ['yes', true],
+    ['On', true],
+    ['1', true],
+    ['TRUE', true],
+    ['f', false],
+    ['F', false],
+    ['n', false],
+    ['N', false],
+    ['No', false],
+    ['off', false],
+    ['0', false],
+    ['False', false],
+  ])('%s → %s', (text, expected) => {
+    expect(
+      loadSettings({ env: { ...hs, SESSION_COOKIE_SECURE: text } }).SESSION_COOKIE_SECURE,
+    ).toBe(expected);
+    expect(loadSettings({ env: { ...hs, REDIS_SSL: text } }).REDIS_SSL).toBe(expected);
+  });
+
+  it.each(['2', 'tru', 'yess', ' true', 'false ', 'enabled'])('refuses %j', (text) => {
+    expect(problems(() => loadSettings({ env: { ...hs, SESSION_COOKIE_SECURE: text } }))).toEqual([
+      'SESSION_COOKIE_SECURE must be true or false',
+    ]);
+  });
+});
