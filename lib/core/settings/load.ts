@@ -3,7 +3,7 @@
  * problem is collected into one `ConfigurationError` naming the variable; no secret value
  * ever appears in a message.
  */
-import { createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import type Joi from 'joi';
 import { ConfigurationError } from '../errors';
@@ -48,7 +48,7 @@ export function loadSettings<T extends AuthSettings = AuthSettings>(
   });
   if (error) for (const detail of error.details) problems.push(describe(detail));
   // Cross-field rules run even when a field failed, so one start reports every problem.
-  applyModelRules(value as Record<string, unknown>, problems);
+  applyModelRules(value as Record<string, unknown>, raw, problems);
   if (problems.length > 0) {
     throw new ConfigurationError(`Invalid settings:\n- ${problems.join('\n- ')}`, problems);
   }
@@ -125,7 +125,11 @@ function describe(detail: Joi.ValidationErrorItem): string {
 }
 
 /** The Python model validators, in their order. */
-function applyModelRules(s: Record<string, unknown>, problems: string[]): void {
+function applyModelRules(
+  s: Record<string, unknown>,
+  raw: Readonly<Record<string, string>>,
+  problems: string[],
+): void {
   // 1. Deprecated TOKEN_ALGORITHM fills both algorithms; refresh tokens stay HS256.
   if (s.TOKEN_ALGORITHM !== 'HS256') {
     if (s.ACCESS_TOKEN_ALGORITHM === 'HS256') s.ACCESS_TOKEN_ALGORITHM = s.TOKEN_ALGORITHM;
@@ -140,6 +144,21 @@ function applyModelRules(s: Record<string, unknown>, problems: string[]): void {
   const algorithm = s.ACCESS_TOKEN_ALGORITHM as string;
   const privatePem = readPem(s.ACCESS_PRIVATE_KEY_FILE, 'ACCESS_PRIVATE_KEY_FILE', problems);
   let publicPem = readPem(s.ACCESS_PUBLIC_KEY_FILE, 'ACCESS_PUBLIC_KEY_FILE', problems);
+  // A private key where the public one belongs would be published (JWKS, logs) or handed to
+  // consumers: refuse it rather than quietly deriving its public half.
+  let misplacedPrivate = false;
+  for (const [name, pem] of [
+    ['ACCESS_PUBLIC_KEY_FILE', publicPem],
+    ['ACCESS_PUBLIC_KEY', raw.ACCESS_PUBLIC_KEY],
+  ] as const) {
+    if (pem !== undefined && isPrivateKey(pem)) {
+      misplacedPrivate = true;
+      problems.push(
+        `${name} holds a private key — give the public key there (a PEM "PUBLIC KEY"); the private key belongs in ACCESS_PRIVATE_KEY_FILE only.`,
+      );
+    }
+  }
+  if (misplacedPrivate) publicPem = undefined;
   // 3 + 4. Key material present and strong enough.
   if (algorithm === 'HS256') {
     if (s.ACCESS_SECRET_KEY === undefined) {
@@ -151,13 +170,21 @@ function applyModelRules(s: Record<string, unknown>, problems: string[]): void {
       if (problem !== undefined) problems.push(`ACCESS_PRIVATE_KEY_FILE: ${problem}`);
       // Derive the public half when only the private key is given (Python needed both files).
       else if (publicPem === undefined) {
-        publicPem = createPublicKey(privatePem).export({ format: 'pem', type: 'spki' }).toString();
+        publicPem = createPublicKey(privatePem)
+          .export({ format: 'pem', type: 'spki' })
+          .toString()
+          .trim();
       }
     } else if (publicPem !== undefined) {
       const problem = keyStrengthProblem(publicPem, algorithm as 'RS256', false);
       if (problem !== undefined) problems.push(`ACCESS_PUBLIC_KEY_FILE: ${problem}`);
     }
-    if (publicPem === undefined && privatePem === undefined && s.JWKS_URI === undefined) {
+    if (
+      !misplacedPrivate &&
+      publicPem === undefined &&
+      privatePem === undefined &&
+      s.JWKS_URI === undefined
+    ) {
       problems.push(
         `ACCESS_TOKEN_ALGORITHM=${algorithm} requires a public key source. Auth service: set ACCESS_PRIVATE_KEY_FILE and ACCESS_PUBLIC_KEY_FILE. Consumer: set JWKS_URI (preferred) or ACCESS_PUBLIC_KEY_FILE.`,
       );
@@ -189,6 +216,16 @@ function applyModelRules(s: Record<string, unknown>, problems: string[]): void {
       typeof s.FRONTEND_HOST === 'string' ? s.FRONTEND_HOST.replace(/\/+$/, '') : undefined;
     if (frontend !== undefined && !origins.includes(frontend)) origins.push(frontend);
     s.ALLOWED_ORIGINS = Object.freeze(origins);
+  }
+}
+
+function isPrivateKey(pem: string): boolean {
+  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) return true;
+  try {
+    createPrivateKey(pem);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,5 +83,59 @@ describe('boolean settings take every spelling pydantic accepts', () => {
     expect(problems(() => loadSettings({ env: { ...hs, SESSION_COOKIE_SECURE: text } }))).toEqual([
       'SESSION_COOKIE_SECURE must be true or false',
     ]);
+  });
+});
+
+describe('a private key where the public key belongs is refused', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const privatePem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const sec1Pem = privateKey.export({ format: 'pem', type: 'sec1' }).toString();
+  const publicPem = publicKey.export({ format: 'pem', type: 'spki' }).toString();
+  const es = { ACCESS_TOKEN_ALGORITHM: 'ES256' };
+
+  it.each([
+    ['PKCS#8', privatePem],
+    ['SEC1', sec1Pem],
+  ])('in ACCESS_PUBLIC_KEY_FILE (%s), with or without a private key file', (_kind, pem) => {
+    const wrong = write('keys/public-but-private.pem', pem);
+    const priv = write('keys/private.pem', privatePem);
+    const message =
+      'ACCESS_PUBLIC_KEY_FILE holds a private key — give the public key there (a PEM "PUBLIC KEY"); the private key belongs in ACCESS_PRIVATE_KEY_FILE only.';
+    expect(problems(() => loadSettings({ env: { ...es, ACCESS_PUBLIC_KEY_FILE: wrong } }))).toEqual(
+      [message],
+    );
+    const found = problems(() =>
+      loadSettings({
+        env: { ...es, ACCESS_PUBLIC_KEY_FILE: wrong, ACCESS_PRIVATE_KEY_FILE: priv },
+      }),
+    );
+    expect(found).toEqual([message]);
+    expect(found.join()).not.toContain(pem.split('\n')[1]);
+  });
+
+  it('in ACCESS_PUBLIC_KEY given directly', () => {
+    expect(
+      problems(() =>
+        loadSettings({
+          env: {
+            ...es,
+            JWKS_URI: 'https://auth.example.com/jwks.json',
+            ACCESS_PUBLIC_KEY: privatePem,
+          },
+        }),
+      ),
+    ).toEqual([
+      'ACCESS_PUBLIC_KEY holds a private key — give the public key there (a PEM "PUBLIC KEY"); the private key belongs in ACCESS_PRIVATE_KEY_FILE only.',
+    ]);
+  });
+
+  it('a public key there is fine, and a private key file alone still derives the public key', () => {
+    const pub = write('keys/public.pem', publicPem);
+    expect(
+      loadSettings({ env: { ...es, ACCESS_PUBLIC_KEY_FILE: pub } }).ACCESS_PUBLIC_KEY,
+    ).toContain('BEGIN PUBLIC KEY');
+    const priv = write('keys/private-only.pem', privatePem);
+    const s = loadSettings({ env: { ...es, ACCESS_PRIVATE_KEY_FILE: priv } });
+    expect(s.ACCESS_PUBLIC_KEY).toBe(publicPem.trim());
   });
 });
