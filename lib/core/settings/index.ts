@@ -1,4 +1,5 @@
-export { loadSettings, loadCommonSettings, parseCors, type LoadSettingsOptions } from './load';
+export { loadSettings, loadCommonSettings, type LoadSettingsOptions } from './load';
+export { parseCors } from './origins';
 export { authSettingsSchema, commonSettingsSchema } from './schema';
 export {
   checkConfigHealth,

@@ -7,9 +7,10 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import type Joi from 'joi';
 import { ConfigurationError } from '../errors';
-import { HTTP_HOST_REGEX, PASSWORD_REGEX, SECRET_KEY_REGEX } from '../validation-constants';
+import { PASSWORD_REGEX, SECRET_KEY_REGEX } from '../validation-constants';
 import { findDotenv, readDotenv } from './dotenv';
 import { keyStrengthProblem } from './key-strength';
+import { allowedOrigins } from './origins';
 import {
   authSettingsSchema,
   commonSettingsSchema,
@@ -19,6 +20,8 @@ import {
 } from './schema';
 import { SecretValue } from './secret';
 import type { AuthSettings, CommonSettings } from './types';
+
+export { parseCors } from './origins';
 
 export interface LoadSettingsOptions {
   /** A `.env` path, or `false` for none. Default: the nearest `.env` above `cwd` (only when `env` is not given). */
@@ -209,13 +212,12 @@ function applyModelRules(
       problems.push(`${name} must be a valid secret key.`);
     }
   }
-  // CORS (CommonSettings only).
-  if (typeof s.BACKEND_CORS_ORIGINS === 'string') {
-    const origins = parseCors(s.BACKEND_CORS_ORIGINS, problems);
-    const frontend =
-      typeof s.FRONTEND_HOST === 'string' ? s.FRONTEND_HOST.replace(/\/+$/, '') : undefined;
-    if (frontend !== undefined && !origins.includes(frontend)) origins.push(frontend);
-    s.ALLOWED_ORIGINS = Object.freeze(origins);
+  // CORS: read from the input whatever the schema, so the health check's origin rules see
+  // ALLOWED_ORIGINS for a token-only service too.
+  const cors = raw.BACKEND_CORS_ORIGINS;
+  if (cors !== undefined) {
+    const frontend = typeof s.FRONTEND_HOST === 'string' ? s.FRONTEND_HOST : raw.FRONTEND_HOST;
+    s.ALLOWED_ORIGINS = Object.freeze(allowedOrigins(cors, frontend, problems));
   }
 }
 
@@ -238,28 +240,6 @@ function readPem(path: unknown, name: string, problems: string[]): string | unde
     problems.push(`${name} not found: ${path}`);
     return undefined;
   }
-}
-
-/** Python `parse_cors`: comma list, trailing slashes stripped, each an http(s) origin. */
-export function parseCors(value: string, problems?: string[]): string[] {
-  const origins: string[] = [];
-  for (const part of value.split(',')) {
-    const origin = part.trim().replace(/\/+$/, '');
-    if (origin === '') continue;
-    if (!HTTP_HOST_REGEX.test(origin)) {
-      const message = `Invalid host in BACKEND_CORS_ORIGINS: '${origin}'`;
-      if (problems === undefined) throw new ConfigurationError(message);
-      problems.push(message);
-      continue;
-    }
-    origins.push(origin);
-  }
-  if (origins.length === 0) {
-    const message = 'BACKEND_CORS_ORIGINS must contain at least one valid origin';
-    if (problems === undefined) throw new ConfigurationError(message);
-    problems.push(message);
-  }
-  return origins;
 }
 
 function freezeSettings(s: Record<string, unknown>): Record<string, unknown> {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigurationError } from '../../../../lib/core/errors';
+import { collectConfigFindings } from '../../../../lib/core/settings/health';
 import { loadSettings } from '../../../../lib/core/settings/load';
 
 const VALID_KEY = 'Abcdef-1234_XYZ-abcdef-ghijkl-mnopqr-stuvwx';
@@ -137,5 +138,65 @@ describe('a private key where the public key belongs is refused', () => {
     const priv = write('keys/private-only.pem', privatePem);
     const s = loadSettings({ env: { ...es, ACCESS_PRIVATE_KEY_FILE: priv } });
     expect(s.ACCESS_PUBLIC_KEY).toBe(publicPem.trim());
+  });
+});
+
+describe('BACKEND_CORS_ORIGINS is parsed whatever the schema', () => {
+  const localhostFatal =
+    "CONFIG: ENVIRONMENT=production but ALLOWED_ORIGINS contains localhost entries ['http://localhost:5173'] — remove all localhost/127.0.0.1 origins before deploying to production.";
+
+  it('normalises scheme/host case, default ports, trailing slashes and duplicates, FRONTEND_HOST included', () => {
+    const s = loadSettings({
+      env: {
+        ...hs,
+        BACKEND_CORS_ORIGINS:
+          'https://App.Example.com:443/, http://app.example.com:80, https://app.example.com, http://localhost:3000',
+        FRONTEND_HOST: 'http://LOCALHOST:3000/',
+      },
+    });
+    expect(s.ALLOWED_ORIGINS).toEqual([
+      'https://app.example.com',
+      'http://app.example.com',
+      'http://localhost:3000',
+    ]);
+    expect(Object.isFrozen(s.ALLOWED_ORIGINS)).toBe(true);
+    expect(
+      loadSettings({
+        env: {
+          ...hs,
+          BACKEND_CORS_ORIGINS: 'https://a.example.com:8443',
+          FRONTEND_HOST: 'https://b.example.com',
+        },
+      }).ALLOWED_ORIGINS,
+    ).toEqual(['https://a.example.com:8443', 'https://b.example.com']);
+    expect(loadSettings({ env: hs }).ALLOWED_ORIGINS).toBeUndefined();
+  });
+
+  it('reports invalid origins with the auth schema too', () => {
+    expect(problems(() => loadSettings({ env: { ...hs, BACKEND_CORS_ORIGINS: '*' } }))).toEqual([
+      "Invalid host in BACKEND_CORS_ORIGINS: '*'",
+      'BACKEND_CORS_ORIGINS must contain at least one valid origin',
+    ]);
+  });
+
+  it('lets the production localhost rule of the health check fire for a token-only service', () => {
+    const s = loadSettings({
+      env: {
+        ...hs,
+        ENVIRONMENT: 'production',
+        BACKEND_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173/',
+      },
+    });
+    expect(collectConfigFindings(s).fatal).toContain(localhostFatal);
+  });
+
+  it('derives the origins in the health check from a plain settings object', () => {
+    const report = collectConfigFindings({
+      ACCESS_TOKEN_ALGORITHM: 'HS256',
+      TOKEN_MODE: 'stateless',
+      ENVIRONMENT: 'production',
+      BACKEND_CORS_ORIGINS: 'http://localhost:5173/, not-an-origin',
+    });
+    expect(report.fatal).toEqual([localhostFatal]);
   });
 });
