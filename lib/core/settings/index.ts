@@ -1,4 +1,10 @@
-export { loadSettings, loadCommonSettings, type LoadSettingsOptions } from './load';
+export {
+  loadSettings,
+  loadSettingsAsync,
+  loadCommonSettings,
+  type LoadSettingsOptions,
+  type LoadSettingsAsyncOptions,
+} from './load';
 export { parseCors } from './origins';
 export { authSettingsSchema, commonSettingsSchema } from './schema';
 export {

@@ -18,31 +18,92 @@ import {
   SECRET_FIELDS,
   SECRET_KEY_FIELDS,
 } from './schema';
+import { DEFAULT_SECRETS_DIR, readSecretsDir } from './secrets-dir';
 import { SecretValue } from './secret';
 import type { AuthSettings, CommonSettings } from './types';
+import { DEFAULT_VAULT_TIMEOUT_MS, readVaultSecrets, vaultAccess, vaultRequested } from './vault';
 
 export { parseCors } from './origins';
 
 export interface LoadSettingsOptions {
-  /** A `.env` path, or `false` for none. Default: the nearest `.env` above `cwd` (only when `env` is not given). */
-  envFile?: string | false;
+  /**
+   * `.env` files, later ones winning over earlier ones (e.g. `['fleet.env', 'service.env']`),
+   * or `false` for none. Default: the nearest `.env` above `cwd`, only when `env` is not given.
+   * A listed file that cannot be read is a problem.
+   */
+  envFile?: string | readonly string[] | false | undefined;
   /** Variables to read instead of `process.env` (tests, embedding). */
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Values that win over every source (Python's init arguments). */
+  values?: Readonly<Record<string, string | number | boolean | undefined>> | undefined;
+  /**
+   * Docker secrets directory: one file per variable name. Default `/run/secrets`, only when
+   * `env` is not given; `false` for none. A missing directory is fine.
+   */
+  secretsDir?: string | false | undefined;
   /** Default `authSettingsSchema`; pass `commonSettingsSchema` or your extension of either. */
-  schema?: Joi.ObjectSchema;
+  schema?: Joi.ObjectSchema | undefined;
   /** Where the `.env` search starts. Default `process.cwd()`. */
-  cwd?: string;
+  cwd?: string | undefined;
+}
+
+export interface LoadSettingsAsyncOptions extends LoadSettingsOptions {
+  /** How long Vault may take to answer, in milliseconds. Default 5000. */
+  vaultTimeoutMs?: number | undefined;
 }
 
 /**
- * Load settings. Process env wins over `.env` (the Node convention; Python let `.env` win).
- * `NAME_FILE` supplies any secret from a file (Docker/Kubernetes secrets); a missing file fails.
+ * Load settings. Sources, strongest first: `values`, `NAME_FILE` secrets, the process env,
+ * the `.env` files (the last listed wins), the Docker secrets directory. The process env wins
+ * over `.env` (the Node convention; Python let `.env` win). `NAME_FILE` supplies any secret
+ * from a file; a missing file fails. SECRET_PROVIDER=vault needs `loadSettingsAsync`.
  */
 export function loadSettings<T extends AuthSettings = AuthSettings>(
   options: LoadSettingsOptions = {},
 ): Readonly<T> {
   const problems: string[] = [];
-  const raw = collectRaw(options, problems);
+  const { raw } = collectRaw(options, problems);
+  if (vaultRequested(raw)) {
+    problems.push(
+      'SECRET_PROVIDER=vault: secrets are read from Vault over HTTP, which the synchronous loadSettings cannot do — use `await loadSettingsAsync()`',
+    );
+  }
+  return finish<T>(raw, options, problems);
+}
+
+/**
+ * `loadSettings` plus HashiCorp Vault: with SECRET_PROVIDER=vault in ENVIRONMENT production or
+ * staging, ACCESS_SECRET_KEY, DB_PASSWORD and REDIS_PASSWORD not given by any other source are
+ * read from the KV v2 secret `secret/data/app` (VAULT_ADDR, VAULT_TOKEN or the `vault_token`
+ * file of the secrets directory). Vault that cannot be read fails the load.
+ */
+export async function loadSettingsAsync<T extends AuthSettings = AuthSettings>(
+  options: LoadSettingsAsyncOptions = {},
+): Promise<Readonly<T>> {
+  const problems: string[] = [];
+  const { raw, secretsDir } = collectRaw(options, problems);
+  if (vaultRequested(raw)) {
+    const access = vaultAccess(raw, secretsDir, problems);
+    if (access !== undefined) {
+      const timeoutMs = options.vaultTimeoutMs ?? DEFAULT_VAULT_TIMEOUT_MS;
+      const fromVault = await readVaultSecrets(access, timeoutMs, problems);
+      // Vault is the weakest source: it fills only what nothing else gave.
+      for (const [name, value] of Object.entries(fromVault)) raw[name] ??= value;
+    }
+  }
+  return finish<T>(raw, options, problems);
+}
+
+/** Shortcut for the full Python `CommonSettings` set (`commonSettingsSchema`). */
+export function loadCommonSettings(options: LoadSettingsOptions = {}): Readonly<CommonSettings> {
+  return loadSettings<CommonSettings>({ schema: commonSettingsSchema, ...options });
+}
+
+function finish<T>(
+  raw: Record<string, string>,
+  options: LoadSettingsOptions,
+  problems: string[],
+): Readonly<T> {
   const schema = options.schema ?? authSettingsSchema;
   const { value, error } = schema.validate(raw, {
     abortEarly: false,
@@ -58,43 +119,65 @@ export function loadSettings<T extends AuthSettings = AuthSettings>(
   return freezeSettings(value as Record<string, unknown>) as unknown as Readonly<T>;
 }
 
-/** Shortcut for the full Python `CommonSettings` set (`commonSettingsSchema`). */
-export function loadCommonSettings(options: LoadSettingsOptions = {}): Readonly<CommonSettings> {
-  return loadSettings<CommonSettings>({ schema: commonSettingsSchema, ...options });
-}
-
-function collectRaw(options: LoadSettingsOptions, problems: string[]): Record<string, string> {
+function collectRaw(
+  options: LoadSettingsOptions,
+  problems: string[],
+): { raw: Record<string, string>; secretsDir: string | undefined } {
   const fromEnv = options.env ?? process.env;
-  let fromFile: Record<string, string> = {};
-  const envFile =
-    options.envFile ?? (options.env === undefined ? findDotenv(options.cwd) : undefined);
-  if (typeof envFile === 'string') {
+  const defaults = options.env === undefined;
+  const secretsDir =
+    options.secretsDir === false
+      ? undefined
+      : (options.secretsDir ?? (defaults ? DEFAULT_SECRETS_DIR : undefined));
+  const envFiles =
+    options.envFile === false
+      ? []
+      : typeof options.envFile === 'string'
+        ? [options.envFile]
+        : (options.envFile ?? (defaults ? [findDotenv(options.cwd)].filter(isString) : []));
+
+  // Weakest first; each later layer overrides.
+  const layers: Readonly<Record<string, string | undefined>>[] = [];
+  if (secretsDir !== undefined) {
+    const names = Object.keys((options.schema ?? authSettingsSchema).describe().keys ?? {});
+    layers.push(readSecretsDir(secretsDir, names, problems));
+  }
+  for (const file of envFiles) {
     try {
       // `${VAR}` falls back to the variables being loaded (python-dotenv uses os.environ).
-      fromFile = readDotenv(envFile, fromEnv);
+      layers.push(readDotenv(file, fromEnv));
     } catch (err) {
       problems.push(
-        `envFile ${envFile} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        `envFile ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
       );
     }
   }
+  layers.push(fromEnv);
   const raw: Record<string, string> = {};
-  for (const source of [fromFile, fromEnv]) {
-    for (const [key, value] of Object.entries(source)) {
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
       // An empty variable counts as unset (VAR= in a .env or compose file).
       if (typeof value === 'string' && value.trim() !== '') raw[key] = value;
     }
   }
+  const values = options.values ?? {};
   for (const name of SECRET_FIELDS) {
     const file = raw[`${name}_FILE`];
-    if (file === undefined) continue;
+    if (file === undefined || values[name] !== undefined) continue;
     try {
       raw[name] = fs.readFileSync(file, 'utf8').trim();
     } catch {
       problems.push(`${name}_FILE points to a missing file: ${file}`);
     }
   }
-  return raw;
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && String(value).trim() !== '') raw[key] = String(value);
+  }
+  return { raw, secretsDir };
+}
+
+function isString(value: string | undefined): value is string {
+  return value !== undefined;
 }
 
 function describe(detail: Joi.ValidationErrorItem): string {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigurationError } from '../../../../lib/core/errors';
 import { collectConfigFindings } from '../../../../lib/core/settings/health';
-import { loadSettings } from '../../../../lib/core/settings/load';
+import { loadSettings, loadSettingsAsync } from '../../../../lib/core/settings/load';
 
 const VALID_KEY = 'Abcdef-1234_XYZ-abcdef-ghijkl-mnopqr-stuvwx';
 const WRONG_KEY = 'Zyxwvu-9876_ABC-zyxwvu-tsrqpo-nmlkji-hgfedc';
@@ -198,5 +198,133 @@ describe('BACKEND_CORS_ORIGINS is parsed whatever the schema', () => {
       BACKEND_CORS_ORIGINS: 'http://localhost:5173/, not-an-origin',
     });
     expect(report.fatal).toEqual([localhostFatal]);
+  });
+});
+
+describe('several env files', () => {
+  it('later files win over earlier ones and the process env wins over all', () => {
+    const fleet = write(
+      'multi/fleet.env',
+      `ACCESS_SECRET_KEY=${VALID_KEY}\nREFRESH_SECRET_KEY=${WRONG_KEY}\nTOKEN_MODE=stateless\nTOKEN_ISSUER=fleet\nTOKEN_AUDIENCE=fleet-api\n`,
+    );
+    const service = write('multi/service.env', 'TOKEN_ISSUER=service\nJWKS_CACHE_TTL_SECONDS=60\n');
+    const s = loadSettings({
+      envFile: [fleet, service],
+      env: { TOKEN_AUDIENCE: 'from-env' },
+    });
+    expect(s).toMatchObject({
+      TOKEN_MODE: 'stateless',
+      TOKEN_ISSUER: 'service',
+      TOKEN_AUDIENCE: 'from-env',
+      JWKS_CACHE_TTL_SECONDS: 60,
+    });
+    expect(loadSettings({ envFile: [service, fleet], env: {} }).TOKEN_ISSUER).toBe('fleet');
+  });
+
+  it('each file interpolates from its own lines and the environment, like python-dotenv', () => {
+    const fleet = write('multi2/fleet.env', `ACCESS_SECRET_KEY=${VALID_KEY}\nBASE=https://fleet\n`);
+    const service = write('multi2/service.env', 'TOKEN_ISSUER=${BASE:-unset}|${HOST_ENV}\n');
+    expect(loadSettings({ envFile: [fleet, service], env: { HOST_ENV: 'h' } }).TOKEN_ISSUER).toBe(
+      'unset|h',
+    );
+  });
+
+  it('a listed file that cannot be read is a problem; false reads none', () => {
+    const fleet = write('multi3/fleet.env', `ACCESS_SECRET_KEY=${VALID_KEY}\n`);
+    const missing = path.join(dir, 'multi3/missing.env');
+    expect(problems(() => loadSettings({ envFile: [fleet, missing], env: {} }))).toEqual([
+      `envFile ${missing} cannot be read: ENOENT`,
+    ]);
+    expect(problems(() => loadSettings({ envFile: false, env: {} }))).toEqual([
+      'ACCESS_SECRET_KEY is required when ACCESS_TOKEN_ALGORITHM=HS256',
+    ]);
+  });
+});
+
+describe('secret sources in the Python order', () => {
+  it('init values > NAME_FILE > env > .env > secrets directory', () => {
+    const secrets = path.join(dir, 'secrets-order');
+    write('secrets-order/ACCESS_SECRET_KEY', `${VALID_KEY}\n`);
+    write('secrets-order/token_issuer', 'from-secrets-dir\n'); // any case matches
+    write('secrets-order/TOKEN_AUDIENCE', 'aud-from-secrets-dir');
+    write('secrets-order/REDIS_HOST', 'redis-from-secrets-dir');
+    write('secrets-order/JWKS_CACHE_TTL_SECONDS', '90');
+    const envFile = write(
+      'secrets-order/.env-file',
+      'TOKEN_AUDIENCE=aud-from-dotenv\nREDIS_HOST=redis-from-dotenv\n',
+    );
+    const secretFile = write('secrets-order/refresh-file', WRONG_KEY);
+    const s = loadSettings({
+      envFile,
+      secretsDir: secrets,
+      env: {
+        REDIS_HOST: 'redis-from-env',
+        REFRESH_SECRET_KEY: VALID_KEY,
+        REFRESH_SECRET_KEY_FILE: secretFile,
+        TOKEN_MODE: 'hybrid',
+      },
+      values: { TOKEN_MODE: 'stateless', JWKS_CACHE_TTL_SECONDS: 120 },
+    });
+    expect(s).toMatchObject({
+      TOKEN_ISSUER: 'from-secrets-dir',
+      TOKEN_AUDIENCE: 'aud-from-dotenv',
+      REDIS_HOST: 'redis-from-env',
+      TOKEN_MODE: 'stateless',
+      JWKS_CACHE_TTL_SECONDS: 120,
+    });
+    expect(s.ACCESS_SECRET_KEY?.reveal()).toBe(VALID_KEY);
+    expect(s.REFRESH_SECRET_KEY?.reveal()).toBe(WRONG_KEY); // NAME_FILE over NAME
+    const init = loadSettings({
+      secretsDir: secrets,
+      env: { REFRESH_SECRET_KEY_FILE: secretFile },
+      values: { REFRESH_SECRET_KEY: VALID_KEY },
+    });
+    expect(init.REFRESH_SECRET_KEY?.reveal()).toBe(VALID_KEY); // init over NAME_FILE
+  });
+
+  it('a missing secrets directory is fine; an unreadable secret file is a problem', () => {
+    expect(() =>
+      loadSettings({ env: hs, secretsDir: path.join(dir, 'no-such-secrets') }),
+    ).not.toThrow();
+    write('secrets-bad/DB_PASSWORD/nested', 'x'); // a directory where a file is expected
+    expect(
+      problems(() => loadSettings({ env: hs, secretsDir: path.join(dir, 'secrets-bad') })),
+    ).toEqual([]); // DB_PASSWORD is not an authSettingsSchema variable
+    write('secrets-bad/REDIS_PASSWORD/nested', 'x');
+    expect(
+      problems(() => loadSettings({ env: hs, secretsDir: path.join(dir, 'secrets-bad') })),
+    ).toEqual([
+      `REDIS_PASSWORD: secret file ${path.join(dir, 'secrets-bad', 'REDIS_PASSWORD')} cannot be read: EISDIR`,
+    ]);
+    const notADir = write('secrets-file', 'x');
+    expect(problems(() => loadSettings({ env: hs, secretsDir: notADir }))).toEqual([
+      `secretsDir ${notADir} cannot be read: ENOTDIR`,
+    ]);
+  });
+
+  it('SECRET_PROVIDER=vault makes the synchronous loadSettings refuse, in production or staging', () => {
+    for (const ENVIRONMENT of ['production', 'Staging']) {
+      expect(
+        problems(() =>
+          loadSettings({
+            env: { ...hs, ENVIRONMENT, SECRET_PROVIDER: 'Vault', VAULT_ADDR: 'http://v' },
+          }),
+        ).join('\n'),
+      ).toMatch(/SECRET_PROVIDER=vault: .* use `await loadSettingsAsync\(\)`/);
+    }
+    // Python ignores Vault outside production/staging.
+    expect(() =>
+      loadSettings({ env: { ...hs, ENVIRONMENT: 'local', SECRET_PROVIDER: 'vault' } }),
+    ).not.toThrow();
+  });
+
+  it('loadSettingsAsync without Vault gives what loadSettings gives', async () => {
+    const env = { ...hs, TOKEN_MODE: 'stateless', SESSION_COOKIE_SECURE: 'n' };
+    const loaded = await loadSettingsAsync({ env });
+    expect(loaded).toEqual(loadSettings({ env }));
+    expect(loaded.ACCESS_SECRET_KEY?.reveal()).toBe(VALID_KEY); // toEqual cannot see inside
+    await expect(loadSettingsAsync({ env: { REFRESH_SECRET_KEY: VALID_KEY } })).rejects.toThrow(
+      'ACCESS_SECRET_KEY is required when ACCESS_TOKEN_ALGORITHM=HS256',
+    );
   });
 });
