@@ -161,17 +161,18 @@ function collectRaw(
     }
   }
   const values = options.values ?? {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && String(value).trim() !== '') raw[key] = String(value);
+  }
   for (const name of SECRET_FIELDS) {
     const file = raw[`${name}_FILE`];
+    // An init value beats a NAME_FILE; a NAME_FILE beats every other source.
     if (file === undefined || values[name] !== undefined) continue;
     try {
       raw[name] = fs.readFileSync(file, 'utf8').trim();
     } catch {
       problems.push(`${name}_FILE points to a missing file: ${file}`);
     }
-  }
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== undefined && String(value).trim() !== '') raw[key] = String(value);
   }
   return { raw, secretsDir };
 }

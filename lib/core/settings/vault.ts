@@ -76,7 +76,8 @@ export async function readVaultSecrets(
     const response = await fetch(url, {
       headers: { 'X-Vault-Token': access.token, Accept: 'application/json' },
       signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
+      // Never follow: the token header would go along to wherever the redirect points.
+      redirect: 'manual',
     });
     status = response.status;
     body = await response.text();
@@ -98,6 +99,12 @@ export async function readVaultSecrets(
   }
   if (status === 404) {
     problems.push(`${where}: no secret at this path (404)`);
+    return {};
+  }
+  if (status >= 300 && status < 400) {
+    problems.push(
+      `${where}: redirected (${String(status)}), not followed — point VAULT_ADDR at the active node`,
+    );
     return {};
   }
   if (status < 200 || status > 299) {

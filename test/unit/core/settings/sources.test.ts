@@ -280,6 +280,11 @@ describe('secret sources in the Python order', () => {
       values: { REFRESH_SECRET_KEY: VALID_KEY },
     });
     expect(init.REFRESH_SECRET_KEY?.reveal()).toBe(VALID_KEY); // init over NAME_FILE
+    const viaInitFile = loadSettings({
+      env: {},
+      values: { ACCESS_SECRET_KEY: VALID_KEY, REFRESH_SECRET_KEY_FILE: secretFile },
+    });
+    expect(viaInitFile.REFRESH_SECRET_KEY?.reveal()).toBe(WRONG_KEY);
   });
 
   it('a missing secrets directory is fine; an unreadable secret file is a problem', () => {

@@ -213,6 +213,22 @@ describe('loadSettingsAsync with HashiCorp Vault KV v2', () => {
     );
   });
 
+  it('does not follow a redirect (the token would go along) and reports other statuses', async () => {
+    answer = (_req, res) => {
+      res.writeHead(307, { location: 'http://elsewhere.invalid/v1/secret/data/app' }).end();
+    };
+    expect((await failure(loadSettingsAsync({ env: vaultEnv() }))).findings).toContain(
+      `Vault secret/data/app at ${address}: redirected (307), not followed — point VAULT_ADDR at the active node`,
+    );
+    expect(seen).toHaveLength(1);
+    answer = (_req, res) => {
+      res.writeHead(503).end('sealed');
+    };
+    expect((await failure(loadSettingsAsync({ env: vaultEnv() }))).findings).toContain(
+      `Vault secret/data/app at ${address}: unexpected HTTP status 503`,
+    );
+  });
+
   it('is not used outside production and staging (as in Python)', async () => {
     answer = kv2({ ACCESS_SECRET_KEY: VAULT_ACCESS });
     await expect(
