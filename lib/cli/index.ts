@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npx auth-sdk-m8 <command>`: start-up checks and key generation for operators.
- *   check-config [--env-file F] [--full]   validate settings + run checkConfigHealth
+ *   check-config [--env-file F]... [--full]   validate settings + run checkConfigHealth
  *   keygen --alg ES256|RS256 --out DIR     write a key pair, print the kid, JWKS and env lines
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -9,9 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigurationError } from '../core/errors';
+import { findDotenv } from '../core/settings/dotenv';
 import { checkConfigHealth } from '../core/settings/health';
 import { loadSettings } from '../core/settings/load';
 import { commonSettingsSchema } from '../core/settings/schema';
+import { DEFAULT_SECRETS_DIR } from '../core/settings/secrets-dir';
 import { TokenIssuer } from '../security/token-issuer';
 
 const USAGE = `Usage: auth-sdk-m8 <command> [options]
@@ -22,9 +24,11 @@ Commands:
 
 Run "auth-sdk-m8 <command> --help" for the options of a command.`;
 
-const CHECK_USAGE = `Usage: auth-sdk-m8 check-config [--env-file FILE] [--full] [--has-store]
+const CHECK_USAGE = `Usage: auth-sdk-m8 check-config [--env-file FILE]... [--secrets-dir DIR] [--full] [--has-store]
 
-  --env-file FILE  read this .env (default: the nearest .env above the current folder)
+  --env-file FILE  read this .env (default: the nearest .env above the current folder);
+                   repeat it for several files, later ones winning over earlier ones
+  --secrets-dir DIR  Docker secrets folder, one file per variable (default: /run/secrets)
   --full           validate the full CommonSettings set (web, CORS, DB fields), not only the auth ones
   --has-store      a revocation/refresh store is wired in code (stateful/hybrid need no REDIS_*)
 Exits 1 when a setting is invalid or a fatal finding is reported, 0 otherwise.`;
@@ -87,7 +91,8 @@ function checkConfig(args: string[], io: CliIo): number {
   const { values } = parseArgs({
     args,
     options: {
-      'env-file': { type: 'string' },
+      'env-file': { type: 'string', multiple: true },
+      'secrets-dir': { type: 'string' },
       full: { type: 'boolean' },
       'has-store': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -98,16 +103,17 @@ function checkConfig(args: string[], io: CliIo): number {
     io.out(CHECK_USAGE);
     return 0;
   }
-  const envFile = values['env-file'];
-  if (envFile !== undefined && !fs.existsSync(envFile)) {
-    throw new UsageError(`--env-file ${envFile} does not exist.`);
+  const envFiles = values['env-file'] ?? [];
+  for (const envFile of envFiles) {
+    if (!fs.existsSync(envFile)) throw new UsageError(`--env-file ${envFile} does not exist.`);
   }
   let settings;
   try {
     settings = loadSettings({
       env: io.env,
-      envFile: envFile ?? undefined,
-      cwd: io.cwd,
+      // Passing env turns the defaults off, so ask for them explicitly.
+      envFile: envFiles.length > 0 ? envFiles : (findDotenv(io.cwd) ?? false),
+      secretsDir: values['secrets-dir'] ?? DEFAULT_SECRETS_DIR,
       schema: values.full ? commonSettingsSchema : undefined,
     });
   } catch (err) {

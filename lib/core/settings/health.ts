@@ -5,6 +5,7 @@
  */
 import { ConfigurationError } from '../errors';
 import type { Logger } from '../types';
+import { allowedOrigins } from './origins';
 
 /**
  * The settings read, duck-typed like Python's getattr: anything with these fields works
@@ -24,6 +25,9 @@ export interface HealthSettings {
   REDIS_PASSWORD?: unknown;
   DB_HOST?: string;
   ALLOWED_ORIGINS?: readonly string[];
+  /** Used when ALLOWED_ORIGINS is absent (a plain settings object), with FRONTEND_HOST. */
+  BACKEND_CORS_ORIGINS?: string;
+  FRONTEND_HOST?: string;
   SET_DOCS?: boolean;
   SET_OPEN_API?: boolean;
   SESSION_COOKIE_SECURE?: boolean;
@@ -112,7 +116,12 @@ export function collectConfigFindings(
     );
   }
   // Production.
-  const origins = settings.ALLOWED_ORIGINS ?? [];
+  const origins =
+    settings.ALLOWED_ORIGINS ??
+    (typeof settings.BACKEND_CORS_ORIGINS === 'string'
+      ? // Invalid entries are loadSettings' business; judge the valid ones.
+        allowedOrigins(settings.BACKEND_CORS_ORIGINS, settings.FRONTEND_HOST, [])
+      : []);
   if (environment === 'production') {
     const local = origins.filter((o) => o.includes('localhost') || o.includes('127.0.0.1'));
     if (local.length > 0) {

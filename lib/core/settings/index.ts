@@ -1,4 +1,11 @@
-export { loadSettings, loadCommonSettings, parseCors, type LoadSettingsOptions } from './load';
+export {
+  loadSettings,
+  loadSettingsAsync,
+  loadCommonSettings,
+  type LoadSettingsOptions,
+  type LoadSettingsAsyncOptions,
+} from './load';
+export { parseCors } from './origins';
 export { authSettingsSchema, commonSettingsSchema } from './schema';
 export {
   checkConfigHealth,

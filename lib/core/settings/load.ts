@@ -3,13 +3,14 @@
  * problem is collected into one `ConfigurationError` naming the variable; no secret value
  * ever appears in a message.
  */
-import { createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import type Joi from 'joi';
 import { ConfigurationError } from '../errors';
-import { HTTP_HOST_REGEX, PASSWORD_REGEX, SECRET_KEY_REGEX } from '../validation-constants';
+import { PASSWORD_REGEX, SECRET_KEY_REGEX } from '../validation-constants';
 import { findDotenv, readDotenv } from './dotenv';
 import { keyStrengthProblem } from './key-strength';
+import { allowedOrigins } from './origins';
 import {
   authSettingsSchema,
   commonSettingsSchema,
@@ -17,29 +18,92 @@ import {
   SECRET_FIELDS,
   SECRET_KEY_FIELDS,
 } from './schema';
+import { DEFAULT_SECRETS_DIR, readSecretsDir } from './secrets-dir';
 import { SecretValue } from './secret';
 import type { AuthSettings, CommonSettings } from './types';
+import { DEFAULT_VAULT_TIMEOUT_MS, readVaultSecrets, vaultAccess, vaultRequested } from './vault';
+
+export { parseCors } from './origins';
 
 export interface LoadSettingsOptions {
-  /** A `.env` path, or `false` for none. Default: the nearest `.env` above `cwd` (only when `env` is not given). */
-  envFile?: string | false;
+  /**
+   * `.env` files, later ones winning over earlier ones (e.g. `['fleet.env', 'service.env']`),
+   * or `false` for none. Default: the nearest `.env` above `cwd`, only when `env` is not given.
+   * A listed file that cannot be read is a problem.
+   */
+  envFile?: string | readonly string[] | false | undefined;
   /** Variables to read instead of `process.env` (tests, embedding). */
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Values that win over every source (Python's init arguments). */
+  values?: Readonly<Record<string, string | number | boolean | undefined>> | undefined;
+  /**
+   * Docker secrets directory: one file per variable name. Default `/run/secrets`, only when
+   * `env` is not given; `false` for none. A missing directory is fine.
+   */
+  secretsDir?: string | false | undefined;
   /** Default `authSettingsSchema`; pass `commonSettingsSchema` or your extension of either. */
-  schema?: Joi.ObjectSchema;
+  schema?: Joi.ObjectSchema | undefined;
   /** Where the `.env` search starts. Default `process.cwd()`. */
-  cwd?: string;
+  cwd?: string | undefined;
+}
+
+export interface LoadSettingsAsyncOptions extends LoadSettingsOptions {
+  /** How long Vault may take to answer, in milliseconds. Default 5000. */
+  vaultTimeoutMs?: number | undefined;
 }
 
 /**
- * Load settings. Process env wins over `.env` (the Node convention; Python let `.env` win).
- * `NAME_FILE` supplies any secret from a file (Docker/Kubernetes secrets); a missing file fails.
+ * Load settings. Sources, strongest first: `values`, `NAME_FILE` secrets, the process env,
+ * the `.env` files (the last listed wins), the Docker secrets directory. The process env wins
+ * over `.env` (the Node convention; Python let `.env` win). `NAME_FILE` supplies any secret
+ * from a file; a missing file fails. SECRET_PROVIDER=vault needs `loadSettingsAsync`.
  */
 export function loadSettings<T extends AuthSettings = AuthSettings>(
   options: LoadSettingsOptions = {},
 ): Readonly<T> {
   const problems: string[] = [];
-  const raw = collectRaw(options, problems);
+  const { raw } = collectRaw(options, problems);
+  if (vaultRequested(raw)) {
+    problems.push(
+      'SECRET_PROVIDER=vault: secrets are read from Vault over HTTP, which the synchronous loadSettings cannot do — use `await loadSettingsAsync()`',
+    );
+  }
+  return finish<T>(raw, options, problems);
+}
+
+/**
+ * `loadSettings` plus HashiCorp Vault: with SECRET_PROVIDER=vault in ENVIRONMENT production or
+ * staging, ACCESS_SECRET_KEY, DB_PASSWORD and REDIS_PASSWORD not given by any other source are
+ * read from the KV v2 secret `secret/data/app` (VAULT_ADDR, VAULT_TOKEN or the `vault_token`
+ * file of the secrets directory). Vault that cannot be read fails the load.
+ */
+export async function loadSettingsAsync<T extends AuthSettings = AuthSettings>(
+  options: LoadSettingsAsyncOptions = {},
+): Promise<Readonly<T>> {
+  const problems: string[] = [];
+  const { raw, secretsDir } = collectRaw(options, problems);
+  if (vaultRequested(raw)) {
+    const access = vaultAccess(raw, secretsDir, problems);
+    if (access !== undefined) {
+      const timeoutMs = options.vaultTimeoutMs ?? DEFAULT_VAULT_TIMEOUT_MS;
+      const fromVault = await readVaultSecrets(access, timeoutMs, problems);
+      // Vault is the weakest source: it fills only what nothing else gave.
+      for (const [name, value] of Object.entries(fromVault)) raw[name] ??= value;
+    }
+  }
+  return finish<T>(raw, options, problems);
+}
+
+/** Shortcut for the full Python `CommonSettings` set (`commonSettingsSchema`). */
+export function loadCommonSettings(options: LoadSettingsOptions = {}): Readonly<CommonSettings> {
+  return loadSettings<CommonSettings>({ schema: commonSettingsSchema, ...options });
+}
+
+function finish<T>(
+  raw: Record<string, string>,
+  options: LoadSettingsOptions,
+  problems: string[],
+): Readonly<T> {
   const schema = options.schema ?? authSettingsSchema;
   const { value, error } = schema.validate(raw, {
     abortEarly: false,
@@ -48,49 +112,73 @@ export function loadSettings<T extends AuthSettings = AuthSettings>(
   });
   if (error) for (const detail of error.details) problems.push(describe(detail));
   // Cross-field rules run even when a field failed, so one start reports every problem.
-  applyModelRules(value as Record<string, unknown>, problems);
+  applyModelRules(value as Record<string, unknown>, raw, problems);
   if (problems.length > 0) {
     throw new ConfigurationError(`Invalid settings:\n- ${problems.join('\n- ')}`, problems);
   }
   return freezeSettings(value as Record<string, unknown>) as unknown as Readonly<T>;
 }
 
-/** Shortcut for the full Python `CommonSettings` set (`commonSettingsSchema`). */
-export function loadCommonSettings(options: LoadSettingsOptions = {}): Readonly<CommonSettings> {
-  return loadSettings<CommonSettings>({ schema: commonSettingsSchema, ...options });
-}
-
-function collectRaw(options: LoadSettingsOptions, problems: string[]): Record<string, string> {
+function collectRaw(
+  options: LoadSettingsOptions,
+  problems: string[],
+): { raw: Record<string, string>; secretsDir: string | undefined } {
   const fromEnv = options.env ?? process.env;
-  let fromFile: Record<string, string> = {};
-  const envFile =
-    options.envFile ?? (options.env === undefined ? findDotenv(options.cwd) : undefined);
-  if (typeof envFile === 'string') {
+  const defaults = options.env === undefined;
+  const secretsDir =
+    options.secretsDir === false
+      ? undefined
+      : (options.secretsDir ?? (defaults ? DEFAULT_SECRETS_DIR : undefined));
+  const envFiles =
+    options.envFile === false
+      ? []
+      : typeof options.envFile === 'string'
+        ? [options.envFile]
+        : (options.envFile ?? (defaults ? [findDotenv(options.cwd)].filter(isString) : []));
+
+  // Weakest first; each later layer overrides.
+  const layers: Readonly<Record<string, string | undefined>>[] = [];
+  if (secretsDir !== undefined) {
+    const names = Object.keys((options.schema ?? authSettingsSchema).describe().keys ?? {});
+    layers.push(readSecretsDir(secretsDir, names, problems));
+  }
+  for (const file of envFiles) {
     try {
-      fromFile = readDotenv(envFile);
+      // `${VAR}` falls back to the variables being loaded (python-dotenv uses os.environ).
+      layers.push(readDotenv(file, fromEnv));
     } catch (err) {
       problems.push(
-        `envFile ${envFile} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        `envFile ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
       );
     }
   }
+  layers.push(fromEnv);
   const raw: Record<string, string> = {};
-  for (const source of [fromFile, fromEnv]) {
-    for (const [key, value] of Object.entries(source)) {
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
       // An empty variable counts as unset (VAR= in a .env or compose file).
       if (typeof value === 'string' && value.trim() !== '') raw[key] = value;
     }
   }
+  const values = options.values ?? {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && String(value).trim() !== '') raw[key] = String(value);
+  }
   for (const name of SECRET_FIELDS) {
     const file = raw[`${name}_FILE`];
-    if (file === undefined) continue;
+    // An init value beats a NAME_FILE; a NAME_FILE beats every other source.
+    if (file === undefined || values[name] !== undefined) continue;
     try {
       raw[name] = fs.readFileSync(file, 'utf8').trim();
     } catch {
       problems.push(`${name}_FILE points to a missing file: ${file}`);
     }
   }
-  return raw;
+  return { raw, secretsDir };
+}
+
+function isString(value: string | undefined): value is string {
+  return value !== undefined;
 }
 
 function describe(detail: Joi.ValidationErrorItem): string {
@@ -124,7 +212,11 @@ function describe(detail: Joi.ValidationErrorItem): string {
 }
 
 /** The Python model validators, in their order. */
-function applyModelRules(s: Record<string, unknown>, problems: string[]): void {
+function applyModelRules(
+  s: Record<string, unknown>,
+  raw: Readonly<Record<string, string>>,
+  problems: string[],
+): void {
   // 1. Deprecated TOKEN_ALGORITHM fills both algorithms; refresh tokens stay HS256.
   if (s.TOKEN_ALGORITHM !== 'HS256') {
     if (s.ACCESS_TOKEN_ALGORITHM === 'HS256') s.ACCESS_TOKEN_ALGORITHM = s.TOKEN_ALGORITHM;
@@ -139,6 +231,21 @@ function applyModelRules(s: Record<string, unknown>, problems: string[]): void {
   const algorithm = s.ACCESS_TOKEN_ALGORITHM as string;
   const privatePem = readPem(s.ACCESS_PRIVATE_KEY_FILE, 'ACCESS_PRIVATE_KEY_FILE', problems);
   let publicPem = readPem(s.ACCESS_PUBLIC_KEY_FILE, 'ACCESS_PUBLIC_KEY_FILE', problems);
+  // A private key where the public one belongs would be published (JWKS, logs) or handed to
+  // consumers: refuse it rather than quietly deriving its public half.
+  let misplacedPrivate = false;
+  for (const [name, pem] of [
+    ['ACCESS_PUBLIC_KEY_FILE', publicPem],
+    ['ACCESS_PUBLIC_KEY', raw.ACCESS_PUBLIC_KEY],
+  ] as const) {
+    if (pem !== undefined && isPrivateKey(pem)) {
+      misplacedPrivate = true;
+      problems.push(
+        `${name} holds a private key — give the public key there (a PEM "PUBLIC KEY"); the private key belongs in ACCESS_PRIVATE_KEY_FILE only.`,
+      );
+    }
+  }
+  if (misplacedPrivate) publicPem = undefined;
   // 3 + 4. Key material present and strong enough.
   if (algorithm === 'HS256') {
     if (s.ACCESS_SECRET_KEY === undefined) {
@@ -150,13 +257,21 @@ function applyModelRules(s: Record<string, unknown>, problems: string[]): void {
       if (problem !== undefined) problems.push(`ACCESS_PRIVATE_KEY_FILE: ${problem}`);
       // Derive the public half when only the private key is given (Python needed both files).
       else if (publicPem === undefined) {
-        publicPem = createPublicKey(privatePem).export({ format: 'pem', type: 'spki' }).toString();
+        publicPem = createPublicKey(privatePem)
+          .export({ format: 'pem', type: 'spki' })
+          .toString()
+          .trim();
       }
     } else if (publicPem !== undefined) {
       const problem = keyStrengthProblem(publicPem, algorithm as 'RS256', false);
       if (problem !== undefined) problems.push(`ACCESS_PUBLIC_KEY_FILE: ${problem}`);
     }
-    if (publicPem === undefined && privatePem === undefined && s.JWKS_URI === undefined) {
+    if (
+      !misplacedPrivate &&
+      publicPem === undefined &&
+      privatePem === undefined &&
+      s.JWKS_URI === undefined
+    ) {
       problems.push(
         `ACCESS_TOKEN_ALGORITHM=${algorithm} requires a public key source. Auth service: set ACCESS_PRIVATE_KEY_FILE and ACCESS_PUBLIC_KEY_FILE. Consumer: set JWKS_URI (preferred) or ACCESS_PUBLIC_KEY_FILE.`,
       );
@@ -181,13 +296,22 @@ function applyModelRules(s: Record<string, unknown>, problems: string[]): void {
       problems.push(`${name} must be a valid secret key.`);
     }
   }
-  // CORS (CommonSettings only).
-  if (typeof s.BACKEND_CORS_ORIGINS === 'string') {
-    const origins = parseCors(s.BACKEND_CORS_ORIGINS, problems);
-    const frontend =
-      typeof s.FRONTEND_HOST === 'string' ? s.FRONTEND_HOST.replace(/\/+$/, '') : undefined;
-    if (frontend !== undefined && !origins.includes(frontend)) origins.push(frontend);
-    s.ALLOWED_ORIGINS = Object.freeze(origins);
+  // CORS: read from the input whatever the schema, so the health check's origin rules see
+  // ALLOWED_ORIGINS for a token-only service too.
+  const cors = raw.BACKEND_CORS_ORIGINS;
+  if (cors !== undefined) {
+    const frontend = typeof s.FRONTEND_HOST === 'string' ? s.FRONTEND_HOST : raw.FRONTEND_HOST;
+    s.ALLOWED_ORIGINS = Object.freeze(allowedOrigins(cors, frontend, problems));
+  }
+}
+
+function isPrivateKey(pem: string): boolean {
+  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) return true;
+  try {
+    createPrivateKey(pem);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -200,28 +324,6 @@ function readPem(path: unknown, name: string, problems: string[]): string | unde
     problems.push(`${name} not found: ${path}`);
     return undefined;
   }
-}
-
-/** Python `parse_cors`: comma list, trailing slashes stripped, each an http(s) origin. */
-export function parseCors(value: string, problems?: string[]): string[] {
-  const origins: string[] = [];
-  for (const part of value.split(',')) {
-    const origin = part.trim().replace(/\/+$/, '');
-    if (origin === '') continue;
-    if (!HTTP_HOST_REGEX.test(origin)) {
-      const message = `Invalid host in BACKEND_CORS_ORIGINS: '${origin}'`;
-      if (problems === undefined) throw new ConfigurationError(message);
-      problems.push(message);
-      continue;
-    }
-    origins.push(origin);
-  }
-  if (origins.length === 0) {
-    const message = 'BACKEND_CORS_ORIGINS must contain at least one valid origin';
-    if (problems === undefined) throw new ConfigurationError(message);
-    problems.push(message);
-  }
-  return origins;
 }
 
 function freezeSettings(s: Record<string, unknown>): Record<string, unknown> {

@@ -6,10 +6,17 @@
 import Joi from 'joi';
 import { HOST_REGEX, KEY_REGEX, SLUG_REGEX, URL_PATH_STR_REGEX } from '../validation-constants';
 
+/** pydantic's boolean strings, any case (joi compares truthy/falsy case-insensitively). */
 const bool = (value: boolean): Joi.BooleanSchema =>
   Joi.boolean()
-    .truthy('1', 'yes', 'on', 'True', 'TRUE')
-    .falsy('0', 'no', 'off', 'False', 'FALSE')
+    .truthy('1', 'true', 't', 'yes', 'y', 'on')
+    .falsy('0', 'false', 'f', 'no', 'n', 'off')
+    // joi trims before comparing; pydantic refuses " true", and so do we.
+    .custom((parsed: boolean, helpers) =>
+      typeof helpers.original === 'string' && helpers.original.trim() !== helpers.original
+        ? helpers.error('boolean.base')
+        : parsed,
+    )
     .default(value);
 const failureMode = (value: 'fail_open' | 'fail_closed'): Joi.StringSchema =>
   Joi.string().valid('fail_open', 'fail_closed').default(value);

@@ -9,7 +9,7 @@ export type ServiceRole = 'issuer' | 'consumer';
 /**
  * What a token consumer or issuer needs (`authSettingsSchema`): the token, key, mode and
  * degradation settings, with Redis optional. Names, defaults and rules are the Python
- * `CommonSettings` ones (DESIGN §1). Secrets are `SecretValue`s.
+ * `CommonSettings` ones. Secrets are `SecretValue`s.
  */
 export interface AuthSettings {
   ENVIRONMENT: Environment;
@@ -50,6 +50,11 @@ export interface AuthSettings {
   METRICS_ENABLED: boolean;
   METRICS_GROUPS: string;
   API_PREFIX: string;
+  /**
+   * Derived when BACKEND_CORS_ORIGINS is given (any schema): its origins, normalised, plus
+   * FRONTEND_HOST (Python `ALLOWED_ORIGINS`).
+   */
+  readonly ALLOWED_ORIGINS?: readonly string[];
   /** Derived: TOKEN_MODE === 'stateless'. */
   readonly isStateless: boolean;
   /** Derived: TOKEN_MODE === 'stateful'. */
