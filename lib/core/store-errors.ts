@@ -3,7 +3,7 @@
  * refinements), and the time bound every store call runs under. Core: stores and policies
  * both speak these, neither owns them.
  */
-import { StoreUnavailableError } from './errors';
+import { AuthError, StoreUnavailableError } from './errors';
 
 /** Why a store call could not be decided (the `reason` of `onDegraded`). */
 export type UnavailableReason = 'timeout' | 'circuit_open' | 'store_unavailable';
@@ -57,4 +57,42 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, store: string): 
       },
     );
   });
+}
+
+/**
+ * The driver's error as `StoreUnavailableError`, saying why in its message (the driver's code
+ * and first line, e.g. `42501 must be owner of table …`, `ECONNREFUSED`) for logs and hooks;
+ * URLs lose their credentials and `password=` values are masked. `AuthError`s pass through.
+ * The HTTP answer never shows this message (a 503 has a fixed body).
+ */
+export function storeFailure(store: string, err: unknown): AuthError {
+  if (err instanceof AuthError) return err;
+  const detail = driverDetail(err);
+  return new StoreUnavailableError(
+    `The ${store} store is unavailable${detail === '' ? '' : `: ${detail}`}`,
+    store,
+    { cause: err },
+  );
+}
+
+/** `code message` of a driver error, one line, at most 300 characters, secrets masked. */
+export function driverDetail(err: unknown): string {
+  if (err === null || typeof err !== 'object') return redact(String(err ?? ''));
+  const { code, message, errno } = err as { code?: unknown; message?: unknown; errno?: unknown };
+  let text = typeof message === 'string' ? message : '';
+  // AggregateError (e.g. ECONNREFUSED on ::1 and 127.0.0.1) has an empty message.
+  if (text === '' && Array.isArray((err as { errors?: unknown }).errors)) {
+    text = (err as { errors: unknown[] }).errors.map((e) => driverDetail(e)).join('; ');
+  }
+  const id = typeof code === 'string' || typeof code === 'number' ? String(code) : '';
+  const prefix = id !== '' && !text.includes(id) ? `${id} ` : '';
+  const line = `${prefix}${text}`.split('\n')[0]!.trim();
+  const numbered = line === '' && typeof errno === 'number' ? `errno ${errno}` : line;
+  return redact(numbered).slice(0, 300);
+}
+
+function redact(text: string): string {
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1***@')
+    .replace(/(password\s*[=:]\s*)\S+/gi, '$1***');
 }

@@ -1,7 +1,9 @@
 /**
- * The store contract (DESIGN §4). Implementations live in `stores/` and take the user's own
- * client or pool; `test/contract` runs one suite per interface against every implementation.
- * Every method rejects with `StoreUnavailableError` when the backing server cannot answer.
+ * The store contracts. Implementations live in `stores/` and take the user's own client or
+ * pool; `test/contract` runs one suite per interface against every implementation. Every
+ * method rejects with `StoreUnavailableError` when the backing server cannot answer (the
+ * driver's error kept as `cause`, its code and message in the error's message); time bounds
+ * and the circuit breaker belong to the caller's `StoreGuard`, not to the store.
  */
 
 /** Access-token revocation (the JTI blacklist; Redis key `jwt:blacklist:<jti>`). */
@@ -19,15 +21,37 @@ export interface RefreshTokenRegistration {
   ttlSeconds: number;
 }
 
+/** How a rotation treats a token that was already rotated (benign concurrency vs theft). */
+export interface StoreRotateOptions {
+  /**
+   * A rotated token presented again within this many seconds of its rotation, while its
+   * successor is still unused, gets that successor back (`replayed`) instead of counting as
+   * theft. 0 (default) turns the grace off.
+   */
+  graceSeconds?: number | undefined;
+  /** The caller's clock in epoch seconds (default the store's): recorded as the rotation time. */
+  nowSeconds?: number | undefined;
+  /**
+   * What the presented token says of itself (its `fid` and `sub`), so a store can go straight
+   * to the family's keys. Only a hint: the store's own record decides.
+   */
+  familyId?: string | undefined;
+  userId?: string | undefined;
+}
+
 /**
  * Outcome of an atomic rotation. Of N concurrent `rotate(old, …)` calls exactly one returns
- * `rotated`; the others see `reused`.
+ * `rotated`; the others see `replayed` (inside the grace) or `reused`.
  * - `rotated`: `old` was active; it is now used and `new` is active in the same family.
+ *   `issuedAt` is the rotation time (epoch seconds), to sign the successor with.
+ * - `replayed`: `old` was rotated less than `graceSeconds` ago and its successor `jti` is
+ *   unused: the same successor, issued at `issuedAt`, is the answer (nothing changes).
  * - `reused`: `old` is known but already rotated or revoked — a theft signal.
  * - `unknown`: `old` was never registered here, or has expired.
  */
 export type RotateResult =
-  | { status: 'rotated'; userId: string; familyId: string }
+  | { status: 'rotated'; userId: string; familyId: string; issuedAt: number }
+  | { status: 'replayed'; userId: string; familyId: string; jti: string; issuedAt: number }
   | { status: 'reused'; userId: string; familyId: string }
   | { status: 'unknown' };
 
@@ -38,12 +62,78 @@ export interface RefreshTokenStore {
   /** True while `jti` is active (registered, not rotated, not revoked, not expired). */
   isValid(jti: string): Promise<boolean>;
   /** Atomically retire `oldJti` and activate `newJti` in its family for `ttlSeconds`. */
-  rotate(oldJti: string, newJti: string, ttlSeconds: number): Promise<RotateResult>;
+  rotate(
+    oldJti: string,
+    newJti: string,
+    ttlSeconds: number,
+    options?: StoreRotateOptions,
+  ): Promise<RotateResult>;
   /** Revoke one token (logout). Unknown jti: no-op. */
   revoke(jti: string): Promise<void>;
   /** Revoke every token of a family; resolves to how many were active. */
   revokeFamily(familyId: string): Promise<number>;
   /** Revoke every token of a user; resolves to how many were active. */
   revokeUser(userId: string): Promise<number>;
+  close?(): Promise<void>;
+}
+
+/**
+ * One login on one device (the Python `SessionModel`, made useful). Times are epoch seconds.
+ * Never holds a token: only the SHA-256 of the current refresh token (`hashToken`).
+ */
+export interface SessionRecord {
+  /** A UUID. */
+  id: string;
+  userId: string;
+  /** `AuthProviderType`: `password`, `google`, … */
+  provider: string;
+  /** The refresh family this session rotates in. */
+  familyId: string;
+  /** The current access token's jti and expiry (revoked with the session). */
+  accessJti: string;
+  accessExpiresAt: number;
+  /** `hashToken(current refresh token)`. */
+  refreshTokenHash: string;
+  /** The session expires with its refresh token. */
+  refreshExpiresAt: number;
+  createdAt: number;
+  lastUsedAt: number;
+  /** At most 512 characters (longer values are cut). */
+  userAgent?: string | undefined;
+  /** At most 64 characters. */
+  ip?: string | undefined;
+}
+
+/** What a rotation changes in its session. */
+export type SessionAdvance = Pick<
+  SessionRecord,
+  'accessJti' | 'accessExpiresAt' | 'refreshTokenHash' | 'refreshExpiresAt' | 'lastUsedAt'
+>;
+
+/** The longest list `SessionStore.list` returns. */
+export const MAX_LISTED_SESSIONS = 100;
+
+/**
+ * Sessions, by user. Every call names the user, so a store can keep a user's sessions
+ * together (one Redis Cluster slot, one index range). Expired sessions are never returned.
+ */
+export interface SessionStore {
+  /** Record a new session (at login). */
+  create(session: SessionRecord): Promise<void>;
+  /** Apply a rotation to the session of `familyId`; resolves the updated session, or undefined when none is active. */
+  advance(
+    userId: string,
+    familyId: string,
+    update: SessionAdvance,
+  ): Promise<SessionRecord | undefined>;
+  get(userId: string, sessionId: string): Promise<SessionRecord | undefined>;
+  getByFamily(userId: string, familyId: string): Promise<SessionRecord | undefined>;
+  /** The user's active sessions, newest first, at most `limit` (default and cap `MAX_LISTED_SESSIONS`). */
+  list(userId: string, limit?: number): Promise<SessionRecord[]>;
+  /** End one session; resolves it as it was (to revoke its tokens), or undefined when none was active. */
+  revoke(userId: string, sessionId: string): Promise<SessionRecord | undefined>;
+  revokeByFamily(userId: string, familyId: string): Promise<SessionRecord | undefined>;
+  /** End every session of the user; resolves them as they were. */
+  revokeAll(userId: string): Promise<SessionRecord[]>;
   close?(): Promise<void>;
 }

@@ -5,3 +5,4 @@ export {
   type MemoryRefreshTokenStoreOptions,
 } from './refresh-token-store';
 export type { Clock } from './bounded-map';
+export { MemorySessionStore, type MemorySessionStoreOptions } from './session-store';

@@ -2,6 +2,7 @@ import type {
   RefreshTokenRegistration,
   RefreshTokenStore,
   RotateResult,
+  StoreRotateOptions,
 } from '../../lib/security/stores';
 import { BoundedExpiringMap, expiryFromTtl, type Clock } from './bounded-map';
 
@@ -19,6 +20,9 @@ interface TokenRecord {
   familyId: string;
   state: TokenState;
   expiresAt: number;
+  /** Set by a rotation: the successor's jti and the rotation time (epoch seconds). */
+  successor?: string;
+  rotatedAt?: number;
 }
 
 /**
@@ -64,16 +68,38 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     return this.#tokens.get(jti)?.state === 'active';
   }
 
-  async rotate(oldJti: string, newJti: string, ttlSeconds: number): Promise<RotateResult> {
+  async rotate(
+    oldJti: string,
+    newJti: string,
+    ttlSeconds: number,
+    options: StoreRotateOptions = {},
+  ): Promise<RotateResult> {
     // Validate before touching state, so a bad ttl cannot leave `oldJti` retired with no successor.
     expiryFromTtl(this.#tokens.now(), ttlSeconds, 'rotate');
+    const now = options.nowSeconds ?? Math.floor(this.#tokens.now() / 1000);
     const old = this.#tokens.get(oldJti);
     if (old === undefined) return { status: 'unknown' };
     const { userId, familyId } = old;
-    if (old.state !== 'active') return { status: 'reused', userId, familyId };
+    if (old.state !== 'active') {
+      const { successor, rotatedAt } = old;
+      const grace = options.graceSeconds ?? 0;
+      if (
+        old.state === 'retired' &&
+        successor !== undefined &&
+        rotatedAt !== undefined &&
+        grace > 0 &&
+        now - rotatedAt <= grace &&
+        this.#tokens.get(successor)?.state === 'active'
+      ) {
+        return { status: 'replayed', userId, familyId, jti: successor, issuedAt: rotatedAt };
+      }
+      return { status: 'reused', userId, familyId };
+    }
     old.state = 'retired';
+    old.successor = newJti;
+    old.rotatedAt = now;
     this.#activate(newJti, userId, familyId, ttlSeconds);
-    return { status: 'rotated', userId, familyId };
+    return { status: 'rotated', userId, familyId, issuedAt: now };
   }
 
   async revoke(jti: string): Promise<void> {

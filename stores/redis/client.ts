@@ -1,12 +1,11 @@
 /**
  * The few Redis calls the stores make, as a structural type: a node-redis v5 client, a
  * node-redis cluster, or anything else that answers them (no `any`, no hard dependency).
- * Every call goes through `runRedis`, which bounds its time and turns any failure into a
- * `StoreUnavailableError`, so a down or hung Redis never hangs a request.
+ * Every call goes through `runRedis`, which turns any failure into a `StoreUnavailableError`
+ * that says why; the caller's `StoreGuard` bounds its time.
  */
 import { createHash } from 'node:crypto';
-import { isAuthError, StoreUnavailableError } from '../../lib/core/errors';
-import { withTimeout } from '../../lib/core/store-errors';
+import { storeFailure } from '../../lib/core/store-errors';
 
 export interface ScriptOptions {
   keys: string[];
@@ -38,12 +37,14 @@ export class RedisScript {
   }
 }
 
-/** Run one store operation with a time bound; every failure becomes StoreUnavailableError. */
-export async function runRedis<T>(operation: () => Promise<T>, timeoutMs: number): Promise<T> {
+/**
+ * Run one store operation; every failure becomes `StoreUnavailableError` naming the driver's
+ * reason. No time bound here: the caller's `StoreGuard` owns timeouts and the breaker.
+ */
+export async function runRedis<T>(operation: () => Promise<T>): Promise<T> {
   try {
-    return await withTimeout(operation(), timeoutMs, 'redis');
+    return await operation();
   } catch (err) {
-    if (isAuthError(err)) throw err;
-    throw new StoreUnavailableError('Redis is unavailable', 'redis', { cause: err });
+    throw storeFailure('redis', err);
   }
 }

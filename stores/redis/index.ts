@@ -2,3 +2,4 @@ export { RedisRevocationStore, type RedisRevocationStoreOptions } from './revoca
 export { RedisRefreshTokenStore, type RedisRefreshTokenStoreOptions } from './refresh-token-store';
 export { createRedisClient, type RedisConnectionOptions } from './connect';
 export { RedisScript, runRedis, type RedisLikeClient, type ScriptOptions } from './client';
+export { RedisSessionStore, type RedisSessionStoreOptions } from './session-store';

@@ -3,6 +3,7 @@ import type {
   RefreshTokenRegistration,
   RefreshTokenStore,
   RotateResult,
+  StoreRotateOptions,
 } from '../../lib/security/stores';
 import { runRedis, type RedisLikeClient } from './client';
 import {
@@ -19,9 +20,7 @@ import {
 export interface RedisRefreshTokenStoreOptions {
   client: RedisLikeClient;
   /** Key prefix. Default `rt:`. */
-  keyPrefix?: string;
-  /** Upper bound of one store operation, in ms. Default 500. */
-  commandTimeoutMs?: number;
+  keyPrefix?: string | undefined;
 }
 
 /**
@@ -36,12 +35,10 @@ export interface RedisRefreshTokenStoreOptions {
 export class RedisRefreshTokenStore implements RefreshTokenStore {
   readonly #client: RedisLikeClient;
   readonly #prefix: string;
-  readonly #timeoutMs: number;
 
   constructor(options: RedisRefreshTokenStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.keyPrefix ?? 'rt:';
-    this.#timeoutMs = options.commandTimeoutMs ?? 500;
   }
 
   #indexKey(jti: string): string {
@@ -82,7 +79,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
       );
       await ADD_TO_SET.run(c, [this.#userKey(userId)], [familyId, ttl]);
       await SET_EX.run(c, [this.#indexKey(jti)], [familyId, ttl]);
-    }, this.#timeoutMs);
+    });
   }
 
   isValid(jti: string): Promise<boolean> {
@@ -91,28 +88,84 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
       if (family === undefined) return false;
       const state = await TOKEN_STATE.run(this.#client, [this.#tokenKey(family, jti)], []);
       return state === 'active';
-    }, this.#timeoutMs);
+    });
   }
 
-  rotate(oldJti: string, newJti: string, ttlSeconds: number): Promise<RotateResult> {
+  /**
+   * One round trip when the caller names the token's family and user (`familyId` from its
+   * `fid` claim, `userId` from `sub`): the rotation script and the index writes for the new
+   * jti are sent together (node-redis pipelines them). Index writes for a rotation that then
+   * loses are harmless: they point at a token that does not exist. Without a family hint the
+   * jti index is read first.
+   */
+  rotate(
+    oldJti: string,
+    newJti: string,
+    ttlSeconds: number,
+    options: StoreRotateOptions = {},
+  ): Promise<RotateResult> {
     const ttl = String(Math.max(1, Math.ceil(ttlSeconds)));
+    const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
+    const grace = String(Math.max(0, options.graceSeconds ?? 0));
     return runRedis(async (): Promise<RotateResult> => {
-      const c = this.#client;
+      const hinted = options.familyId;
+      if (hinted !== undefined) {
+        const outcome = await this.#rotateIn(
+          hinted,
+          options.userId,
+          oldJti,
+          newJti,
+          ttl,
+          now,
+          grace,
+        );
+        if (outcome.status !== 'unknown') return outcome;
+      }
       const family = await this.#familyOf(oldJti);
-      if (family === undefined) return { status: 'unknown' };
-      const reply = (await ROTATE.run(
+      if (family === undefined || family === hinted) return { status: 'unknown' };
+      return this.#rotateIn(family, options.userId, oldJti, newJti, ttl, now, grace);
+    });
+  }
+
+  async #rotateIn(
+    family: string,
+    user: string | undefined,
+    oldJti: string,
+    newJti: string,
+    ttl: string,
+    now: number,
+    grace: string,
+  ): Promise<RotateResult> {
+    const c = this.#client;
+    // Sent together: node-redis writes them in one go, so this is one round trip.
+    const [reply] = await Promise.all([
+      ROTATE.run(
         c,
         [this.#tokenKey(family, oldJti), this.#tokenKey(family, newJti), this.#membersKey(family)],
-        [newJti, ttl],
-      )) as string[];
-      if (reply[0] === 'unknown') return { status: 'unknown' };
-      const result = { userId: String(reply[1]), familyId: String(reply[2]) };
-      if (reply[0] !== 'rotated') return { status: 'reused', ...result };
-      // The new jti is findable before the caller can hand it out.
-      await SET_EX.run(c, [this.#indexKey(newJti)], [family, ttl]);
-      await ADD_TO_SET.run(c, [this.#userKey(result.userId)], [family, ttl]);
-      return { status: 'rotated', ...result };
-    }, this.#timeoutMs);
+        [newJti, ttl, String(now), grace, `${this.#familyTag(family)}t:`],
+      ) as Promise<string[]>,
+      SET_EX.run(c, [this.#indexKey(newJti)], [family, ttl]),
+      // Keep the user's family set alive as long as the family (for revokeUser).
+      user === undefined ? undefined : ADD_TO_SET.run(c, [this.#userKey(user)], [family, ttl]),
+    ]);
+    const status = reply[0];
+    if (status === 'unknown') return { status: 'unknown' };
+    const userId = String(reply[1]);
+    const familyId = String(reply[2]);
+    if (status === 'rotated') {
+      if (user !== userId) await ADD_TO_SET.run(c, [this.#userKey(userId)], [familyId, ttl]);
+      return { status: 'rotated', userId, familyId, issuedAt: Number(reply[3]) };
+    }
+    if (status === 'replayed') {
+      return {
+        status: 'replayed',
+        userId,
+        familyId,
+        jti: String(reply[3]),
+        issuedAt: Number(reply[4]),
+      };
+    }
+    return { status: 'reused', userId, familyId };
   }
 
   revoke(jti: string): Promise<void> {
@@ -120,11 +173,11 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
       const family = await this.#familyOf(jti);
       if (family !== undefined)
         await REVOKE_ONE.run(this.#client, [this.#tokenKey(family, jti)], []);
-    }, this.#timeoutMs);
+    });
   }
 
   revokeFamily(familyId: string): Promise<number> {
-    return runRedis(() => this.#revokeFamily(familyId), this.#timeoutMs);
+    return runRedis(() => this.#revokeFamily(familyId));
   }
 
   async #revokeFamily(familyId: string): Promise<number> {
@@ -142,6 +195,6 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
       let revoked = 0;
       for (const family of families) revoked += await this.#revokeFamily(String(family));
       return revoked;
-    }, this.#timeoutMs);
+    });
   }
 }

@@ -14,22 +14,38 @@ if redis.call('TTL', KEYS[2]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS
 return 1`);
 
 /**
- * KEYS: old token, new token, members. ARGV: new jti, ttl.
- * → {'rotated', user, family} | {'reused', user, family} | {'unknown'}
- * The retired token keeps its own TTL, so a later reuse is still recognised.
+ * KEYS: old token, new token, members. ARGV: new jti, ttl, now (epoch s), grace (s), token key
+ * prefix of the family.
+ * → {'rotated', user, family, now} | {'replayed', user, family, successor, rotatedAt}
+ *   | {'reused', user, family} | {'unknown'}
+ * The retired token keeps its own TTL, its successor and the rotation time, so a later
+ * presentation is recognised: inside the grace with an unused successor it is a replay (the
+ * same successor is the answer), otherwise reuse.
  */
 export const ROTATE = new RedisScript(`
 local state = redis.call('HGET', KEYS[1], 's')
 if not state then return {'unknown'} end
 local user = redis.call('HGET', KEYS[1], 'u')
 local family = redis.call('HGET', KEYS[1], 'f')
-if state ~= 'active' then return {'reused', user, family} end
-redis.call('HSET', KEYS[1], 's', 'rotated')
+local now = tonumber(ARGV[3])
+if state ~= 'active' then
+  if state == 'rotated' then
+    local successor = redis.call('HGET', KEYS[1], 'n')
+    local rotatedAt = tonumber(redis.call('HGET', KEYS[1], 'r') or '')
+    local grace = tonumber(ARGV[4])
+    if successor and rotatedAt and grace > 0 and now - rotatedAt <= grace
+      and redis.call('HGET', ARGV[5] .. successor, 's') == 'active' then
+      return {'replayed', user, family, successor, tostring(rotatedAt)}
+    end
+  end
+  return {'reused', user, family}
+end
+redis.call('HSET', KEYS[1], 's', 'rotated', 'n', ARGV[1], 'r', ARGV[3])
 redis.call('HSET', KEYS[2], 's', 'active', 'u', user, 'f', family)
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[1])
 if redis.call('TTL', KEYS[3]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[3], ARGV[2]) end
-return {'rotated', user, family}`);
+return {'rotated', user, family, ARGV[3]}`);
 
 /** KEYS: token. → 1 when an active token was revoked. */
 export const REVOKE_ONE = new RedisScript(`

@@ -1,7 +1,17 @@
 import { ConfigurationError } from '../../lib/core/errors';
-import { MemoryRefreshTokenStore, MemoryRevocationStore } from '../../stores/memory';
+import {
+  MemoryRefreshTokenStore,
+  MemoryRevocationStore,
+  MemorySessionStore,
+} from '../../stores/memory';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
+import { describeSessionStore } from './session-store.contract';
+
+describeSessionStore('memory', async (clock) => ({
+  store: new MemorySessionStore({ clock: clock.now }),
+  cleanup: async () => undefined,
+}));
 
 describeRevocationStore('memory', async () => ({
   store: new MemoryRevocationStore(),

@@ -1,110 +1,49 @@
 /** The shared store contracts on the machine's MariaDB/MySQL (CI fails if it is unreachable). */
-import fs from 'node:fs';
-import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { mysqlSchema } from '../../stores/sql/mysql/schema';
-import { MysqlRefreshTokenStore, MysqlRevocationStore } from '../../stores/sql/mysql/stores';
+import {
+  MysqlRefreshTokenStore,
+  MysqlRevocationStore,
+  MysqlSessionStore,
+  mysqlSchema,
+} from 'auth-sdk-m8/stores/mysql';
 import { describeWithService, services } from '../helpers/services';
-import { describeRefreshTokenStore } from './refresh-token-store.contract';
-import { describeRevocationStore } from './revocation-store.contract';
+import { describeSqlStores } from './sql-stores';
 
-function tablePrefix(tag: string): string {
-  return `t_${tag}_${process.pid}_${Math.random().toString(36).slice(2, 8)}_`;
-}
+describeSqlStores<mysql.Pool>({
+  service: 'mysql',
+  title: 'MySQL stores',
+  openPool: (connectionLimit) => mysql.createPool({ ...services.mysql, connectionLimit }),
+  unreachablePool: () => mysql.createPool({ ...services.mysql, port: 1, connectTimeout: 500 }),
+  query: (pool, sql) => pool.query(sql),
+  closePool: (pool) => pool.end(),
+  Revocation: MysqlRevocationStore,
+  Refresh: MysqlRefreshTokenStore,
+  Sessions: MysqlSessionStore,
+  schema: mysqlSchema,
+  legacyRefreshTable: (name) => `CREATE TABLE ${name} (
+  jti VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY,
+  user_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  family_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  state VARCHAR(16) NOT NULL,
+  expires_at DATETIME(3) NOT NULL,
+  created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+});
 
-async function setup<S extends { migrate(): Promise<void> }>(
-  make: (pool: mysql.Pool, prefix: string) => S,
-  tag: string,
-  poolSize = 25,
-): Promise<{ store: S; cleanup: () => Promise<void> }> {
-  const pool = mysql.createPool({ ...services.mysql, connectionLimit: poolSize });
-  const prefix = tablePrefix(tag);
-  const store = make(pool, prefix);
-  await store.migrate();
-  await store.migrate(); // idempotent
-  return {
-    store,
-    cleanup: async () => {
-      await pool.query(`DROP TABLE IF EXISTS ${prefix}revoked_tokens, ${prefix}refresh_tokens`);
-      await pool.end();
-    },
-  };
-}
-
-describeWithService('mysql', 'MySQL stores', () => {
-  describeRevocationStore('mysql', () =>
-    setup((pool, tablePrefix) => new MysqlRevocationStore({ pool, tablePrefix }), 'rv'),
-  );
-  describeRefreshTokenStore('mysql', () =>
-    setup((pool, tablePrefix) => new MysqlRefreshTokenStore({ pool, tablePrefix }), 'rt'),
-  );
-
-  it('keeps ids that differ only by case apart (binary collation)', async () => {
-    const { store, cleanup } = await setup(
-      (pool, tablePrefix) => new MysqlRevocationStore({ pool, tablePrefix }),
-      'case',
-    );
+describeWithService('mysql', 'MySQL binary collation', () => {
+  it('keeps ids that differ only by case apart', async () => {
+    const pool = mysql.createPool({ ...services.mysql, connectionLimit: 2 });
+    const tablePrefix = `t_case_${process.pid}_${Math.random().toString(36).slice(2, 8)}_`;
     try {
+      const store = new MysqlRevocationStore({ pool, tablePrefix });
+      await store.migrate();
       await store.revoke('Jti-ABC', 60);
       await expect(store.isRevoked('jti-abc')).resolves.toBe(false);
       await expect(store.isRevoked('Jti-ABC')).resolves.toBe(true);
     } finally {
-      await cleanup();
-    }
-  });
-
-  it('settles a 20-way rotation race on a pool of 2 connections (losers do not starve the pool)', async () => {
-    const { store, cleanup } = await setup(
-      (pool, tablePrefix) => new MysqlRefreshTokenStore({ pool, tablePrefix, timeoutMs: 5000 }),
-      'small',
-      2,
-    );
-    try {
-      await store.register('old', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
-      const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => store.rotate('old', `new-${i}`, 60)),
+      await pool.query(
+        `DROP TABLE IF EXISTS ${tablePrefix}revoked_tokens, ${tablePrefix}refresh_tokens, ${tablePrefix}sessions`,
       );
-      expect(results.filter((r) => r.status === 'rotated')).toHaveLength(1);
-      expect(results.filter((r) => r.status === 'reused')).toHaveLength(19);
-    } finally {
-      await cleanup();
-    }
-  });
-
-  it('purges expired rows and ignores them before that', async () => {
-    const { store, cleanup } = await setup(
-      (pool, tablePrefix) => new MysqlRefreshTokenStore({ pool, tablePrefix }),
-      'purge',
-    );
-    try {
-      await store.register('short', { userId: 'u', familyId: 'f', ttlSeconds: 1 });
-      await store.register('long', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
-      await new Promise((r) => setTimeout(r, 1100));
-      await expect(store.isValid('short')).resolves.toBe(false);
-      await expect(store.purgeExpired()).resolves.toBe(1);
-      await expect(store.isValid('long')).resolves.toBe(true);
-    } finally {
-      await cleanup();
-    }
-  });
-
-  it('ships its schema as stores/sql/migrations/mysql.sql, in step with migrate()', () => {
-    const shipped = fs.readFileSync(
-      path.join(__dirname, '../../stores/sql/migrations/mysql.sql'),
-      'utf8',
-    );
-    for (const statement of mysqlSchema()) expect(shipped).toContain(statement);
-  });
-
-  it('answers StoreUnavailableError (not a raw mysql2 error) when the server is unreachable', async () => {
-    const pool = mysql.createPool({ ...services.mysql, port: 1, connectTimeout: 500 });
-    try {
-      await expect(new MysqlRevocationStore({ pool }).isRevoked('x')).rejects.toMatchObject({
-        name: 'StoreUnavailableError',
-        status: 503,
-        store: 'mysql',
-      });
-    } finally {
       await pool.end();
     }
   });

@@ -6,9 +6,11 @@
 import { createCluster } from 'redis';
 import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
 import { RedisRevocationStore } from '../../stores/redis/revocation-store';
+import { RedisSessionStore } from '../../stores/redis/session-store';
 import { LocalRedisCluster } from '../helpers/redis-cluster';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
+import { describeSessionStore } from './session-store.contract';
 
 jest.setTimeout(60_000);
 
@@ -47,6 +49,14 @@ describeRefreshTokenStore('redis cluster', async () => {
   const client = await connect();
   return {
     store: new RedisRefreshTokenStore({ client: client as never }),
+    cleanup: async () => undefined,
+  };
+});
+
+describeSessionStore('redis cluster', async (clock) => {
+  const client = await connect();
+  return {
+    store: new RedisSessionStore({ client: client as never, clock: clock.now }),
     cleanup: async () => undefined,
   };
 });

@@ -2,9 +2,11 @@
 import { createClient } from 'redis';
 import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
 import { RedisRevocationStore } from '../../stores/redis/revocation-store';
+import { RedisSessionStore } from '../../stores/redis/session-store';
 import { describeWithService, services, uniquePrefix } from '../helpers/services';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
+import { describeSessionStore } from './session-store.contract';
 
 type Client = ReturnType<typeof createClient>;
 
@@ -46,6 +48,18 @@ describeWithService('redis', 'Redis stores', () => {
     };
   });
 
+  describeSessionStore('redis', async (clock) => {
+    const client = await connect();
+    const keyPrefix = uniquePrefix('sess');
+    return {
+      store: new RedisSessionStore({ client, keyPrefix, clock: clock.now }),
+      cleanup: async () => {
+        await dropPrefix(client, keyPrefix);
+        await client.quit();
+      },
+    };
+  });
+
   it('writes access revocations at jwt:blacklist:<jti> with the remaining life as TTL (Python interop)', async () => {
     const client = await connect();
     try {
@@ -75,6 +89,7 @@ describeWithService('redis', 'Redis stores', () => {
         status: 'rotated',
         userId: 'u',
         familyId: 'f',
+        issuedAt: expect.any(Number),
       });
       await client.scriptFlush();
       await expect(store.rotate('a', 'c', 60)).resolves.toEqual({

@@ -1,5 +1,5 @@
 /**
- * The `RefreshTokenStore` contract (DESIGN §4): one suite that every implementation runs
+ * The `RefreshTokenStore` contract: one suite that every implementation runs
  * (memory, redis, postgres, mysql, third-party). Usage, in `test/contract/<store>.test.ts`:
  *
  *   describeRefreshTokenStore('postgres', async () => {
@@ -66,6 +66,7 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
           status: 'rotated',
           userId: id('user-rot'),
           familyId: id('fam-rot'),
+          issuedAt: expect.any(Number),
         });
         await expect(store().isValid(id('rot-old'))).resolves.toBe(false);
         await expect(store().isValid(id('rot-new'))).resolves.toBe(true);
@@ -78,6 +79,7 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
           status: 'rotated',
           userId: id('user-chain'),
           familyId: id('fam-chain'),
+          issuedAt: expect.any(Number),
         });
         await expect(store().isValid(id('chain-3'))).resolves.toBe(true);
       });
@@ -200,6 +202,72 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
       });
     });
 
+    describe('rotate with a grace window (benign concurrency is not theft)', () => {
+      const at = 1_900_000_000; // the caller's clock, epoch seconds
+      const rotate = (old: string, next: string, now: number, graceSeconds = 10) =>
+        store().rotate(id(old), id(next), 60, { graceSeconds, nowSeconds: now });
+
+      it('answers a re-presented token inside the grace with the same unused successor', async () => {
+        await register('g-old', 'user-g', 'fam-g');
+        await expect(rotate('g-old', 'g-new', at)).resolves.toEqual({
+          status: 'rotated',
+          userId: id('user-g'),
+          familyId: id('fam-g'),
+          issuedAt: at,
+        });
+        await expect(rotate('g-old', 'g-other', at + 10)).resolves.toEqual({
+          status: 'replayed',
+          userId: id('user-g'),
+          familyId: id('fam-g'),
+          jti: id('g-new'),
+          issuedAt: at,
+        });
+        // Nothing changed: the successor is still the active token, the other jti never was.
+        await expect(store().isValid(id('g-new'))).resolves.toBe(true);
+        await expect(store().isValid(id('g-other'))).resolves.toBe(false);
+      });
+
+      it('is theft after the window', async () => {
+        await register('g2-old', 'user-g2', 'fam-g2');
+        await rotate('g2-old', 'g2-new', at);
+        await expect(rotate('g2-old', 'g2-late', at + 11)).resolves.toMatchObject({
+          status: 'reused',
+        });
+      });
+
+      it('is theft once the successor was itself rotated or revoked', async () => {
+        await register('g3-a', 'user-g3', 'fam-g3');
+        await rotate('g3-a', 'g3-b', at);
+        await rotate('g3-b', 'g3-c', at + 1);
+        await expect(rotate('g3-a', 'g3-x', at + 2)).resolves.toMatchObject({ status: 'reused' });
+        await register('g4-a', 'user-g4', 'fam-g4');
+        await rotate('g4-a', 'g4-b', at);
+        await store().revoke(id('g4-b'));
+        await expect(rotate('g4-a', 'g4-x', at + 1)).resolves.toMatchObject({ status: 'reused' });
+      });
+
+      it('is theft with a grace of 0 (the default)', async () => {
+        await register('g5-a', 'user-g5', 'fam-g5');
+        await rotate('g5-a', 'g5-b', at);
+        await expect(store().rotate(id('g5-a'), id('g5-x'), 60)).resolves.toMatchObject({
+          status: 'reused',
+        });
+      });
+
+      it(`gives ${RACE_PARALLELISM} concurrent rotations of one token one successor`, async () => {
+        await register('g6-a', 'user-g6', 'fam-g6');
+        const results = await Promise.all(
+          Array.from({ length: RACE_PARALLELISM }, (_, i) => rotate('g6-a', `g6-n${i}`, at)),
+        );
+        const winners = results.filter((r) => r.status === 'rotated');
+        expect(winners).toHaveLength(1);
+        const winner = results.findIndex((r) => r.status === 'rotated');
+        const replays = results.filter((r) => r.status === 'replayed');
+        expect(replays).toHaveLength(RACE_PARALLELISM - 1);
+        for (const replay of replays) expect(replay).toMatchObject({ jti: id(`g6-n${winner}`) });
+      });
+    });
+
     describe('expiry', () => {
       it('expires registered and rotated-in tokens after their ttl (1 s) and keeps longer ones', async () => {
         await register('exp-reg', 'user-exp', 'fam-exp-1', 1);
@@ -237,6 +305,7 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
             status: 'rotated',
             userId: jti,
             familyId: jti,
+            issuedAt: expect.any(Number),
           });
         }
         // `%` / `_` must not act as wildcards in family or user revocation.

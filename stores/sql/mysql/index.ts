@@ -1,9 +1,40 @@
-export {
-  MysqlRevocationStore,
-  MysqlRefreshTokenStore,
-  type MysqlStoreOptions,
-  type MysqlPoolLike,
-  type MysqlConnectionLike,
-} from './stores';
-export { mysqlSchema } from './schema';
-export { DEFAULT_TABLE_PREFIX } from '../common';
+/** Entry `auth-sdk-m8/stores/mysql`: the SQL stores on the user's `mysql2/promise` pool. */
+import { mysqlDialect, type MysqlPoolLike } from '../dialect';
+import { sqlSchema } from '../schema';
+import {
+  SqlRefreshTokenStore,
+  SqlRevocationStore,
+  SqlSessionStore,
+  type SqlStoreOptions,
+} from '../stores';
+
+export type { MysqlPoolLike, MysqlConnectionLike } from '../dialect';
+export { DEFAULT_TABLE_PREFIX } from '../tables';
+
+export type MysqlStoreOptions = SqlStoreOptions<MysqlPoolLike>;
+
+/** Access-token revocation in MySQL/MariaDB (database time). */
+export class MysqlRevocationStore extends SqlRevocationStore<MysqlPoolLike> {
+  constructor(options: MysqlStoreOptions) {
+    super(mysqlDialect, options);
+  }
+}
+
+/** Refresh-token rotation in MySQL/MariaDB: the winner is one conditional UPDATE. */
+export class MysqlRefreshTokenStore extends SqlRefreshTokenStore<MysqlPoolLike> {
+  constructor(options: MysqlStoreOptions) {
+    super(mysqlDialect, options);
+  }
+}
+
+/** Sessions in MySQL/MariaDB. */
+export class MysqlSessionStore extends SqlSessionStore<MysqlPoolLike> {
+  constructor(options: MysqlStoreOptions) {
+    super(mysqlDialect, options);
+  }
+}
+
+/** The statements `migrate()` runs (also `stores/sql/migrations/mysql.sql`). */
+export function mysqlSchema(prefix?: string): string[] {
+  return sqlSchema(mysqlDialect, prefix).create;
+}

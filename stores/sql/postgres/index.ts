@@ -1,9 +1,40 @@
-export {
-  PostgresRevocationStore,
-  PostgresRefreshTokenStore,
-  type PostgresStoreOptions,
-  type PgPoolLike,
-  type PgClientLike,
-} from './stores';
-export { postgresSchema } from './schema';
-export { DEFAULT_TABLE_PREFIX } from '../common';
+/** Entry `auth-sdk-m8/stores/postgres`: the SQL stores on the user's `pg.Pool`. */
+import { postgresDialect, type PgPoolLike } from '../dialect';
+import { sqlSchema } from '../schema';
+import {
+  SqlRefreshTokenStore,
+  SqlRevocationStore,
+  SqlSessionStore,
+  type SqlStoreOptions,
+} from '../stores';
+
+export type { PgPoolLike, PgClientLike } from '../dialect';
+export { DEFAULT_TABLE_PREFIX } from '../tables';
+
+export type PostgresStoreOptions = SqlStoreOptions<PgPoolLike>;
+
+/** Access-token revocation in PostgreSQL (database time). */
+export class PostgresRevocationStore extends SqlRevocationStore<PgPoolLike> {
+  constructor(options: PostgresStoreOptions) {
+    super(postgresDialect, options);
+  }
+}
+
+/** Refresh-token rotation in PostgreSQL: the winner is one conditional UPDATE. */
+export class PostgresRefreshTokenStore extends SqlRefreshTokenStore<PgPoolLike> {
+  constructor(options: PostgresStoreOptions) {
+    super(postgresDialect, options);
+  }
+}
+
+/** Sessions in PostgreSQL. */
+export class PostgresSessionStore extends SqlSessionStore<PgPoolLike> {
+  constructor(options: PostgresStoreOptions) {
+    super(postgresDialect, options);
+  }
+}
+
+/** The statements `migrate()` runs (also `stores/sql/migrations/postgres.sql`). */
+export function postgresSchema(prefix?: string): string[] {
+  return sqlSchema(postgresDialect, prefix).create;
+}

@@ -54,11 +54,11 @@ describe('Redis outages through TokenPolicy (private redis-server)', () => {
 
   function policies(): { closed: TokenPolicy; open: TokenPolicy; degraded: DegradedEvent[] } {
     const degraded: DegradedEvent[] = [];
-    const store = new RedisRevocationStore({ client, commandTimeoutMs: 300 });
+    const store = new RedisRevocationStore({ client });
     const common = {
       validator,
       revocationStore: store,
-      timeoutMs: 500,
+      timeoutMs: 300,
       logger: quiet,
       hooks: { onDegraded: (e: DegradedEvent) => degraded.push(e) },
     };

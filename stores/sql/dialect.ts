@@ -1,0 +1,176 @@
+/**
+ * What differs between PostgreSQL and MySQL/MariaDB, in one object per database: placeholders,
+ * database time, upserts, column types, and how to run a query or a transaction on the
+ * driver. The stores (`stores.ts`) are written once against this.
+ */
+
+/** A query's rows (SELECT / RETURNING) and affected-row count (writes). */
+export interface SqlResult {
+  rows: Array<Record<string, unknown>>;
+  affected: number;
+}
+
+/** Runs one statement; `sql` uses `?` placeholders whatever the database. */
+export type SqlRunner = (sql: string, values?: unknown[]) => Promise<SqlResult>;
+
+export interface SqlDialect<Pool> {
+  readonly name: 'postgres' | 'mysql';
+  /** Current database time (millisecond precision). */
+  readonly now: string;
+  /** `expression` seconds from now. */
+  nowPlus(expression: string): string;
+  /** `ON CONFLICT (key) DO UPDATE SET …` / `ON DUPLICATE KEY UPDATE …` with `assignments`. */
+  upsert(key: string, assignments: readonly string[]): string;
+  /** The new row's value of `column` inside `upsert`. */
+  inserted(column: string): string;
+  /** Column types. */
+  readonly types: { id: string; text: (length: number) => string; time: string; bigint: string };
+  /** Table options appended to CREATE TABLE (MySQL: engine and binary utf8mb4). */
+  readonly tableOptions: string;
+  /** Secondary indexes: inline in MySQL's CREATE TABLE, separate statements in PostgreSQL. */
+  readonly inlineIndexes: boolean;
+  /** ADD COLUMN for a column added after the first release (MySQL 8 has no IF NOT EXISTS). */
+  addColumn(table: string, column: string, type: string): string;
+  /** One statement on the pool. */
+  run(pool: Pool): SqlRunner;
+  /** `work` in one transaction on one connection (committed, or rolled back when it throws). */
+  transaction<T>(pool: Pool, work: (run: SqlRunner) => Promise<T>): Promise<T>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL (node-postgres)
+
+interface PgResult {
+  rows: Array<Record<string, unknown>>;
+  rowCount: number | null;
+}
+
+/** The part of `pg.PoolClient` used here. */
+export interface PgClientLike {
+  query(text: string, values?: unknown[]): Promise<PgResult>;
+  release(err?: Error | boolean): void;
+}
+
+/** The part of `pg.Pool` used here. */
+export interface PgPoolLike {
+  query(text: string, values?: unknown[]): Promise<PgResult>;
+  connect(): Promise<PgClientLike>;
+}
+
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+function pgRunner(target: Pick<PgPoolLike, 'query'>): SqlRunner {
+  return async (sql, values = []) => {
+    const result = await target.query(numbered(sql), values);
+    return { rows: result.rows ?? [], affected: result.rowCount ?? 0 };
+  };
+}
+
+export const postgresDialect: SqlDialect<PgPoolLike> = {
+  name: 'postgres',
+  now: 'now()',
+  nowPlus: (expression) => `now() + ${expression} * interval '1 second'`,
+  upsert: (key, assignments) => `ON CONFLICT (${key}) DO UPDATE SET ${assignments.join(', ')}`,
+  inserted: (column) => `EXCLUDED.${column}`,
+  types: {
+    id: 'TEXT',
+    text: () => 'TEXT',
+    time: 'TIMESTAMPTZ',
+    bigint: 'BIGINT',
+  },
+  tableOptions: '',
+  inlineIndexes: false,
+  addColumn: (table, column, type) =>
+    `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`,
+  run: (pool) => pgRunner(pool),
+  async transaction(pool, work) {
+    const client = await pool.connect();
+    let failed: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(pgRunner(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      failed = err as Error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      // A connection that failed mid-transaction is destroyed, not returned to the pool.
+      client.release(failed);
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// MySQL / MariaDB (mysql2/promise)
+
+interface MysqlQueryOptions {
+  sql: string;
+  values?: unknown[];
+}
+
+/** What a mysql2 query resolves to: rows for SELECT, a header (affectedRows) otherwise. */
+type MysqlQueryResult = [unknown, unknown];
+
+/** The part of a `mysql2/promise` PoolConnection used here. */
+export interface MysqlConnectionLike {
+  query(options: MysqlQueryOptions): Promise<MysqlQueryResult>;
+  beginTransaction(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  release(): void;
+}
+
+/** The part of a `mysql2/promise` Pool used here. */
+export interface MysqlPoolLike {
+  query(options: MysqlQueryOptions): Promise<MysqlQueryResult>;
+  getConnection(): Promise<MysqlConnectionLike>;
+}
+
+function mysqlRunner(target: Pick<MysqlPoolLike, 'query'>): SqlRunner {
+  return async (sql, values = []) => {
+    const [result] = await target.query({ sql, values });
+    if (Array.isArray(result))
+      return { rows: result as Array<Record<string, unknown>>, affected: 0 };
+    return { rows: [], affected: Number((result as { affectedRows?: number }).affectedRows ?? 0) };
+  };
+}
+
+const BIN = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
+
+export const mysqlDialect: SqlDialect<MysqlPoolLike> = {
+  name: 'mysql',
+  now: 'NOW(3)',
+  nowPlus: (expression) => `NOW(3) + INTERVAL ${expression} SECOND`,
+  upsert: (_key, assignments) => `ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`,
+  inserted: (column) => `VALUES(${column})`,
+  types: {
+    id: `VARCHAR(255) ${BIN}`,
+    text: (length) => `VARCHAR(${length}) ${BIN}`,
+    time: 'DATETIME(3)',
+    bigint: 'BIGINT',
+  },
+  tableOptions: ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin',
+  inlineIndexes: true,
+  // MariaDB has ADD COLUMN IF NOT EXISTS, MySQL 8 does not: migrate() checks first.
+  addColumn: (table, column, type) => `ALTER TABLE ${table} ADD COLUMN ${column} ${type}`,
+  run: (pool) => mysqlRunner(pool),
+  async transaction(pool, work) {
+    const conn = await pool.getConnection();
+    try {
+      await conn.beginTransaction();
+      const result = await work(mysqlRunner(conn));
+      await conn.commit();
+      return result;
+    } catch (err) {
+      await conn.rollback().catch(() => undefined);
+      throw err;
+    } finally {
+      conn.release();
+    }
+  },
+};

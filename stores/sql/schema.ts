@@ -1,0 +1,108 @@
+/**
+ * The SQL schema of every store, written once for both dialects (shipped as
+ * `stores/sql/migrations/*.sql`; `migrate()` runs the same statements).
+ */
+import type { SqlDialect } from './dialect';
+import { tableNames } from './tables';
+
+/** A column added after the first release: `migrate()` adds it to tables created before. */
+export interface AddedColumn {
+  table: string;
+  column: string;
+  type: string;
+}
+
+export interface SqlSchema {
+  /** CREATE TABLE / CREATE INDEX statements, idempotent. */
+  create: string[];
+  /** Columns that older tables may lack. */
+  added: AddedColumn[];
+}
+
+export function sqlSchema(dialect: SqlDialect<unknown>, prefix?: string): SqlSchema {
+  const t = tableNames(prefix);
+  const { id, text, time, bigint } = dialect.types;
+  const state =
+    dialect.name === 'postgres'
+      ? `state TEXT NOT NULL CHECK (state IN ('active', 'rotated', 'revoked'))`
+      : 'state VARCHAR(16) NOT NULL';
+  const table = (name: string, columns: string[], indexes: Array<[string, string]>): string[] => {
+    const inline = dialect.inlineIndexes
+      ? indexes.map(([suffix, cols]) => `INDEX ${name}_${suffix} (${cols})`)
+      : [];
+    const create = `CREATE TABLE IF NOT EXISTS ${name} (\n  ${[...columns, ...inline].join(',\n  ')}\n)${dialect.tableOptions}`;
+    const separate = dialect.inlineIndexes
+      ? []
+      : indexes.map(
+          ([suffix, cols]) => `CREATE INDEX IF NOT EXISTS ${name}_${suffix} ON ${name} (${cols})`,
+        );
+    return [create, ...separate];
+  };
+  const added: AddedColumn[] = [
+    { table: t.refresh, column: 'successor_jti', type: `${id} NULL` },
+    { table: t.refresh, column: 'rotated_at', type: `${bigint} NULL` },
+  ];
+  return {
+    create: [
+      ...table(
+        t.revoked,
+        [`jti ${id} NOT NULL PRIMARY KEY`, `expires_at ${time} NOT NULL`],
+        [['expires_idx', 'expires_at']],
+      ),
+      ...table(
+        t.refresh,
+        [
+          `jti ${id} NOT NULL PRIMARY KEY`,
+          `user_id ${id} NOT NULL`,
+          `family_id ${id} NOT NULL`,
+          state,
+          `expires_at ${time} NOT NULL`,
+          `created_at ${time} NOT NULL DEFAULT ${dialect.name === 'postgres' ? 'now()' : 'CURRENT_TIMESTAMP(3)'}`,
+          ...added.filter((a) => a.table === t.refresh).map((a) => `${a.column} ${a.type}`),
+        ],
+        [
+          ['family_idx', 'family_id'],
+          ['user_idx', 'user_id'],
+          ['expires_idx', 'expires_at'],
+        ],
+      ),
+      ...table(
+        t.sessions,
+        [
+          `id ${text(64)} NOT NULL PRIMARY KEY`,
+          `user_id ${id} NOT NULL`,
+          `family_id ${id} NOT NULL`,
+          `provider ${text(32)} NOT NULL`,
+          `access_jti ${id} NOT NULL`,
+          `access_expires_at ${bigint} NOT NULL`,
+          `refresh_token_hash ${text(128)} NOT NULL`,
+          `refresh_expires_at ${bigint} NOT NULL`,
+          `created_at ${bigint} NOT NULL`,
+          `last_used_at ${bigint} NOT NULL`,
+          `user_agent ${text(512)} NULL`,
+          `ip ${text(64)} NULL`,
+        ],
+        [
+          ['user_idx', 'user_id, created_at'],
+          ['family_idx', 'user_id, family_id'],
+          ['expires_idx', 'refresh_expires_at'],
+        ],
+      ),
+    ],
+    added,
+  };
+}
+
+/** The schema as one SQL file (what `stores/sql/migrations/<dialect>.sql` holds). */
+export function schemaFile(dialect: SqlDialect<unknown>): string {
+  const { create, added } = sqlSchema(dialect);
+  const alter = added.map((a) => `-- ${dialect.addColumn(a.table, a.column, a.type)};`);
+  return [
+    `-- auth-sdk-m8 ${dialect.name} schema (table prefix auth_sdk_). Generated from stores/sql/schema.ts;`,
+    '-- store.migrate() runs the same statements. A test keeps this file in step.',
+    '-- Tables created by 0.1 lack these columns; migrate() adds them, or run:',
+    ...alter,
+    '',
+    ...create.map((s) => `${s};\n`),
+  ].join('\n');
+}

@@ -1,0 +1,182 @@
+/**
+ * The store contracts on a real SQL server, shared by `postgres.test.ts` and `mysql.test.ts`:
+ * the three interface suites plus what only SQL stores have (pool starvation under a rotation
+ * race, purgeExpired, migrate() on tables of the previous release, the shipped schema file,
+ * driver errors that say why).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StoreUnavailableError } from '../../lib/core/errors';
+import { describeWithService, type ServiceName } from '../helpers/services';
+import { describeRefreshTokenStore } from './refresh-token-store.contract';
+import { describeRevocationStore } from './revocation-store.contract';
+import { describeSessionStore } from './session-store.contract';
+import type { RefreshTokenStore, RevocationStore, SessionStore } from '../../lib/security/stores';
+
+interface StoreOptions<Pool> {
+  pool: Pool;
+  tablePrefix?: string | undefined;
+  clock?: (() => number) | undefined;
+}
+
+interface SqlExtras {
+  migrate(): Promise<void>;
+  purgeExpired(): Promise<number>;
+}
+
+/** One database: how to open a pool, the store classes bound to its dialect, its schema. */
+export interface SqlBackend<Pool> {
+  service: ServiceName & ('postgres' | 'mysql');
+  title: string;
+  openPool(size: number): Pool;
+  /** A pool whose connections are refused (port 1), with a short connect timeout. */
+  unreachablePool(): Pool;
+  query(pool: Pool, sql: string): Promise<unknown>;
+  closePool(pool: Pool): Promise<void>;
+  Revocation: new (options: StoreOptions<Pool>) => RevocationStore & SqlExtras;
+  Refresh: new (options: StoreOptions<Pool>) => RefreshTokenStore & SqlExtras;
+  Sessions: new (options: StoreOptions<Pool>) => SessionStore & SqlExtras;
+  schema(): string[];
+  /** The columns of the refresh table as 0.1 created it (before the grace columns). */
+  legacyRefreshTable(name: string): string;
+}
+
+function tablePrefix(tag: string): string {
+  return `t_${tag}_${process.pid}_${Math.random().toString(36).slice(2, 8)}_`;
+}
+
+export function describeSqlStores<Pool>(backend: SqlBackend<Pool>): void {
+  async function setup<S extends { migrate(): Promise<void> }>(
+    make: (options: StoreOptions<Pool>) => S,
+    tag: string,
+    options: { poolSize?: number; clock?: () => number } = {},
+  ): Promise<{ store: S; cleanup: () => Promise<void> }> {
+    const pool = backend.openPool(options.poolSize ?? 25);
+    const prefix = tablePrefix(tag);
+    const store = make({ pool, tablePrefix: prefix, clock: options.clock });
+    await store.migrate();
+    await store.migrate(); // idempotent
+    return {
+      store,
+      cleanup: async () => {
+        await backend.query(
+          pool,
+          `DROP TABLE IF EXISTS ${prefix}revoked_tokens, ${prefix}refresh_tokens, ${prefix}sessions`,
+        );
+        await backend.closePool(pool);
+      },
+    };
+  }
+
+  describeWithService(backend.service, backend.title, () => {
+    describeRevocationStore(backend.service, () => setup((o) => new backend.Revocation(o), 'rv'));
+    describeRefreshTokenStore(backend.service, () => setup((o) => new backend.Refresh(o), 'rt'));
+    describeSessionStore(backend.service, (clock) =>
+      setup((o) => new backend.Sessions(o), 'ss', { clock: clock.now }),
+    );
+
+    it('settles a 20-way rotation race on a pool of 2 connections (losers do not starve the pool)', async () => {
+      const { store, cleanup } = await setup((o) => new backend.Refresh(o), 'small', {
+        poolSize: 2,
+      });
+      try {
+        await store.register('old', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.rotate('old', `new-${i}`, 60)),
+        );
+        expect(results.filter((r) => r.status === 'rotated')).toHaveLength(1);
+        expect(results.filter((r) => r.status === 'reused')).toHaveLength(19);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('purges expired rows and ignores them before that', async () => {
+      const { store, cleanup } = await setup((o) => new backend.Revocation(o), 'purge');
+      try {
+        await store.revoke('short', 1);
+        await store.revoke('long', 60);
+        await new Promise((r) => setTimeout(r, 1100));
+        await expect(store.isRevoked('short')).resolves.toBe(false);
+        await expect(store.purgeExpired()).resolves.toBe(1);
+        await expect(store.isRevoked('long')).resolves.toBe(true);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('purges expired refresh rows and ignores them before that', async () => {
+      const { store, cleanup } = await setup((o) => new backend.Refresh(o), 'rpurge');
+      try {
+        await store.register('short', { userId: 'u', familyId: 'f', ttlSeconds: 1 });
+        await store.register('long', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
+        await new Promise((r) => setTimeout(r, 1100));
+        await expect(store.isValid('short')).resolves.toBe(false);
+        await expect(store.purgeExpired()).resolves.toBe(1);
+        await expect(store.isValid('long')).resolves.toBe(true);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('migrate() adds the grace columns to a refresh table of the previous release', async () => {
+      const pool = backend.openPool(2);
+      const prefix = tablePrefix('legacy');
+      try {
+        await backend.query(pool, backend.legacyRefreshTable(`${prefix}refresh_tokens`));
+        const store = new backend.Refresh({ pool, tablePrefix: prefix });
+        await store.migrate();
+        await store.register('a', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
+        await expect(
+          store.rotate('a', 'b', 60, { graceSeconds: 10, nowSeconds: 100 }),
+        ).resolves.toMatchObject({ status: 'rotated' });
+        await expect(
+          store.rotate('a', 'c', 60, { graceSeconds: 10, nowSeconds: 101 }),
+        ).resolves.toMatchObject({ status: 'replayed', jti: 'b' });
+      } finally {
+        await backend.query(
+          pool,
+          `DROP TABLE IF EXISTS ${prefix}revoked_tokens, ${prefix}refresh_tokens, ${prefix}sessions`,
+        );
+        await backend.closePool(pool);
+      }
+    });
+
+    it('refuses a table prefix that is not a plain identifier', () => {
+      expect(
+        () =>
+          new backend.Revocation({
+            pool: undefined as unknown as Pool,
+            tablePrefix: 'x; DROP TABLE users;--',
+          }),
+      ).toThrow(/tablePrefix/);
+    });
+
+    it(`ships its schema as stores/sql/migrations/${backend.service}.sql, in step with migrate()`, () => {
+      const shipped = fs.readFileSync(
+        path.join(__dirname, `../../stores/sql/migrations/${backend.service}.sql`),
+        'utf8',
+      );
+      for (const statement of backend.schema()) expect(shipped).toContain(statement);
+    });
+
+    it('answers StoreUnavailableError naming the driver reason when the server is unreachable', async () => {
+      const pool = backend.unreachablePool();
+      try {
+        const failure = (await new backend.Revocation({ pool })
+          .isRevoked('x')
+          .catch((e: unknown) => e)) as StoreUnavailableError;
+        expect(failure).toMatchObject({
+          name: 'StoreUnavailableError',
+          status: 503,
+          store: backend.service,
+        });
+        expect(failure.message).toMatch(
+          new RegExp(`^The ${backend.service} store is unavailable: .*ECONNREFUSED`),
+        );
+      } finally {
+        await backend.closePool(pool);
+      }
+    });
+  });
+}
