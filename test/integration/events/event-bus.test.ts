@@ -26,6 +26,26 @@ function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
 }
 
 const KEY = 'Event-Signing_Key-0123456789-ABCDEFGHIJ';
+
+// A real Joi schema whose synchronous validate() throws (external rules need validateAsync()).
+const throwingSchema = userDeletedEventSchema.external(async () => undefined);
+
+/** Collects what escapes to the process (which, outside Jest, would end it). */
+function watchEscapes(): { escaped: unknown[]; stop: () => void } {
+  const escaped: unknown[] = [];
+  const onEscape = (err: unknown): void => {
+    escaped.push(err);
+  };
+  process.on('unhandledRejection', onEscape);
+  process.on('uncaughtException', onEscape);
+  return {
+    escaped,
+    stop: () => {
+      process.off('unhandledRejection', onEscape);
+      process.off('uncaughtException', onEscape);
+    },
+  };
+}
 const quietLogger = { warn: () => undefined, error: () => undefined };
 
 describe('Python-compatible signing', () => {
@@ -224,6 +244,73 @@ describeWithService('redis', 'EventBus on Redis pub/sub', () => {
     }
   });
 
+  it('refuses wrong arguments at subscribe() with a TypeError, before subscribing', async () => {
+    const bus = new EventBus(services.redis.url, { logger: quietLogger });
+    const ch = channel('args');
+    const handler = (): void => undefined;
+    try {
+      for (const [name, call] of [
+        ['no schema', () => bus.subscribe(ch, undefined as never, handler)],
+        ['a fake schema', () => bus.subscribe(ch, { validate: () => ({}) } as never, handler)],
+        ['no handler', () => bus.subscribe(ch, userDeletedEventSchema, undefined as never)],
+        ['an empty channel', () => bus.subscribe('', userDeletedEventSchema, handler)],
+      ] as const) {
+        await expect([name, await call().catch((err: unknown) => err)]).toEqual([
+          name,
+          expect.any(TypeError),
+        ]);
+      }
+      expect(await bus.publish(ch, { event_type: 'user.deleted', user_id: 'x' })).toBe(0);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('lets no exception of its listener reach the Redis client: counted, logged, delivery goes on', async () => {
+    const watch = watchEscapes();
+    const errors: string[] = [];
+    const drops: string[] = [];
+    const bus = new EventBus(services.redis.url, {
+      logger: { warn: () => undefined, error: (m: string) => errors.push(m) },
+      onDropped: ({ reason }) => drops.push(reason),
+    });
+    const throwingLogger = () => {
+      throw new Error('logger down');
+    };
+    const loud = new EventBus(services.redis.url, {
+      logger: { warn: throwingLogger, error: throwingLogger },
+    });
+    const ch = channel('internal');
+    const got: string[] = [];
+    try {
+      await bus.subscribe(ch, throwingSchema, () => undefined);
+      await bus.subscribe(ch, userDeletedEventSchema, (e) => {
+        got.push(e.user_id);
+      });
+      await loud.subscribe(ch, userDeletedEventSchema, () => {
+        throw new Error('handler failed');
+      });
+      await loud.subscribe(ch, throwingSchema, () => undefined);
+      await bus.publish(ch, { event_type: 'user.deleted', user_id: 'one' });
+      await bus.publish(ch, { event_type: 'user.deleted', user_id: 'two' });
+      await waitUntil(
+        () =>
+          got.length === 2 &&
+          bus.dropped.internal_error === 2 &&
+          loud.dropped.internal_error === 2 &&
+          loud.dropped.handler_error === 2,
+      );
+      expect(got).toEqual(['one', 'two']);
+      expect(bus.dropped.internal_error).toBe(2);
+      expect(drops.filter((r) => r === 'internal_error')).toHaveLength(2);
+      expect(errors[0]).toMatch(/internal error on channel '.*internal'.*validateAsync/);
+      expect(watch.escaped).toEqual([]);
+    } finally {
+      watch.stop();
+      await Promise.all([bus.close(), loud.close()]);
+    }
+  });
+
   it('drops unsigned and forged events when signing is on, delivers signed ones', async () => {
     const signed = new EventBus(services.redis.url, { signingKey: KEY, logger: quietLogger });
     const unsigned = new EventBus(services.redis.url, { logger: quietLogger });
@@ -400,6 +487,36 @@ describeWithService('redis', 'DurableEventBus on Redis Streams', () => {
       expect(await pendingCount(clients[0])).toBe(0);
     } finally {
       await flaky.close();
+    }
+  }, 20_000);
+
+  it('start() refuses wrong arguments with a TypeError', async () => {
+    const bus = consumer(await connect(), 'args');
+    await expect(bus.start(undefined as never, () => undefined)).rejects.toThrow(TypeError);
+    await expect(bus.start(userDeletedEventSchema, undefined as never)).rejects.toThrow(TypeError);
+    await bus.close();
+  });
+
+  it('counts and logs its own failure on an entry, leaves it pending, and keeps consuming', async () => {
+    const watch = watchEscapes();
+    const producer = consumer(await connect(), 'producer');
+    const drops: string[] = [];
+    const errors: string[] = [];
+    const broken = consumer(await connect(), 'broken', {
+      logger: { warn: () => undefined, error: (m: string) => errors.push(m) },
+      onDropped: ({ reason }: { reason: string }) => drops.push(reason),
+    });
+    await broken.start(throwingSchema, () => undefined);
+    try {
+      await producer.publish({ event_type: 'user.deleted', user_id: 'kept' });
+      await waitUntil(() => drops.length >= 1);
+      expect(drops[0]).toBe('internal_error');
+      expect(errors[0]).toMatch(/internal error on .*validateAsync/);
+      expect(await pendingCount(clients[0])).toBe(1); // not lost: retried like a failing handler
+      expect(watch.escaped).toEqual([]);
+    } finally {
+      watch.stop();
+      await broken.close();
     }
   }, 20_000);
 
