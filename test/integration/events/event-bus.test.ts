@@ -10,8 +10,11 @@ import {
   userDeletedEventSchema,
   type UserDeletedEvent,
 } from '../../../lib/events';
+import { canonicalJsonText, verifySignature } from '../../../lib/events/signing';
 import { PrivateRedis } from '../../helpers/redis-server';
 import { describeWithService, services, uniquePrefix } from '../../helpers/services';
+// Made by fixtures/make-python-signed-events.py (Python stdlib); see that script.
+import pythonSigned from './fixtures/python-signed-events.json';
 
 function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -98,6 +101,80 @@ describe('Python-compatible signing', () => {
       '{"n":[1,0.5,1e-05,1.5e+16,-2.5e-07,1000000000000000.5,5e-324],"\\uffff":true,"\\ud83d\\udd11":null}',
     );
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(TypeError);
+  });
+
+  it('escapes DEL and every other non-printable or non-ASCII character as Python does', () => {
+    // python3 -c 'import json; print(json.dumps({"a":"\x7f"}, sort_keys=True, separators=(",",":")))'
+    expect(canonicalJson({ a: '\x7f' })).toBe('{"a":"\\u007f"}');
+    const strings = pythonSigned.events.find((e) => e.name === 'strings');
+    const payload = (JSON.parse(strings?.wire ?? '{}') as { payload: Record<string, unknown> })
+      .payload;
+    expect(canonicalJson(payload)).toBe(strings?.canonical);
+  });
+
+  it.each(pythonSigned.events.map((e) => [e.name, e] as const))(
+    'verifies a Python-signed event over its wire text: %s',
+    (_name, e) => {
+      const key = pythonSigned.key;
+      // The canonical text of the wire is exactly what Python signed.
+      expect(canonicalJsonText(e.wire)).toBe(`{"payload":${e.canonical},"sig":"${e.sig}"}`);
+      const decoded = decodeEvent(e.wire, { signingKey: key });
+      expect(decoded.ok).toBe(true);
+      expect(decoded.ok && decoded.payload).toEqual(
+        (JSON.parse(e.wire) as { payload: unknown }).payload,
+      );
+      expect(decodeEvent(e.wire, { signingKey: `${key}x` })).toEqual({
+        ok: false,
+        reason: 'bad_signature',
+      });
+      const tampered = e.wire.replace('"version": "v1"', '"version": "v2"');
+      expect(tampered).not.toBe(e.wire);
+      expect(decodeEvent(tampered, { signingKey: key })).toEqual({
+        ok: false,
+        reason: 'bad_signature',
+      });
+    },
+  );
+
+  it('needs the wire text: after JSON.parse, Python floats like 2.0 and ints above 2^53 no longer verify', () => {
+    for (const name of ['floats', 'big ints', 'hand-written number literals']) {
+      const e = pythonSigned.events.find((x) => x.name === name);
+      const { payload, sig } = JSON.parse(e?.wire ?? '{}') as {
+        payload: Record<string, unknown>;
+        sig: string;
+      };
+      expect([name, verifySignature(payload, sig, pythonSigned.key)]).toEqual([name, false]);
+    }
+  });
+
+  it('writes numbers on the wire as it signed them, so a parser of the wire text gets the same canonical form', () => {
+    const payload = {
+      event_type: 'metric',
+      version: 'v1',
+      ints: [0, -0, 2, 2 ** 53 - 1],
+      floats: [0.5, 1e16, 1.5e16, 1e21, 1e-7, -2.5e-7],
+      text: 'é\x7f🔑',
+      at: new Date(0),
+      skipped: undefined,
+    };
+    const wire = encodeEvent(payload, KEY);
+    const { sig } = JSON.parse(wire) as { sig: string };
+    expect(canonicalJsonText(wire)).toBe(`{"payload":${canonicalJson(payload)},"sig":"${sig}"}`);
+    expect(canonicalJson(payload)).toBe(
+      '{"at":"1970-01-01T00:00:00.000Z","event_type":"metric",' +
+        '"floats":[0.5,1e+16,1.5e+16,1e+21,1e-07,-2.5e-07],"ints":[0,0,2,9007199254740991],' +
+        '"text":"\\u00e9\\u007f\\ud83d\\udd11","version":"v1"}',
+    );
+    expect(decodeEvent(wire, { signingKey: KEY })).toEqual({
+      ok: true,
+      payload: JSON.parse(JSON.stringify(payload)) as unknown,
+    });
+  });
+
+  it('refuses invalid JSON in the canonical reader', () => {
+    for (const bad of ['{"a":01}', '{"a":1,}', '[1 2]', '{"a":"\\x"}', '{"a":1} x', 'NaN']) {
+      expect(() => canonicalJsonText(bad)).toThrow(SyntaxError);
+    }
   });
 
   it('signs and verifies; forged and unsigned events are refused when a key is set', () => {
