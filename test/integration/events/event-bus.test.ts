@@ -240,6 +240,31 @@ describeWithService('redis', 'EventBus on Redis pub/sub', () => {
     }
   });
 
+  it('delivers a UserDeletedEvent with another event_type, as Python does; refuses a non-string one', async () => {
+    const bus = new EventBus(services.redis.url, { logger: quietLogger });
+    const pub = createClient({ url: services.redis.url });
+    await pub.connect();
+    const ch = channel('other-type');
+    const received: UserDeletedEvent[] = [];
+    try {
+      await bus.subscribe(ch, userDeletedEventSchema, (e) => {
+        received.push(e);
+      });
+      // As a Python publisher sends them: another event_type, no event_type, a wrong-typed one.
+      await pub.publish(ch, '{"event_type": "user.purged", "version": "v1", "user_id": "p-1"}');
+      await pub.publish(ch, '{"user_id": "p-2"}');
+      await pub.publish(ch, '{"event_type": 5, "version": "v1", "user_id": "p-3"}');
+      await waitUntil(() => received.length === 2 && bus.dropped.invalid === 1);
+      expect(received).toEqual([
+        { event_type: 'user.purged', version: 'v1', user_id: 'p-1' },
+        { event_type: 'user.deleted', version: 'v1', user_id: 'p-2' },
+      ]);
+    } finally {
+      await bus.close();
+      await pub.quit();
+    }
+  });
+
   it('routes each subscription only its own channel, isolates a throwing handler, drops invalid events', async () => {
     const bus = new EventBus(services.redis.url, { logger: quietLogger });
     const a = channel('a');
