@@ -120,14 +120,15 @@ export const eventBaseSchema = Joi.object({
 }).unknown(true);
 
 export interface UserDeletedEvent {
-  event_type: 'user.deleted';
+  /** `user.deleted` unless the publisher set another (Python delivers any string). */
+  event_type: string;
   version: string;
   user_id: string;
 }
 
 /** Python `UserDeletedEvent` (wire: `{"event_type":"user.deleted","version":"v1","user_id":…}`). */
 export const userDeletedEventSchema = Joi.object<UserDeletedEvent>({
-  event_type: Joi.string().valid('user.deleted').default('user.deleted'),
+  event_type: Joi.string().default('user.deleted'),
   version: Joi.string().default('v1'),
   user_id: Joi.string().required(),
 });

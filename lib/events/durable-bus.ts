@@ -9,8 +9,8 @@
  */
 import type Joi from 'joi';
 import type { Logger } from '../core/types';
-import { decodeEvent, encodeEvent } from './signing';
-import type { DropReason, EventHandler } from './event-bus';
+import { decodeEvent, encodeEvent, type DecodeResult } from './signing';
+import { checkSubscription, errorMessage, type DropReason, type EventHandler } from './event-bus';
 
 interface StreamMessage {
   id: string;
@@ -96,6 +96,7 @@ export class DurableEventBus {
 
   /** Start consuming: creates the group if needed, then reclaims and reads until `close()`. */
   async start<T>(schema: Joi.ObjectSchema<T>, handler: EventHandler<T>): Promise<void> {
+    checkSubscription('DurableEventBus.start', schema, handler);
     if (this.#running) throw new Error('DurableEventBus already started');
     const { stream, group } = this.#options;
     try {
@@ -154,9 +155,7 @@ export class DurableEventBus {
         for (const message of fresh) await this.#handle(message, schema, handler);
       } catch (err) {
         if (this.#stopping) break;
-        this.#options.logger?.warn(
-          `DurableEventBus: read failed (${(err as Error).message}); retrying`,
-        );
+        this.#log('warn', `DurableEventBus: read failed (${errorMessage(err)}); retrying`);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
@@ -169,17 +168,26 @@ export class DurableEventBus {
     handler: EventHandler<T>,
   ): Promise<boolean> {
     const { stream, group } = this.#options;
-    const decoded = decodeEvent(message.message.data ?? '', this.#options);
+    let decoded: DecodeResult;
+    let checked: Joi.ValidationResult<T> | undefined;
+    try {
+      decoded = decodeEvent(message.message.data ?? '', this.#options);
+      if (decoded.ok) checked = schema.validate(decoded.payload, { stripUnknown: true });
+    } catch (err) {
+      // The bus itself failed (e.g. a schema with external rules): left pending, retried at
+      // the claimIdleMs pace like a failing handler, and counted.
+      this.#log('error', `DurableEventBus: internal error on ${message.id}: ${errorMessage(err)}`);
+      this.#notifyDropped('internal_error');
+      return false;
+    }
     if (!decoded.ok) return this.#dropAndAck(message.id, decoded.reason);
-    const { value, error } = schema.validate(decoded.payload, { stripUnknown: true });
-    if (error) return this.#dropAndAck(message.id, 'invalid');
+    if (checked === undefined || checked.error) return this.#dropAndAck(message.id, 'invalid');
+    const { value } = checked;
     try {
       await handler(value as T);
     } catch (err) {
       // Not acknowledged: it stays pending and is retried (at-least-once).
-      this.#options.logger?.error(
-        `DurableEventBus: handler failed for ${message.id}: ${(err as Error)?.message ?? String(err)}`,
-      );
+      this.#log('error', `DurableEventBus: handler failed for ${message.id}: ${errorMessage(err)}`);
       this.#notifyDropped('handler_error');
       return false;
     }
@@ -189,10 +197,19 @@ export class DurableEventBus {
 
   async #dropAndAck(id: string, reason: DropReason): Promise<boolean> {
     const { stream, group } = this.#options;
-    this.#options.logger?.warn(`DurableEventBus: dropping ${id} (${reason})`);
+    this.#log('warn', `DurableEventBus: dropping ${id} (${reason})`);
     this.#notifyDropped(reason);
     await this.#client.xAck(stream, group, id);
     return true;
+  }
+
+  /** A throwing logger must not stop the consumer loop. */
+  #log(level: 'warn' | 'error', message: string): void {
+    try {
+      this.#options.logger?.[level](message);
+    } catch {
+      // nothing left to report it to
+    }
   }
 
   #notifyDropped(reason: DropReason): void {

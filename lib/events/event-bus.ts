@@ -4,7 +4,7 @@
  * logged and isolated (no head-of-line sleep), invalid or forged events are dropped and
  * counted, the subscriber resubscribes after a Redis restart, and `close()` leaves no handles.
  */
-import type Joi from 'joi';
+import Joi from 'joi';
 import { createClient } from 'redis';
 import type { Logger } from '../core/types';
 import { decodeEvent, encodeEvent } from './signing';
@@ -38,7 +38,35 @@ export async function shutdownClient(client: {
   else client.destroy();
 }
 
-export type DropReason = 'malformed' | 'unsigned' | 'bad_signature' | 'invalid' | 'handler_error';
+export type DropReason =
+  | 'malformed'
+  | 'unsigned'
+  | 'bad_signature'
+  | 'invalid'
+  | 'handler_error'
+  /** The bus itself failed on the message (e.g. a schema that cannot validate synchronously). */
+  | 'internal_error';
+
+/**
+ * Refuse wrong arguments when subscribing: otherwise the mistake surfaces only at the first
+ * message, inside the Redis client's listener.
+ */
+export function checkSubscription(
+  what: string,
+  schema: unknown,
+  handler: unknown,
+  channel?: unknown,
+): void {
+  if (channel !== undefined && (typeof channel !== 'string' || channel.length === 0)) {
+    throw new TypeError(`${what}: channel must be a non-empty string`);
+  }
+  if (!Joi.isSchema(schema)) throw new TypeError(`${what}: schema must be a Joi schema`);
+  if (typeof handler !== 'function') throw new TypeError(`${what}: handler must be a function`);
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
 
 export interface EventBusOptions {
   /** EVENT_SIGNING_KEY: sign published events and verify received ones (HMAC-SHA256). */
@@ -67,6 +95,7 @@ export class EventBus {
     bad_signature: 0,
     invalid: 0,
     handler_error: 0,
+    internal_error: 0,
   };
 
   /** `redisUrlOrClient`: a URL (the bus owns its connections) or a connected node-redis client (not closed by the bus). */
@@ -113,11 +142,20 @@ export class EventBus {
     schema: Joi.ObjectSchema<T>,
     handler: EventHandler<T>,
   ): Promise<() => Promise<void>> {
+    checkSubscription('EventBus.subscribe', schema, handler, channel);
     if (this.#closed) throw new Error('EventBus is closed');
     const subscriber = await this.#subscriberClient();
+    // Runs inside the Redis client's emitter: nothing may escape it (a throw or a rejection
+    // there takes the process down).
     const listener = (message: string, from: string): void => {
-      if (from !== channel) return;
-      void this.#deliver(channel, message, schema, handler);
+      try {
+        if (from !== channel) return;
+        this.#deliver(channel, message, schema, handler).catch((err: unknown) =>
+          this.#internalError(channel, err),
+        );
+      } catch (err) {
+        this.#internalError(channel, err);
+      }
     };
     await subscriber.subscribe(channel, listener);
     const unsubscribe = async (): Promise<void> => {
@@ -161,15 +199,29 @@ export class EventBus {
       await handler(value as T);
     } catch (err) {
       this.#drop(channel, 'handler_error');
-      this.#options.logger?.error(
-        `EventBus: error processing message on channel '${channel}': ${(err as Error)?.message ?? String(err)}`,
+      this.#log(
+        'error',
+        `EventBus: error processing message on channel '${channel}': ${errorMessage(err)}`,
       );
+    }
+  }
+
+  #internalError(channel: string, err: unknown): void {
+    try {
+      this.#drop(channel, 'internal_error');
+      this.#log(
+        'error',
+        `EventBus: internal error on channel '${channel}', message dropped: ${errorMessage(err)}`,
+      );
+    } catch {
+      // last line before the Redis client's emitter (e.g. an error whose toString throws)
     }
   }
 
   #drop(channel: string, reason: DropReason): void {
     this.dropped[reason] += 1;
-    if (reason !== 'handler_error')
+    // handler and internal errors are logged with their cause where they happen
+    if (reason !== 'handler_error' && reason !== 'internal_error')
       this.#warn(`EventBus: dropping event on '${channel}' (${reason})`);
     try {
       this.#options.onDropped?.({ channel, reason });
@@ -179,7 +231,16 @@ export class EventBus {
   }
 
   #warn(message: string): void {
-    this.#options.logger?.warn(message);
+    this.#log('warn', message);
+  }
+
+  /** Logging runs inside the Redis client's emitters too: a throwing logger must not escape. */
+  #log(level: 'warn' | 'error', message: string): void {
+    try {
+      this.#options.logger?.[level](message);
+    } catch {
+      // nothing left to report it to
+    }
   }
 
   /** Unsubscribe everything and close the connections the bus opened. Idempotent. */

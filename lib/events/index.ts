@@ -9,6 +9,7 @@ export {
 export { DurableEventBus, type DurableEventBusOptions, type StreamClient } from './durable-bus';
 export {
   canonicalJson,
+  canonicalJsonText,
   signPayload,
   verifySignature,
   encodeEvent,

@@ -131,7 +131,8 @@ function optionalBoolean(value: unknown): value is boolean | undefined {
 export function checkAccessPayload(payload: Record<string, unknown>): TokenUserData | undefined {
   const { sub, jti, exp, email, full_name, avatar, is_active, email_verified, is_superuser } =
     payload;
-  const role = payload.role ?? 'user';
+  // Only an absent role defaults to user; JSON null is a wrong type, as in the Python model.
+  const role = payload.role === undefined ? 'user' : payload.role;
   const tenantId = payload.tenant_id;
   if (typeof sub !== 'string') return undefined;
   // Python accepted jti "" (then revoked `jwt:blacklist:`); an empty id identifies nothing.

@@ -5,6 +5,10 @@
  * one fetch in flight, a timeout and a size cap, a bad key skipped instead of failing the
  * set, and an outage with no keys reported as "cannot decide" (503), not as a bad token.
  *
+ * Stale-while-revalidate: a cached `kid` is answered at once, even past the TTL; the refresh
+ * runs in the background, started by the first request after 85% of the TTL. Only a `kid`
+ * the cache does not hold waits for a fetch, and a fetch never outlives `timeoutMs`.
+ *
  * Why not jwks-rsa: v4 is ESM-only, caches per `kid` without stale-if-error by default, and
  * sends its errors down the same path as invalid tokens.
  */
@@ -45,6 +49,9 @@ interface KeySet {
 
 const EMPTY: KeySet = { byKid: new Map(), withoutKid: undefined, count: 0 };
 
+/** Share of the TTL after which a request starts a background refresh. */
+const REFRESH_AHEAD = 0.85;
+
 export class JwksKeyResolver implements KeyResolver {
   readonly uri: string;
   readonly algorithm: 'RS256' | 'ES256';
@@ -58,6 +65,7 @@ export class JwksKeyResolver implements KeyResolver {
   readonly #clock: () => number;
   #keys: KeySet = EMPTY;
   #expiresAt = -Infinity;
+  #refreshAt = -Infinity;
   // performance.now() starts near 0: "never" must be -Infinity, or the first cooldown
   // window of the process would skip every fetch (the Python 0.0 trick does not port).
   #lastAttempt = -Infinity;
@@ -113,20 +121,41 @@ export class JwksKeyResolver implements KeyResolver {
    * `StoreUnavailableError` only when no key was ever obtained and the server cannot answer.
    */
   async resolve(kid: string | undefined): Promise<TokenSecret | undefined> {
-    if (this.#clock() >= this.#expiresAt) {
-      await this.#guardedRefresh();
-      return this.#lookupOrThrow(kid);
+    const now = this.#clock();
+    const cached = this.#lookup(kid);
+    if (cached !== undefined) {
+      // A known kid never waits on the key server, even past the TTL.
+      if (now >= this.#refreshAt) this.#refreshInBackground();
+      return cached;
     }
-    const key = this.#lookup(kid);
-    if (key !== undefined) return key;
-    // Unknown kid on a warm cache: maybe a rotation; one refresh if the cooldown allows.
+    // Unknown kid: maybe a rotation, or nothing cached yet. This one request waits for a
+    // fetch (at most timeoutMs, the fetch's own deadline), within the cooldown.
     await this.#guardedRefresh();
-    return this.#lookup(kid);
+    return now >= this.#expiresAt ? this.#lookupOrThrow(kid) : this.#lookup(kid);
   }
 
   /** Fetch now unless a fetch is running or the cooldown forbids it. */
   refresh(): Promise<void> {
     return this.#guardedRefresh();
+  }
+
+  /**
+   * Fetch once at start so the first requests find keys. Never rejects: resolves true when
+   * keys are cached afterwards, false when the server failed or did not answer in time.
+   */
+  async warm(): Promise<boolean> {
+    try {
+      await this.#guardedRefresh();
+    } catch {
+      // #refreshOnce reports its own failures; nothing else may reach the caller.
+    }
+    return this.#keys.count > 0;
+  }
+
+  #refreshInBackground(): void {
+    this.#guardedRefresh().catch((err: unknown) => {
+      this.#logger?.warn(`JWKS background refresh failed: ${String(err)}`);
+    });
   }
 
   #lookup(kid: string | undefined): TokenSecret | undefined {
@@ -178,7 +207,9 @@ export class JwksKeyResolver implements KeyResolver {
     }
     this.#keys = keys;
     this.#lastFailure = undefined;
-    this.#expiresAt = this.#clock() + this.#ttlMs;
+    const fetchedAt = this.#clock();
+    this.#expiresAt = fetchedAt + this.#ttlMs;
+    this.#refreshAt = fetchedAt + this.#ttlMs * REFRESH_AHEAD;
     callHook(this.#hooks, 'onJwksFetch', { result: 'success', uri: this.uri }, this.#logger);
   }
 

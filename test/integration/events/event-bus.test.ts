@@ -10,8 +10,11 @@ import {
   userDeletedEventSchema,
   type UserDeletedEvent,
 } from '../../../lib/events';
+import { canonicalJsonText, verifySignature } from '../../../lib/events/signing';
 import { PrivateRedis } from '../../helpers/redis-server';
 import { describeWithService, services, uniquePrefix } from '../../helpers/services';
+// Made by fixtures/make-python-signed-events.py (Python stdlib); see that script.
+import pythonSigned from './fixtures/python-signed-events.json';
 
 function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -26,6 +29,26 @@ function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
 }
 
 const KEY = 'Event-Signing_Key-0123456789-ABCDEFGHIJ';
+
+// A real Joi schema whose synchronous validate() throws (external rules need validateAsync()).
+const throwingSchema = userDeletedEventSchema.external(async () => undefined);
+
+/** Collects what escapes to the process (which, outside Jest, would end it). */
+function watchEscapes(): { escaped: unknown[]; stop: () => void } {
+  const escaped: unknown[] = [];
+  const onEscape = (err: unknown): void => {
+    escaped.push(err);
+  };
+  process.on('unhandledRejection', onEscape);
+  process.on('uncaughtException', onEscape);
+  return {
+    escaped,
+    stop: () => {
+      process.off('unhandledRejection', onEscape);
+      process.off('uncaughtException', onEscape);
+    },
+  };
+}
 const quietLogger = { warn: () => undefined, error: () => undefined };
 
 describe('Python-compatible signing', () => {
@@ -78,6 +101,80 @@ describe('Python-compatible signing', () => {
       '{"n":[1,0.5,1e-05,1.5e+16,-2.5e-07,1000000000000000.5,5e-324],"\\uffff":true,"\\ud83d\\udd11":null}',
     );
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(TypeError);
+  });
+
+  it('escapes DEL and every other non-printable or non-ASCII character as Python does', () => {
+    // python3 -c 'import json; print(json.dumps({"a":"\x7f"}, sort_keys=True, separators=(",",":")))'
+    expect(canonicalJson({ a: '\x7f' })).toBe('{"a":"\\u007f"}');
+    const strings = pythonSigned.events.find((e) => e.name === 'strings');
+    const payload = (JSON.parse(strings?.wire ?? '{}') as { payload: Record<string, unknown> })
+      .payload;
+    expect(canonicalJson(payload)).toBe(strings?.canonical);
+  });
+
+  it.each(pythonSigned.events.map((e) => [e.name, e] as const))(
+    'verifies a Python-signed event over its wire text: %s',
+    (_name, e) => {
+      const key = pythonSigned.key;
+      // The canonical text of the wire is exactly what Python signed.
+      expect(canonicalJsonText(e.wire)).toBe(`{"payload":${e.canonical},"sig":"${e.sig}"}`);
+      const decoded = decodeEvent(e.wire, { signingKey: key });
+      expect(decoded.ok).toBe(true);
+      expect(decoded.ok && decoded.payload).toEqual(
+        (JSON.parse(e.wire) as { payload: unknown }).payload,
+      );
+      expect(decodeEvent(e.wire, { signingKey: `${key}x` })).toEqual({
+        ok: false,
+        reason: 'bad_signature',
+      });
+      const tampered = e.wire.replace('"version": "v1"', '"version": "v2"');
+      expect(tampered).not.toBe(e.wire);
+      expect(decodeEvent(tampered, { signingKey: key })).toEqual({
+        ok: false,
+        reason: 'bad_signature',
+      });
+    },
+  );
+
+  it('needs the wire text: after JSON.parse, Python floats like 2.0 and ints above 2^53 no longer verify', () => {
+    for (const name of ['floats', 'big ints', 'hand-written number literals']) {
+      const e = pythonSigned.events.find((x) => x.name === name);
+      const { payload, sig } = JSON.parse(e?.wire ?? '{}') as {
+        payload: Record<string, unknown>;
+        sig: string;
+      };
+      expect([name, verifySignature(payload, sig, pythonSigned.key)]).toEqual([name, false]);
+    }
+  });
+
+  it('writes numbers on the wire as it signed them, so a parser of the wire text gets the same canonical form', () => {
+    const payload = {
+      event_type: 'metric',
+      version: 'v1',
+      ints: [0, -0, 2, 2 ** 53 - 1],
+      floats: [0.5, 1e16, 1.5e16, 1e21, 1e-7, -2.5e-7],
+      text: 'é\x7f🔑',
+      at: new Date(0),
+      skipped: undefined,
+    };
+    const wire = encodeEvent(payload, KEY);
+    const { sig } = JSON.parse(wire) as { sig: string };
+    expect(canonicalJsonText(wire)).toBe(`{"payload":${canonicalJson(payload)},"sig":"${sig}"}`);
+    expect(canonicalJson(payload)).toBe(
+      '{"at":"1970-01-01T00:00:00.000Z","event_type":"metric",' +
+        '"floats":[0.5,1e+16,1.5e+16,1e+21,1e-07,-2.5e-07],"ints":[0,0,2,9007199254740991],' +
+        '"text":"\\u00e9\\u007f\\ud83d\\udd11","version":"v1"}',
+    );
+    expect(decodeEvent(wire, { signingKey: KEY })).toEqual({
+      ok: true,
+      payload: JSON.parse(JSON.stringify(payload)) as unknown,
+    });
+  });
+
+  it('refuses invalid JSON in the canonical reader', () => {
+    for (const bad of ['{"a":01}', '{"a":1,}', '[1 2]', '{"a":"\\x"}', '{"a":1} x', 'NaN']) {
+      expect(() => canonicalJsonText(bad)).toThrow(SyntaxError);
+    }
   });
 
   it('signs and verifies; forged and unsigned events are refused when a key is set', () => {
@@ -140,6 +237,31 @@ describeWithService('redis', 'EventBus on Redis pub/sub', () => {
     } finally {
       await bus.close();
       await raw.quit();
+    }
+  });
+
+  it('delivers a UserDeletedEvent with another event_type, as Python does; refuses a non-string one', async () => {
+    const bus = new EventBus(services.redis.url, { logger: quietLogger });
+    const pub = createClient({ url: services.redis.url });
+    await pub.connect();
+    const ch = channel('other-type');
+    const received: UserDeletedEvent[] = [];
+    try {
+      await bus.subscribe(ch, userDeletedEventSchema, (e) => {
+        received.push(e);
+      });
+      // As a Python publisher sends them: another event_type, no event_type, a wrong-typed one.
+      await pub.publish(ch, '{"event_type": "user.purged", "version": "v1", "user_id": "p-1"}');
+      await pub.publish(ch, '{"user_id": "p-2"}');
+      await pub.publish(ch, '{"event_type": 5, "version": "v1", "user_id": "p-3"}');
+      await waitUntil(() => received.length === 2 && bus.dropped.invalid === 1);
+      expect(received).toEqual([
+        { event_type: 'user.purged', version: 'v1', user_id: 'p-1' },
+        { event_type: 'user.deleted', version: 'v1', user_id: 'p-2' },
+      ]);
+    } finally {
+      await bus.close();
+      await pub.quit();
     }
   });
 
@@ -221,6 +343,73 @@ describeWithService('redis', 'EventBus on Redis pub/sub', () => {
       expect(got).toEqual(['one']);
     } finally {
       await bus.close();
+    }
+  });
+
+  it('refuses wrong arguments at subscribe() with a TypeError, before subscribing', async () => {
+    const bus = new EventBus(services.redis.url, { logger: quietLogger });
+    const ch = channel('args');
+    const handler = (): void => undefined;
+    try {
+      for (const [name, call] of [
+        ['no schema', () => bus.subscribe(ch, undefined as never, handler)],
+        ['a fake schema', () => bus.subscribe(ch, { validate: () => ({}) } as never, handler)],
+        ['no handler', () => bus.subscribe(ch, userDeletedEventSchema, undefined as never)],
+        ['an empty channel', () => bus.subscribe('', userDeletedEventSchema, handler)],
+      ] as const) {
+        await expect([name, await call().catch((err: unknown) => err)]).toEqual([
+          name,
+          expect.any(TypeError),
+        ]);
+      }
+      expect(await bus.publish(ch, { event_type: 'user.deleted', user_id: 'x' })).toBe(0);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('lets no exception of its listener reach the Redis client: counted, logged, delivery goes on', async () => {
+    const watch = watchEscapes();
+    const errors: string[] = [];
+    const drops: string[] = [];
+    const bus = new EventBus(services.redis.url, {
+      logger: { warn: () => undefined, error: (m: string) => errors.push(m) },
+      onDropped: ({ reason }) => drops.push(reason),
+    });
+    const throwingLogger = () => {
+      throw new Error('logger down');
+    };
+    const loud = new EventBus(services.redis.url, {
+      logger: { warn: throwingLogger, error: throwingLogger },
+    });
+    const ch = channel('internal');
+    const got: string[] = [];
+    try {
+      await bus.subscribe(ch, throwingSchema, () => undefined);
+      await bus.subscribe(ch, userDeletedEventSchema, (e) => {
+        got.push(e.user_id);
+      });
+      await loud.subscribe(ch, userDeletedEventSchema, () => {
+        throw new Error('handler failed');
+      });
+      await loud.subscribe(ch, throwingSchema, () => undefined);
+      await bus.publish(ch, { event_type: 'user.deleted', user_id: 'one' });
+      await bus.publish(ch, { event_type: 'user.deleted', user_id: 'two' });
+      await waitUntil(
+        () =>
+          got.length === 2 &&
+          bus.dropped.internal_error === 2 &&
+          loud.dropped.internal_error === 2 &&
+          loud.dropped.handler_error === 2,
+      );
+      expect(got).toEqual(['one', 'two']);
+      expect(bus.dropped.internal_error).toBe(2);
+      expect(drops.filter((r) => r === 'internal_error')).toHaveLength(2);
+      expect(errors[0]).toMatch(/internal error on channel '.*internal'.*validateAsync/);
+      expect(watch.escaped).toEqual([]);
+    } finally {
+      watch.stop();
+      await Promise.all([bus.close(), loud.close()]);
     }
   });
 
@@ -400,6 +589,36 @@ describeWithService('redis', 'DurableEventBus on Redis Streams', () => {
       expect(await pendingCount(clients[0])).toBe(0);
     } finally {
       await flaky.close();
+    }
+  }, 20_000);
+
+  it('start() refuses wrong arguments with a TypeError', async () => {
+    const bus = consumer(await connect(), 'args');
+    await expect(bus.start(undefined as never, () => undefined)).rejects.toThrow(TypeError);
+    await expect(bus.start(userDeletedEventSchema, undefined as never)).rejects.toThrow(TypeError);
+    await bus.close();
+  });
+
+  it('counts and logs its own failure on an entry, leaves it pending, and keeps consuming', async () => {
+    const watch = watchEscapes();
+    const producer = consumer(await connect(), 'producer');
+    const drops: string[] = [];
+    const errors: string[] = [];
+    const broken = consumer(await connect(), 'broken', {
+      logger: { warn: () => undefined, error: (m: string) => errors.push(m) },
+      onDropped: ({ reason }: { reason: string }) => drops.push(reason),
+    });
+    await broken.start(throwingSchema, () => undefined);
+    try {
+      await producer.publish({ event_type: 'user.deleted', user_id: 'kept' });
+      await waitUntil(() => drops.length >= 1);
+      expect(drops[0]).toBe('internal_error');
+      expect(errors[0]).toMatch(/internal error on .*validateAsync/);
+      expect(await pendingCount(clients[0])).toBe(1); // not lost: retried like a failing handler
+      expect(watch.escaped).toEqual([]);
+    } finally {
+      watch.stop();
+      await broken.close();
     }
   }, 20_000);
 

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { ConfigurationError, StoreUnavailableError } from '../../../lib/core/errors';
 import { JwksKeyResolver } from '../../../lib/security/key-resolvers/jwks';
 import { TokenIssuer } from '../../../lib/security/token-issuer';
@@ -13,6 +14,22 @@ function jwk(publicKey: KeyObject, extra: Record<string, unknown>): Record<strin
 }
 
 const quiet = { warn: jest.fn(), error: jest.fn() };
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(predicate: () => boolean, limitMs = 2000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(5);
+  }
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
 
 describe('JwksKeyResolver against a real HTTP server', () => {
   let server: JwksServer;
@@ -50,6 +67,7 @@ describe('JwksKeyResolver against a real HTTP server', () => {
     expect(server.requests).toBe(1);
     now += 301_000;
     await r.resolve('k1');
+    await r.refresh(); // past the TTL the refetch runs in the background: wait for it
     expect(server.requests).toBe(2);
   });
 
@@ -72,6 +90,8 @@ describe('JwksKeyResolver against a real HTTP server', () => {
     expect(server.requests).toBe(2);
     server.document = { keys: [jwk(rs2.publicKey, { kid: 'k2' })] };
     now += 301_000;
+    await r.resolve('k1'); // served stale while the background refresh runs
+    await r.refresh();
     expect(await r.resolve('k1')).toBeUndefined();
   });
 
@@ -95,6 +115,7 @@ describe('JwksKeyResolver against a real HTTP server', () => {
     server.behaviour = { kind: 'status', status: 500 };
     now += 301_000;
     expect(await r.resolve('k1')).toBeDefined();
+    await r.refresh(); // the failing refresh runs in the background: wait for it
     expect(fetches).toEqual(['success', 'stale']);
     expect(quiet.warn.mock.calls[0][0]).toMatch(
       /JWKS refresh failed \(.*\); serving stale cache until next attempt in 10s\./,
@@ -126,6 +147,77 @@ describe('JwksKeyResolver against a real HTTP server', () => {
       StoreUnavailableError,
     );
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('with a hung key server, no request for a cached kid waits on the refresh', async () => {
+    const r = resolver({ timeoutMs: 1000 });
+    await r.resolve('k1');
+    server.behaviour = { kind: 'hang' };
+    now += 301_000; // past the TTL
+    const first = await timed(() => r.resolve('k1'));
+    expect(first.value).toBeDefined();
+    expect(first.ms).toBeLessThan(50);
+    await until(() => server.requests === 2); // the refresh now hangs on the server
+    const hits = [];
+    for (let i = 0; i < 50; i += 1) {
+      now += 11_000; // past the cooldown each time: only single flight prevents a second fetch
+      hits.push(await timed(() => r.resolve('k1')));
+    }
+    expect(hits.every((h) => h.value !== undefined)).toBe(true);
+    expect(Math.max(...hits.map((h) => h.ms))).toBeLessThan(50);
+    expect(server.requests).toBe(2);
+  });
+
+  it('with a hung key server, an unknown kid waits for the fetch, at most the timeout', async () => {
+    const r = resolver({ timeoutMs: 300 });
+    await r.resolve('k1');
+    server.behaviour = { kind: 'hang' };
+    now += 301_000;
+    const unknown = await timed(() => r.resolve('k-new'));
+    expect(unknown.value).toBeUndefined();
+    expect(unknown.ms).toBeGreaterThanOrEqual(250); // it did wait on the fetch
+    expect(unknown.ms).toBeLessThan(300 + 300);
+    expect(await r.resolve('k1')).toBeDefined(); // stale-if-error still holds
+  });
+
+  it('refreshes in the background shortly before the TTL ends, while no request waits', async () => {
+    const r = resolver({ cacheTtlSeconds: 100 });
+    await r.resolve('k1');
+    now += 50_000; // half the TTL: too early
+    await r.resolve('k1');
+    await sleep(50);
+    expect(server.requests).toBe(1);
+    now += 40_000; // 90% of the TTL
+    server.delayMs = 200;
+    const hit = await timed(() => r.resolve('k1'));
+    expect(hit.value).toBeDefined();
+    expect(hit.ms).toBeLessThan(50);
+    await until(() => server.requests === 2); // the server sees the fetch; the request is done
+    await r.refresh();
+    now += 20_000; // past the first set's expiry, within the refreshed one
+    expect(await r.resolve('k1')).toBeDefined();
+    expect(r.fresh).toBe(true);
+    expect(server.requests).toBe(2);
+  });
+
+  it('warm() fetches once at start, so the first request needs no fetch', async () => {
+    const r = resolver();
+    await expect(r.warm()).resolves.toBe(true);
+    expect(server.requests).toBe(1);
+    expect(await r.resolve('k1')).toBeDefined();
+    expect(server.requests).toBe(1);
+  });
+
+  it.each([
+    ['hangs', { kind: 'hang' } as const],
+    ['answers HTTP 500', { kind: 'status', status: 500 } as const],
+  ])('warm() resolves false, never rejects, when the key server %s', async (_name, behaviour) => {
+    server.behaviour = behaviour;
+    const r = resolver({ timeoutMs: 200 });
+    const warmed = await timed(() => r.warm());
+    expect(warmed.value).toBe(false);
+    expect(warmed.ms).toBeLessThan(1000);
+    await expect(r.resolve('k1')).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
   it('skips one bad key instead of failing the set; skips enc keys, private keys, weak or wrong-curve keys', async () => {

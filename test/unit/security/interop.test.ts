@@ -198,6 +198,8 @@ describe('checkAccessPayload agrees with the joi tokenUserDataSchema', () => {
     base,
     { ...base, role: 'superadmin' },
     { ...base, role: 'god' },
+    { ...base, role: null },
+    { ...base, role: undefined },
     { ...base, email: 'not-an-email' },
     { ...base, email: 'a@b.test' },
     { ...base, email: 'first.last+tag@sub.example.co.uk' },

@@ -169,6 +169,19 @@ describe('TokenValidator verdicts (Python semantics)', () => {
     }
   });
 
+  it('refuses role: null as an invalid payload, while a token without role gets user', async () => {
+    const { hooks, failures } = recordingHooks();
+    const validator = hsValidator({ hooks });
+    await expect(
+      validator.validateAccessToken(mint(accessClaims({ role: null }), { key: HS_SECRET })),
+    ).rejects.toMatchObject({ status: 401, reason: 'invalid_payload' });
+    expect(failures.map((f) => f.reason)).toEqual(['invalid_payload']);
+    const absent = await validator.validateAccessToken(
+      mint(without(accessClaims(), 'role'), { key: HS_SECRET }),
+    );
+    expect(absent.role).toBe('user');
+  });
+
   it('ignores iss/aud in permissive mode and enforces them when required', async () => {
     const token = mint(accessClaims({ iss: 'other', aud: 'service-b' }), { key: HS_SECRET });
     const permissive = hsValidator({
