@@ -14,6 +14,8 @@ export {
   InvalidRequestError,
   ConfigurationError,
   StoreUnavailableError,
+  RateLimitedError,
+  NotFoundError,
   isAuthError,
   type AnyAuthError,
   type AuthErrorCode,
@@ -109,6 +111,12 @@ export type {
   RefreshTokenStore,
   RefreshTokenRegistration,
   RotateResult,
+  StoreRotateOptions,
+  SessionStore,
+  SessionRecord,
+  SessionAdvance,
+  RateLimitStore,
+  RateLimitHit,
 } from './security/stores';
 export {
   CircuitBreaker,
@@ -127,3 +135,19 @@ export {
 } from './security/http/request-authenticator';
 export type { VerifierSource, AccessTokenPolicy } from './security/http/verifier-source';
 export type { CsrfOptions } from './security/http/csrf';
+
+// The auth flows (login, refresh, logout, sessions) over any framework
+export {
+  createAuthFlows,
+  type AuthFlows,
+  type AuthFlowsOptions,
+  type AuthUser,
+  type AuthCookieMode,
+  type FlowRequest,
+  type FlowResponse,
+} from './security/flows/auth-flows';
+export {
+  RefreshRateLimiter,
+  type RefreshRateLimiterOptions,
+  type RateLimit,
+} from './security/flows/rate-limiter';

@@ -11,7 +11,9 @@ export type AuthErrorCode =
   | 'insufficient_scope'
   | 'invalid_request'
   | 'configuration_error'
-  | 'store_unavailable';
+  | 'store_unavailable'
+  | 'rate_limited'
+  | 'not_found';
 
 /** Why a token was refused (DESIGN §3). `missing` means no token was presented at all. */
 export type InvalidTokenReason =
@@ -163,12 +165,34 @@ export class StoreUnavailableError extends AuthError {
   }
 }
 
+/** Too many requests for one key (a refresh family, a client IP): 429 with `Retry-After`. */
+export class RateLimitedError extends AuthError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super('rate_limited', message, {
+      status: 429,
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    });
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
+/** The resource does not exist for this caller (another user's session included): 404. */
+export class NotFoundError extends AuthError {
+  constructor(message: string) {
+    super('not_found', message, { status: 404 });
+  }
+}
+
 export type AnyAuthError =
   | InvalidTokenError
   | InsufficientScopeError
   | InvalidRequestError
   | ConfigurationError
-  | StoreUnavailableError;
+  | StoreUnavailableError
+  | RateLimitedError
+  | NotFoundError;
 
 export function isAuthError(value: unknown): value is AuthError {
   return value instanceof AuthError;

@@ -5,6 +5,13 @@
 import '../security/http/request-types';
 
 export { authenticate, type AuthenticateOptions } from './authenticate';
+export {
+  authRoutes,
+  refreshHandler,
+  logoutHandler,
+  revokeAccessToken,
+  type AuthRoutesOptions,
+} from './auth-routes';
 export { requireRole } from './require-role';
 export { errorHandler, type ErrorHandlerOptions } from './error-handler';
 export { BaseController, type HandleExceptionOptions } from './base-controller';

@@ -42,6 +42,15 @@ export function metricsHooks(metrics: Metrics): ValidationHooks {
     onJwksFetch: ({ result }) => {
       auth.jwksFetches.inc({ result });
     },
+    onLogin: ({ result }) => {
+      auth.loginAttempts.inc({ result });
+    },
+    onLogout: () => {
+      auth.logouts.inc();
+    },
+    onRateLimited: () => {
+      auth.tokenRefresh.inc({ result: 'rate_limited' });
+    },
   };
 }
 

@@ -63,6 +63,12 @@ export interface RefreshTokenPolicyOptions {
   failureMode?: FailureMode;
   /** Timeout of one store call in ms (default 1000). */
   timeoutMs?: number;
+  /**
+   * Env `REFRESH_GRACE_SECONDS` (default 10, 0 turns it off): a rotated token presented again
+   * within this many seconds, while its successor is unused, gets that same successor back
+   * (two browser tabs, a retry after a lost response) instead of revoking the family.
+   */
+  graceSeconds?: number;
   /** Breaker to share, `false` for none; default: a private one (5 failures, 10 s open). */
   breaker?: CircuitBreaker | false;
   /** Store name in events and errors (default: the store's class name). */
@@ -77,7 +83,12 @@ export interface RotateOptions {
   /** The jti of the refresh token the caller is about to issue. */
   newJti: string;
   /** Lifetime of the new token in the store, in seconds (default 86 400, as Python). */
-  ttlSeconds?: number;
+  ttlSeconds?: number | undefined;
+  /**
+   * Called after reuse (theft) was detected and the family revoked, before the 401: end what
+   * else hangs on the family (its session). A throw is logged; the verdict stays 401.
+   */
+  onReuse?: ((family: { userId: string; familyId: string }) => Promise<void> | void) | undefined;
 }
 
 export interface RotationResult {
@@ -85,6 +96,15 @@ export interface RotationResult {
   userId: string;
   /** The jti of the presented (now retired) token. */
   oldJti: string;
+  /**
+   * The jti the new refresh token must carry: `newJti`, or on a replay inside the grace the
+   * successor already issued (signing the same claims again gives the same token).
+   */
+  jti: string;
+  /** Issue the new refresh token at this time (epoch seconds): the rotation's time. */
+  issuedAt: number;
+  /** True when this was a replay inside the grace: nothing rotated, the successor is re-issued. */
+  replayed?: boolean;
   /** The family (from the store, else the token's `fid` claim) — give it to the new token. */
   familyId?: string;
   /**
@@ -104,6 +124,7 @@ export class RefreshTokenPolicy {
   readonly #logger: Logger;
   readonly #clock: () => number;
   readonly #guard: StoreGuard | undefined;
+  readonly #graceSeconds: number;
 
   constructor(options: RefreshTokenPolicyOptions) {
     this.#key = prepareRefreshKey(options?.secret, 'secret (REFRESH_SECRET_KEY)');
@@ -116,6 +137,13 @@ export class RefreshTokenPolicy {
     this.#hooks = options.hooks;
     this.#logger = options.logger ?? console;
     this.#clock = options.clock ?? Date.now;
+    const grace = options.graceSeconds ?? 10;
+    if (!Number.isFinite(grace) || grace < 0) {
+      throw new ConfigurationError(
+        `RefreshTokenPolicy: graceSeconds must be a number ≥ 0, got ${String(grace)}`,
+      );
+    }
+    this.#graceSeconds = grace;
     const store = options.store;
     if (store !== undefined) {
       this.#guard = policyStoreGuard('refresh_validation', store, {
@@ -151,6 +179,7 @@ export class RefreshTokenPolicy {
       store: stateless ? undefined : options.store,
       secret: settings.REFRESH_SECRET_KEY,
       oldSecret: settings.REFRESH_SECRET_KEY_OLD,
+      graceSeconds: options.graceSeconds ?? settings.REFRESH_GRACE_SECONDS,
       failureMode: effectiveFailureMode(settings, 'refresh_validation'),
     });
   }
@@ -188,26 +217,57 @@ export class RefreshTokenPolicy {
     const { userId, jti: oldJti } = data;
     const guard = this.#guard;
     const store = this.store;
+    const now = Math.floor(this.#clock() / 1000);
+    const fresh = { userId, oldJti, jti: newJti, issuedAt: now };
     if (guard === undefined || store === undefined) {
       this.#succeeded(newJti, userId);
-      return withFamily({ userId, oldJti }, data.familyId);
+      return withFamily(fresh, data.familyId);
     }
 
     let outcome: RotateResult;
     try {
-      outcome = await guard.run(() => store.rotate(oldJti, newJti, ttlSeconds));
+      outcome = await guard.run(() =>
+        store.rotate(oldJti, newJti, ttlSeconds, {
+          graceSeconds: this.#graceSeconds,
+          nowSeconds: now,
+          familyId: data.familyId,
+          userId,
+        }),
+      );
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       guard.degrade(error); // throws under fail_closed
-      return { ...withFamily({ userId, oldJti }, data.familyId), degraded: true };
+      return { ...withFamily(fresh, data.familyId), degraded: true };
     }
 
     if (outcome.status === 'rotated') {
       this.#succeeded(newJti, userId);
-      return { userId, oldJti, familyId: outcome.familyId };
+      return { ...fresh, issuedAt: outcome.issuedAt, familyId: outcome.familyId };
+    }
+    if (outcome.status === 'replayed') {
+      this.#succeeded(outcome.jti, userId);
+      return {
+        userId,
+        oldJti,
+        jti: outcome.jti,
+        issuedAt: outcome.issuedAt,
+        familyId: outcome.familyId,
+        replayed: true,
+      };
     }
     if (outcome.status === 'reused') {
       await this.#revokeStolenFamily(outcome.familyId);
+      if (options.onReuse !== undefined) {
+        try {
+          await options.onReuse({ userId: outcome.userId, familyId: outcome.familyId });
+        } catch (error) {
+          this.#logger.error(
+            `auth-sdk-m8: refresh token reuse detected but ending its session failed: ${String(
+              error instanceof Error ? error.message : error,
+            )}`,
+          );
+        }
+      }
       throw this.#fail(Messages.REFRESH_REUSED, 'reused');
     }
     throw this.#fail(Messages.REFRESH_REUSED, 'revoked');

@@ -137,3 +137,20 @@ export interface SessionStore {
   revokeAll(userId: string): Promise<SessionRecord[]>;
   close?(): Promise<void>;
 }
+
+/** One counted hit of a fixed window. */
+export interface RateLimitHit {
+  /** Hits in the current window, this one included. */
+  count: number;
+  /** Seconds until the window ends (≥ 1). */
+  resetInSeconds: number;
+}
+
+/**
+ * Fixed-window counters for rate limits: `hit` counts one request under `key` and says how
+ * many the current window holds. The first hit of a key opens a window of `windowSeconds`.
+ */
+export interface RateLimitStore {
+  hit(key: string, windowSeconds: number): Promise<RateLimitHit>;
+  close?(): Promise<void>;
+}

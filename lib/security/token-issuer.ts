@@ -171,11 +171,14 @@ export class TokenIssuer {
   }
 
   /** Sign an access token for `user` (`type: "access"`, random `jti`, `iat`, `exp`). */
-  issueAccessToken(user: AccessTokenSubject, options: { jti?: string } = {}): IssuedToken {
+  issueAccessToken(
+    user: AccessTokenSubject,
+    options: { jti?: string | undefined; issuedAt?: number | undefined } = {},
+  ): IssuedToken {
     if (typeof user.sub !== 'string' || user.sub === '') {
       throw new TypeError('issueAccessToken needs a non-empty string sub');
     }
-    const now = Math.floor(this.#clock() / 1000);
+    const now = issuedAtOf(options.issuedAt, this.#clock);
     const jti = options.jti ?? randomUUID();
     const expiresAt = now + this.accessTtlSeconds;
     const payload: Record<string, unknown> = {
@@ -201,12 +204,15 @@ export class TokenIssuer {
 
   /**
    * Sign an HS256 refresh token for `userId` (a UUID). A new family starts unless `familyId`
-   * is given (rotation keeps the family of the token it replaces).
+   * is given (rotation keeps the family of the token it replaces). `issuedAt` (epoch seconds,
+   * default now) pins `iat`/`exp`: a rotation's successor signed again from the same claims
+   * is the same token.
    */
   issueRefreshToken(options: {
     userId: string;
-    familyId?: string;
-    jti?: string;
+    familyId?: string | undefined;
+    jti?: string | undefined;
+    issuedAt?: number | undefined;
   }): IssuedRefreshToken {
     if (this.#refreshKey === undefined) {
       throw new ConfigurationError('TokenIssuer has no refreshSecret (REFRESH_SECRET_KEY)');
@@ -214,7 +220,7 @@ export class TokenIssuer {
     if (!UUID.test(options.userId)) {
       throw new TypeError('Refresh tokens need a UUID user id (the Python SDK requires it)');
     }
-    const now = Math.floor(this.#clock() / 1000);
+    const now = issuedAtOf(options.issuedAt, this.#clock);
     const jti = options.jti ?? randomUUID();
     const familyId = options.familyId ?? randomUUID();
     const expiresAt = now + this.refreshTtlSeconds;
@@ -235,6 +241,15 @@ export class TokenIssuer {
     for (const key of this.#keys) if (key.jwk !== undefined) keys.push({ ...key.jwk });
     return { keys };
   }
+}
+
+/** Whole epoch seconds: the given time, or the clock's now. */
+function issuedAtOf(issuedAt: number | undefined, clock: () => number): number {
+  if (issuedAt === undefined) return Math.floor(clock() / 1000);
+  if (!Number.isFinite(issuedAt) || issuedAt <= 0) {
+    throw new TypeError('issuedAt must be a positive number of epoch seconds');
+  }
+  return Math.floor(issuedAt);
 }
 
 function normaliseKeys(keys: TokenIssuerOptions['accessKeys']): IssuerKey[] {

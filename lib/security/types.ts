@@ -53,4 +53,11 @@ export interface ValidationHooks {
   onDegraded?(event: DegradedEvent): void;
   onBreakerStateChange?(event: { store: string; open: boolean }): void;
   onJwksFetch?(event: { result: 'success' | 'failure' | 'stale'; uri: string }): void;
+  /** From the auth flows (`authRoutes`, `createAuthFlows`). */
+  onLogin?(event: { result: LoginResult }): void;
+  onLogout?(event: { sessions: number }): void;
+  onRateLimited?(event: { scope: 'family' | 'ip' }): void;
 }
+
+/** The Python `auth_login_attempts_total{result}` values. */
+export type LoginResult = 'success' | 'wrong_credentials' | 'inactive_user' | 'rate_limited';

@@ -6,3 +6,4 @@ export {
 } from './refresh-token-store';
 export type { Clock } from './bounded-map';
 export { MemorySessionStore, type MemorySessionStoreOptions } from './session-store';
+export { MemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './rate-limit-store';

@@ -3,3 +3,4 @@ export { RedisRefreshTokenStore, type RedisRefreshTokenStoreOptions } from './re
 export { createRedisClient, type RedisConnectionOptions } from './connect';
 export { RedisScript, runRedis, type RedisLikeClient, type ScriptOptions } from './client';
 export { RedisSessionStore, type RedisSessionStoreOptions } from './session-store';
+export { RedisRateLimitStore, type RedisRateLimitStoreOptions } from './rate-limit-store';

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../../lib/core/errors';
 import {
+  MemoryRateLimitStore,
   MemoryRefreshTokenStore,
   MemoryRevocationStore,
   MemorySessionStore,
@@ -7,6 +8,17 @@ import {
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
+import { describeRateLimitStore } from './rate-limit-store.contract';
+import { contractClock } from './session-store.contract';
+
+describeRateLimitStore('memory', async () => {
+  const clock = contractClock();
+  return {
+    store: new MemoryRateLimitStore({ clock: clock.now }),
+    pass: async (seconds) => clock.advance(seconds * 1000),
+    cleanup: async () => undefined,
+  };
+});
 
 describeSessionStore('memory', async (clock) => ({
   store: new MemorySessionStore({ clock: clock.now }),

@@ -3,10 +3,12 @@ import { createClient } from 'redis';
 import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
 import { RedisRevocationStore } from '../../stores/redis/revocation-store';
 import { RedisSessionStore } from '../../stores/redis/session-store';
+import { RedisRateLimitStore } from '../../stores/redis/rate-limit-store';
 import { describeWithService, services, uniquePrefix } from '../helpers/services';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
+import { describeRateLimitStore } from './rate-limit-store.contract';
 
 type Client = ReturnType<typeof createClient>;
 
@@ -41,6 +43,19 @@ describeWithService('redis', 'Redis stores', () => {
     const keyPrefix = uniquePrefix('rt');
     return {
       store: new RedisRefreshTokenStore({ client, keyPrefix }),
+      cleanup: async () => {
+        await dropPrefix(client, keyPrefix);
+        await client.quit();
+      },
+    };
+  });
+
+  describeRateLimitStore('redis', async () => {
+    const client = await connect();
+    const keyPrefix = uniquePrefix('rl');
+    return {
+      store: new RedisRateLimitStore({ client, keyPrefix }),
+      pass: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000 + 100)),
       cleanup: async () => {
         await dropPrefix(client, keyPrefix);
         await client.quit();

@@ -59,6 +59,9 @@ const authKeys = {
   ACCESS_TOKEN_EXPIRE_MINUTES: positiveInt(30),
   REFRESH_TOKEN_EXPIRE_MINUTES: positiveInt(120),
   REFRESH_TOKEN_COOKIE_EXPIRE_SECONDS: positiveInt(3600),
+  // Node only (Python 0.6.10 has no grace): seconds a rotated refresh token may be re-presented
+  // while its successor is unused (two tabs, a retried request). 0 turns it off.
+  REFRESH_GRACE_SECONDS: Joi.number().integer().min(0).max(300).default(10),
   TOKEN_ISSUER: Joi.string(),
   TOKEN_AUDIENCE: Joi.string(),
   JWKS_URI: Joi.string().uri({ scheme: ['http', 'https'] }),

@@ -29,6 +29,8 @@ export interface AuthSettings {
   TOKEN_MODE: TokenMode;
   ACCESS_TOKEN_EXPIRE_MINUTES: number;
   REFRESH_TOKEN_EXPIRE_MINUTES: number;
+  /** Seconds a rotated refresh token may be re-presented while its successor is unused (default 10). */
+  REFRESH_GRACE_SECONDS: number;
   REFRESH_TOKEN_COOKIE_EXPIRE_SECONDS: number;
   TOKEN_ISSUER?: string;
   TOKEN_AUDIENCE?: string;

@@ -117,7 +117,12 @@ describe('RefreshTokenPolicy: Python 0.6.10 vectors (keys.refresh)', () => {
       });
       const result = policy.validateAndRotate(v.token, { newJti: 'next' });
       if (v.expect.accept) {
-        await expect(result).resolves.toEqual({ userId: v.expect.user_id, oldJti: v.expect.jti });
+        await expect(result).resolves.toEqual({
+          userId: v.expect.user_id,
+          oldJti: v.expect.jti,
+          jti: expect.any(String),
+          issuedAt: expect.any(Number),
+        });
       } else {
         const error = await rejection(result);
         expect(error.message).toBe(v.expect.message);
@@ -134,6 +139,8 @@ describe('RefreshTokenPolicy validation (no store)', () => {
     await expect(policy.validateAndRotate(token, { newJti: 'new-1' })).resolves.toEqual({
       userId: sub,
       oldJti: jti,
+      jti: expect.any(String),
+      issuedAt: expect.any(Number),
     });
     expect(successes).toEqual([{ jti: 'new-1', sub, tokenType: 'refresh' }]);
     expect(failures).toEqual([]);
@@ -334,10 +341,11 @@ describe('RefreshTokenPolicy construction', () => {
 });
 
 describe('RefreshTokenPolicy rotation with a store', () => {
-  async function loggedIn(store = new MemoryRefreshTokenStore()) {
+  // Grace 0: these tests pin theft detection itself; the grace window has its own tests below.
+  async function loggedIn(store = new MemoryRefreshTokenStore(), graceSeconds = 0) {
     const familyId = randomUUID();
     const minted = mint();
-    const setup = policyWith({ store });
+    const setup = policyWith({ store, graceSeconds });
     await setup.policy.register(minted.jti, { userId: minted.sub, familyId, ttlSeconds: 3600 });
     return { ...setup, ...minted, store, familyId };
   }
@@ -347,6 +355,8 @@ describe('RefreshTokenPolicy rotation with a store', () => {
     await expect(policy.validateAndRotate(token, { newJti: 'next-1' })).resolves.toEqual({
       userId: sub,
       oldJti: jti,
+      jti: expect.any(String),
+      issuedAt: expect.any(Number),
       familyId,
     });
     expect(successes).toEqual([{ jti: 'next-1', sub, tokenType: 'refresh' }]);
@@ -460,6 +470,8 @@ describe('RefreshTokenPolicy rotation with a store', () => {
     await expect(policy.validateAndRotate(token, { newJti: 'n' })).resolves.toEqual({
       userId: sub,
       oldJti: jti,
+      jti: expect.any(String),
+      issuedAt: expect.any(Number),
       familyId: 'fam-x',
       degraded: true,
     });
