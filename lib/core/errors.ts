@@ -13,7 +13,10 @@ export type AuthErrorCode =
   | 'configuration_error'
   | 'store_unavailable';
 
-/** Why a token was refused (DESIGN §3). `missing` means no token was presented at all. */
+/**
+ * Why a token was refused; the `error` of the response body's `errors` entry. `missing` means
+ * no token was presented at all.
+ */
 export type InvalidTokenReason =
   'missing' | 'expired' | 'invalid' | 'wrong_type' | 'invalid_payload' | 'revoked' | 'reused';
 
@@ -174,7 +177,7 @@ export function isAuthError(value: unknown): value is AuthError {
   return value instanceof AuthError;
 }
 
-/** The Python SDK's messages, kept verbatim (DESIGN §3). */
+/** The Python SDK's messages, kept verbatim: clients of both SDKs match on these strings. */
 export const Messages = Object.freeze({
   ACCESS_EXPIRED: 'Access token expired',
   ACCESS_INVALID: 'Invalid access token',

@@ -1,7 +1,9 @@
 /**
- * `TokenIssuer`: the issuer side. Signs access tokens (claims of DESIGN §1, `kid` header) and
- * HS256 refresh tokens (UUID `sub`, `jti`, `type: "refresh"`, family id `fid`), and publishes
- * the public half of its keys as a JWKS.
+ * `TokenIssuer`: the issuer side. Signs access tokens (the Python SDK's claims: `sub`, `jti`,
+ * `type: "access"`, `email`, `full_name`, `avatar`, `is_active`, `email_verified`,
+ * `is_superuser`, `role`, optional `tenant_id`, `iat`, `exp`; `kid` header) and HS256 refresh
+ * tokens (UUID `sub`, `jti`, `type: "refresh"`, family id `fid`), and publishes the public
+ * half of its keys as a JWKS.
  */
 import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import { ConfigurationError } from '../core/errors';

@@ -4,8 +4,8 @@ import type { FailureControl, FailureMode } from '../core/failure-mode';
 import type { TokenAlgorithm } from '../core/types';
 
 /**
- * A verification (or signing) key and its algorithm (DESIGN §3). `key` is the HS256 secret
- * (string or Buffer), or a PEM string / KeyObject for RS256/ES256. Keys are imported once at
+ * A verification (or signing) key and its algorithm (HS256, RS256 or ES256). `key` is the
+ * HS256 secret (string or Buffer), or a PEM string / KeyObject for RS256/ES256. Keys are imported once at
  * construction, never per request.
  */
 export interface TokenSecret {
