@@ -76,6 +76,7 @@ export class AuthError extends Error {
  * message (`Invalid access token`, `Access token expired`, …).
  */
 export class InvalidTokenError extends AuthError {
+  declare readonly code: 'invalid_token';
   readonly reason: InvalidTokenReason;
   readonly tokenType: TokenType;
 
@@ -103,6 +104,7 @@ export class InvalidTokenError extends AuthError {
 
 /** The token is valid but its role/scope is too low: 403 `insufficient_scope`. */
 export class InsufficientScopeError extends AuthError {
+  declare readonly code: 'insufficient_scope';
   readonly requiredRole: string | undefined;
 
   constructor(message = 'Insufficient role', requiredRole?: string, realm = DEFAULT_REALM) {
@@ -116,6 +118,8 @@ export class InsufficientScopeError extends AuthError {
 
 /** The request itself is malformed (e.g. a token sent two ways, RFC 6750 §2): 400. */
 export class InvalidRequestError extends AuthError {
+  declare readonly code: 'invalid_request';
+
   constructor(message: string, realm = DEFAULT_REALM) {
     super('invalid_request', message, {
       status: 400,
@@ -129,6 +133,7 @@ export class InvalidRequestError extends AuthError {
  * refuses to boot; `findings` lists every problem found (e.g. by `checkConfigHealth`).
  */
 export class ConfigurationError extends AuthError {
+  declare readonly code: 'configuration_error';
   readonly findings: readonly string[];
 
   constructor(
@@ -146,6 +151,7 @@ export class ConfigurationError extends AuthError {
  * decided. The degradation policy turns it into allow (fail_open) or 503 (fail_closed).
  */
 export class StoreUnavailableError extends AuthError {
+  declare readonly code: 'store_unavailable';
   /** Which dependency failed: `redis`, `postgres`, `mysql`, `memory`, `jwks`, … */
   readonly store: string;
   readonly retryAfterSeconds: number;
@@ -166,6 +172,11 @@ export class StoreUnavailableError extends AuthError {
   }
 }
 
+/**
+ * Every error the package throws, as a union discriminated by `code`:
+ * `if (err.code === 'invalid_token') err.reason` type-checks. (`AuthError` itself only knows
+ * `code: AuthErrorCode`; `isAuthError` narrows to it, then `err as AnyAuthError` discriminates.)
+ */
 export type AnyAuthError =
   | InvalidTokenError
   | InsufficientScopeError
