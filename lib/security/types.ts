@@ -47,10 +47,11 @@ export interface DegradedEvent {
  * secrets; a hook that throws is logged and ignored — it never changes a verdict.
  */
 export interface ValidationHooks {
-  onSuccess?(event: SuccessEvent): void;
-  onFailure?(event: FailureEvent): void;
+  onSuccess?: ((event: SuccessEvent) => void) | undefined;
+  onFailure?: ((event: FailureEvent) => void) | undefined;
   /** Optional extensions (not in the Python SDK). */
-  onDegraded?(event: DegradedEvent): void;
-  onBreakerStateChange?(event: { store: string; open: boolean }): void;
-  onJwksFetch?(event: { result: 'success' | 'failure' | 'stale'; uri: string }): void;
+  onDegraded?: ((event: DegradedEvent) => void) | undefined;
+  onBreakerStateChange?: ((event: { store: string; open: boolean }) => void) | undefined;
+  onJwksFetch?:
+    ((event: { result: 'success' | 'failure' | 'stale'; uri: string }) => void) | undefined;
 }
