@@ -34,9 +34,9 @@ export interface ErrorResponse {
 
 export interface ErrorResponseOptions {
   /** Realm of the `WWW-Authenticate` challenge. Default `api`. */
-  realm?: string;
+  realm?: string | undefined;
   /** Where unexpected (500) errors and outages are logged. Default: nothing is logged. */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 /** Fixed client-facing messages (the Python wording where Python had one). */

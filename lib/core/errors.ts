@@ -15,7 +15,10 @@ export type AuthErrorCode =
   | 'rate_limited'
   | 'not_found';
 
-/** Why a token was refused (DESIGN §3). `missing` means no token was presented at all. */
+/**
+ * Why a token was refused; the `error` of the response body's `errors` entry. `missing` means
+ * no token was presented at all.
+ */
 export type InvalidTokenReason =
   'missing' | 'expired' | 'invalid' | 'wrong_type' | 'invalid_payload' | 'revoked' | 'reused';
 
@@ -75,6 +78,7 @@ export class AuthError extends Error {
  * message (`Invalid access token`, `Access token expired`, …).
  */
 export class InvalidTokenError extends AuthError {
+  declare readonly code: 'invalid_token';
   readonly reason: InvalidTokenReason;
   readonly tokenType: TokenType;
 
@@ -102,6 +106,7 @@ export class InvalidTokenError extends AuthError {
 
 /** The token is valid but its role/scope is too low: 403 `insufficient_scope`. */
 export class InsufficientScopeError extends AuthError {
+  declare readonly code: 'insufficient_scope';
   readonly requiredRole: string | undefined;
 
   constructor(message = 'Insufficient role', requiredRole?: string, realm = DEFAULT_REALM) {
@@ -115,6 +120,8 @@ export class InsufficientScopeError extends AuthError {
 
 /** The request itself is malformed (e.g. a token sent two ways, RFC 6750 §2): 400. */
 export class InvalidRequestError extends AuthError {
+  declare readonly code: 'invalid_request';
+
   constructor(message: string, realm = DEFAULT_REALM) {
     super('invalid_request', message, {
       status: 400,
@@ -128,6 +135,7 @@ export class InvalidRequestError extends AuthError {
  * refuses to boot; `findings` lists every problem found (e.g. by `checkConfigHealth`).
  */
 export class ConfigurationError extends AuthError {
+  declare readonly code: 'configuration_error';
   readonly findings: readonly string[];
 
   constructor(
@@ -145,6 +153,7 @@ export class ConfigurationError extends AuthError {
  * decided. The degradation policy turns it into allow (fail_open) or 503 (fail_closed).
  */
 export class StoreUnavailableError extends AuthError {
+  declare readonly code: 'store_unavailable';
   /** Which dependency failed: `redis`, `postgres`, `mysql`, `memory`, `jwks`, … */
   readonly store: string;
   readonly retryAfterSeconds: number;
@@ -167,6 +176,7 @@ export class StoreUnavailableError extends AuthError {
 
 /** Too many requests for one key (a refresh family, a client IP): 429 with `Retry-After`. */
 export class RateLimitedError extends AuthError {
+  declare readonly code: 'rate_limited';
   readonly retryAfterSeconds: number;
 
   constructor(message: string, retryAfterSeconds: number) {
@@ -180,11 +190,18 @@ export class RateLimitedError extends AuthError {
 
 /** The resource does not exist for this caller (another user's session included): 404. */
 export class NotFoundError extends AuthError {
+  declare readonly code: 'not_found';
+
   constructor(message: string) {
     super('not_found', message, { status: 404 });
   }
 }
 
+/**
+ * Every error the package throws, as a union discriminated by `code`:
+ * `if (err.code === 'invalid_token') err.reason` type-checks. (`AuthError` itself only knows
+ * `code: AuthErrorCode`; `isAuthError` narrows to it, then `err as AnyAuthError` discriminates.)
+ */
 export type AnyAuthError =
   | InvalidTokenError
   | InsufficientScopeError
@@ -198,7 +215,7 @@ export function isAuthError(value: unknown): value is AuthError {
   return value instanceof AuthError;
 }
 
-/** The Python SDK's messages, kept verbatim (DESIGN §3). */
+/** The Python SDK's messages, kept verbatim: clients of both SDKs match on these strings. */
 export const Messages = Object.freeze({
   ACCESS_EXPIRED: 'Access token expired',
   ACCESS_INVALID: 'Invalid access token',

@@ -95,6 +95,6 @@ export interface TokenPair {
 export interface Logger {
   warn(message: string): void;
   error(message: string): void;
-  info?(message: string): void;
-  debug?(message: string): void;
+  info?: ((message: string) => void) | undefined;
+  debug?: ((message: string) => void) | undefined;
 }

@@ -49,14 +49,14 @@ export interface DurableEventBusOptions {
   /** This consumer's name; unique per process. */
   consumer: string;
   /** Pending messages idle longer than this are taken over from dead consumers. Default 30 000 ms. */
-  claimIdleMs?: number;
+  claimIdleMs?: number | undefined;
   /** How long one read blocks, in ms (bounds close() latency). Default 1000. */
-  blockMs?: number;
-  signingKey?: string;
-  acceptUnsigned?: boolean;
-  logger?: Logger;
+  blockMs?: number | undefined;
+  signingKey?: string | undefined;
+  acceptUnsigned?: boolean | undefined;
+  logger?: Logger | undefined;
   /** Called per dropped entry, and per failed handler call (`handler_error`, retried later). */
-  onDropped?: (event: { stream: string; reason: DropReason }) => void;
+  onDropped?: ((event: { stream: string; reason: DropReason }) => void) | undefined;
 }
 
 function messagesOf(reply: unknown): StreamMessage[] {

@@ -70,12 +70,12 @@ export function errorMessage(err: unknown): string {
 
 export interface EventBusOptions {
   /** EVENT_SIGNING_KEY: sign published events and verify received ones (HMAC-SHA256). */
-  signingKey?: string;
+  signingKey?: string | undefined;
   /** With a key, still accept unsigned events (migration period). Default false. */
-  acceptUnsigned?: boolean;
-  logger?: Logger;
+  acceptUnsigned?: boolean | undefined;
+  logger?: Logger | undefined;
   /** Called for every dropped event (metrics). */
-  onDropped?: (event: { channel: string; reason: DropReason }) => void;
+  onDropped?: ((event: { channel: string; reason: DropReason }) => void) | undefined;
 }
 
 export type EventHandler<T> = (event: T) => void | Promise<void>;

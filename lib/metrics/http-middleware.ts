@@ -10,7 +10,7 @@ import { requireMetrics, type Metrics } from './setup';
 
 export interface MetricsMiddlewareOptions {
   /** Most distinct fallback (unrouted) path labels kept; later ones become `__other__`. Default 100. */
-  maxPathLabels?: number;
+  maxPathLabels?: number | undefined;
 }
 
 type RoutedRequest = IncomingMessage & {

@@ -5,16 +5,16 @@ import { requireMetrics, type Metrics } from './setup';
 
 export interface MetricsRouterOptions {
   /** Default `${apiPrefix}/metrics`. */
-  path?: string;
+  path?: string | undefined;
   /** Bearer token a scraper must send; compared in constant time. */
-  scrapeToken?: string;
+  scrapeToken?: string | undefined;
   /**
    * In production without a scrapeToken, refuse every scrape (403) rather than publish the
    * metrics to anyone. Default true; set false when a network policy already guards the path.
    */
-  denyInProduction?: boolean;
+  denyInProduction?: boolean | undefined;
   /** Deployment environment; default env ENVIRONMENT, else NODE_ENV. `production` enables the guard above. */
-  environment?: string;
+  environment?: string | undefined;
 }
 
 function digest(value: string): Buffer {

@@ -20,10 +20,10 @@ export type AccessValidatorSettings = Pick<
 >;
 
 export interface BuildAccessValidatorOptions {
-  hooks?: ValidationHooks;
-  cache?: boolean | VerifiedTokenCacheOptions;
-  clock?: () => number;
-  logger?: Logger;
+  hooks?: ValidationHooks | undefined;
+  cache?: boolean | VerifiedTokenCacheOptions | undefined;
+  clock?: (() => number) | undefined;
+  logger?: Logger | undefined;
 }
 
 /**

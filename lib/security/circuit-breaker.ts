@@ -14,13 +14,13 @@ export interface BreakerStateChange {
 
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit (default 5). */
-  failureThreshold?: number;
+  failureThreshold?: number | undefined;
   /** How long the circuit stays open before one probe call is let through, in ms (default 10 000). */
-  resetTimeoutMs?: number;
+  resetTimeoutMs?: number | undefined;
   /** Milliseconds since the epoch (default `Date.now`); injectable for tests. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /** Called on every state change; an exception it throws is ignored. */
-  onStateChange?: (change: BreakerStateChange) => void;
+  onStateChange?: ((change: BreakerStateChange) => void) | undefined;
 }
 
 /** Permission to call the store, to be settled exactly once with the call's outcome. */

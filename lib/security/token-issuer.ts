@@ -1,7 +1,9 @@
 /**
- * `TokenIssuer`: the issuer side. Signs access tokens (claims of DESIGN §1, `kid` header) and
- * HS256 refresh tokens (UUID `sub`, `jti`, `type: "refresh"`, family id `fid`), and publishes
- * the public half of its keys as a JWKS.
+ * `TokenIssuer`: the issuer side. Signs access tokens (the Python SDK's claims: `sub`, `jti`,
+ * `type: "access"`, `email`, `full_name`, `avatar`, `is_active`, `email_verified`,
+ * `is_superuser`, `role`, optional `tenant_id`, `iat`, `exp`; `kid` header) and HS256 refresh
+ * tokens (UUID `sub`, `jti`, `type: "refresh"`, family id `fid`), and publishes the public
+ * half of its keys as a JWKS.
  */
 import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import { ConfigurationError } from '../core/errors';
@@ -16,37 +18,37 @@ export interface IssuerKey {
   /** Private key (RS256/ES256) or secret (HS256). */
   secret: TokenSecret;
   /** Key id; default: the RFC 7638 thumbprint of the public key (none for HS256). */
-  kid?: string;
+  kid?: string | undefined;
 }
 
 export interface TokenIssuerOptions {
   /** Signing keys: the first signs, all asymmetric ones are published (rotation). */
   accessKeys: TokenSecret | IssuerKey | readonly IssuerKey[];
   /** HS256 secret of refresh tokens (env REFRESH_SECRET_KEY). */
-  refreshSecret?: string | Buffer | SecretValue;
+  refreshSecret?: string | Buffer | SecretValue | undefined;
   /** `iss` claim (env TOKEN_ISSUER). */
-  issuer?: string;
+  issuer?: string | undefined;
   /** `aud` claim (env TOKEN_AUDIENCE). */
-  audience?: string | readonly string[];
+  audience?: string | readonly string[] | undefined;
   /** Access-token life in seconds. Default 1800 (ACCESS_TOKEN_EXPIRE_MINUTES=30). */
-  accessTtlSeconds?: number;
+  accessTtlSeconds?: number | undefined;
   /** Refresh-token life in seconds. Default 7200 (REFRESH_TOKEN_EXPIRE_MINUTES=120). */
-  refreshTtlSeconds?: number;
+  refreshTtlSeconds?: number | undefined;
   /** Clock in epoch ms. Default `Date.now`. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
 /** The user fields an access token carries (Python `TokenAccessData`). */
 export interface AccessTokenSubject {
   sub: string;
   email: string;
-  role?: RoleName;
-  full_name?: string | null;
-  avatar?: string | null;
-  is_active?: boolean;
-  email_verified?: boolean;
-  is_superuser?: boolean;
-  tenant_id?: string | null;
+  role?: RoleName | undefined;
+  full_name?: string | null | undefined;
+  avatar?: string | null | undefined;
+  is_active?: boolean | undefined;
+  email_verified?: boolean | undefined;
+  is_superuser?: boolean | undefined;
+  tenant_id?: string | null | undefined;
 }
 
 export interface IssuedToken {

@@ -24,42 +24,43 @@ import type { ValidationHooks } from './types';
 export interface TokenPolicyOptions {
   validator: AccessTokenValidator;
   /** The JTI blacklist. Without one, `validate` is the validator alone (as in Python). */
-  revocationStore?: RevocationStore;
+  revocationStore?: RevocationStore | undefined;
   /** Receives `onFailure({ reason: 'revoked' })`, `onDegraded`, `onBreakerStateChange`. */
-  hooks?: ValidationHooks;
+  hooks?: ValidationHooks | undefined;
   /**
    * When the store cannot answer: `fail_open` accepts the token unchecked, `fail_closed`
    * (default) answers 503. Env: `ACCESS_REVOCATION_FAILURE_MODE` (`AUTH_STRICT_MODE` forces closed).
    */
-  failureMode?: FailureMode;
+  failureMode?: FailureMode | undefined;
   /**
    * Env `TOKEN_MODE` (default `stateful`): `stateful` checks every access token against the
    * store; `stateless` and `hybrid` never do (hybrid keeps state for refresh tokens only).
    */
-  tokenMode?: TokenMode;
+  tokenMode?: TokenMode | undefined;
   /** Timeout of one store call in ms (default 1000). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Breaker to share, `false` for none; default: a private one (5 failures, 10 s open). */
-  breaker?: CircuitBreaker | false;
+  breaker?: CircuitBreaker | false | undefined;
   /** Store name in events and errors (default: the store's class name). */
-  storeName?: string;
+  storeName?: string | undefined;
   /**
    * How long past `exp` a revocation is kept, in seconds (default 5, the default access leeway),
    * so a revoked token cannot slip through during a validator's leeway.
    */
-  revocationGraceSeconds?: number;
+  revocationGraceSeconds?: number | undefined;
   /** Milliseconds since the epoch (default `Date.now`), for revocation TTLs. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /** Where breaker state changes are logged (default `console`). */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 const TOKEN_MODES: readonly TokenMode[] = ['stateless', 'stateful', 'hybrid'];
 
 /** Options of `TokenPolicy.fromSettings` (everything else comes from the settings). */
-export type TokenPolicyFromSettingsOptions = Partial<
-  Omit<TokenPolicyOptions, 'failureMode' | 'tokenMode'>
->;
+export type TokenPolicyFromSettingsOptions = {
+  [K in keyof Omit<TokenPolicyOptions, 'failureMode' | 'tokenMode'>]?:
+    TokenPolicyOptions[K] | undefined;
+};
 
 export class TokenPolicy {
   readonly validator: AccessTokenValidator;

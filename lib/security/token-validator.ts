@@ -26,21 +26,21 @@ import type { KeyResolver, TokenSecret, ValidationHooks } from './types';
 
 export interface TokenValidatorOptions {
   /** A static key (HS256 secret, or RS256/ES256 public key). */
-  secret?: TokenSecret;
+  secret?: TokenSecret | undefined;
   /** Finds the key per token `kid` (e.g. `JwksKeyResolver`); wins over `secret`. */
-  keyResolver?: KeyResolver;
+  keyResolver?: KeyResolver | undefined;
   config: ValidationConfig;
-  hooks?: ValidationHooks;
+  hooks?: ValidationHooks | undefined;
   /**
    * Verified-token cache: on by default (10 000 entries, 60 s max age); `false` turns it off.
    * Revocation is never cached.
    */
-  cache?: boolean | VerifiedTokenCacheOptions;
+  cache?: boolean | VerifiedTokenCacheOptions | undefined;
   /** Clock in epoch milliseconds (tests inject one). Default `Date.now`. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /** Tokens longer than this are refused before parsing. Default 8192. */
-  maxTokenLength?: number;
-  logger?: Logger;
+  maxTokenLength?: number | undefined;
+  logger?: Logger | undefined;
 }
 
 /** Anything that validates access tokens: `TokenValidator`, or a policy around it. */

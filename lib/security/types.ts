@@ -4,8 +4,8 @@ import type { FailureControl, FailureMode } from '../core/failure-mode';
 import type { TokenAlgorithm } from '../core/types';
 
 /**
- * A verification (or signing) key and its algorithm (DESIGN §3). `key` is the HS256 secret
- * (string or Buffer), or a PEM string / KeyObject for RS256/ES256. Keys are imported once at
+ * A verification (or signing) key and its algorithm (HS256, RS256 or ES256). `key` is the
+ * HS256 secret (string or Buffer), or a PEM string / KeyObject for RS256/ES256. Keys are imported once at
  * construction, never per request.
  */
 export interface TokenSecret {
@@ -47,16 +47,17 @@ export interface DegradedEvent {
  * secrets; a hook that throws is logged and ignored — it never changes a verdict.
  */
 export interface ValidationHooks {
-  onSuccess?(event: SuccessEvent): void;
-  onFailure?(event: FailureEvent): void;
+  onSuccess?: ((event: SuccessEvent) => void) | undefined;
+  onFailure?: ((event: FailureEvent) => void) | undefined;
   /** Optional extensions (not in the Python SDK). */
-  onDegraded?(event: DegradedEvent): void;
-  onBreakerStateChange?(event: { store: string; open: boolean }): void;
-  onJwksFetch?(event: { result: 'success' | 'failure' | 'stale'; uri: string }): void;
+  onDegraded?: ((event: DegradedEvent) => void) | undefined;
+  onBreakerStateChange?: ((event: { store: string; open: boolean }) => void) | undefined;
+  onJwksFetch?:
+    ((event: { result: 'success' | 'failure' | 'stale'; uri: string }) => void) | undefined;
   /** From the auth flows (`authRoutes`, `createAuthFlows`). */
-  onLogin?(event: { result: LoginResult }): void;
-  onLogout?(event: { sessions: number }): void;
-  onRateLimited?(event: { scope: 'family' | 'ip' }): void;
+  onLogin?: ((event: { result: LoginResult }) => void) | undefined;
+  onLogout?: ((event: { sessions: number }) => void) | undefined;
+  onRateLimited?: ((event: { scope: 'family' | 'ip' }) => void) | undefined;
 }
 
 /** The Python `auth_login_attempts_total{result}` values. */

@@ -8,19 +8,19 @@ import { SUPPORTED_ALGORITHMS, type TokenAlgorithm } from '../core/types';
 
 export interface ValidationConfigOptions {
   /** Expected `iss`; enforced only when `requireIss` is true. */
-  issuer?: string;
+  issuer?: string | undefined;
   /** Expected audience(s); the token's `aud` must contain one when `requireAud` is true. */
-  audience?: string | readonly string[];
+  audience?: string | readonly string[] | undefined;
   /** Default false (the Python default, permissive for backward compatibility). */
-  requireIss?: boolean;
+  requireIss?: boolean | undefined;
   /** Default false. */
-  requireAud?: boolean;
+  requireAud?: boolean | undefined;
   /** Default `['exp', 'sub', 'jti', 'type']`; present and not null. */
-  requiredClaims?: readonly string[];
+  requiredClaims?: readonly string[] | undefined;
   /** Default `['HS256']`. */
-  allowedAlgorithms?: readonly TokenAlgorithm[];
+  allowedAlgorithms?: readonly TokenAlgorithm[] | undefined;
   /** Clock skew tolerated on exp/nbf/iat, in seconds. Default 5. */
-  leewaySeconds?: number;
+  leewaySeconds?: number | undefined;
 }
 
 export interface ValidationConfig {

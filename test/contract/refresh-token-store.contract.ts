@@ -1,5 +1,5 @@
 /**
- * The `RefreshTokenStore` contract: one suite that every implementation runs
+ * The `RefreshTokenStore` contract (the interface in lib/security/stores.ts): one suite that every implementation runs
  * (memory, redis, postgres, mysql, third-party). Usage, in `test/contract/<store>.test.ts`:
  *
  *   describeRefreshTokenStore('postgres', async () => {

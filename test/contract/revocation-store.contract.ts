@@ -1,5 +1,5 @@
 /**
- * The `RevocationStore` contract (DESIGN §4): one suite that every implementation runs
+ * The `RevocationStore` contract (the interface in lib/security/stores.ts): one suite that every implementation runs
  * (memory, redis, postgres, mysql, third-party). Usage, in `test/contract/<store>.test.ts`:
  *
  *   describeRevocationStore('redis', async () => {

@@ -40,48 +40,66 @@ export function canConnect(host: string, port: number, timeoutMs = 1000): Promis
   });
 }
 
-/**
- * Whether the tests of `name` can run. Under `CI=true` an unreachable server is an error
- * (CI must never skip store tests silently); on a laptop the suite is skipped with a loud
- * message. Use as: `const reachable = await serviceReachable('redis')` in a top-level
- * `beforeAll`, or `describeWithService('redis', () => { ... })`.
- */
-export async function serviceReachable(name: ServiceName): Promise<boolean> {
-  const { host, port } = services[name];
-  const ok = await canConnect(host, port);
-  if (ok) return true;
-  const message = `${name} is not reachable at ${host}:${port}`;
-  if (process.env.CI === 'true') {
-    throw new Error(`${message}: CI requires it (start it, see DEVELOPERS.md / the env skill).`);
-  }
-  console.warn(`\n!!! SKIPPING ${name} tests: ${message}. Start ${name} to run them. !!!\n`);
-  return false;
+/** The parts of Jest's API a service-gated suite registers itself with. */
+export interface SuiteApi {
+  describe: (title: string, body: () => void) => void;
+  skip: (title: string, body: () => void) => void;
+}
+
+export interface ServiceSuite {
+  name: ServiceName;
+  title: string;
+  body: () => void;
+  /** Whether the server answered. */
+  reachable: boolean;
+  /** Whether we run under CI (`CI=true`), where an absent server is a failure. */
+  ci: boolean;
+  api: SuiteApi;
+  warn?: (message: string) => void;
 }
 
 /**
- * `describe` that runs only when `name` answers. Reachability is probed synchronously at
- * collection time through a child process, because Jest collects tests synchronously.
+ * Registers `body` under `title`: as a normal suite when the server answers; under CI, as a
+ * suite whose one test fails (CI must never skip store tests); otherwise with `describe.skip`,
+ * so Jest reports the tests as skipped (never as passed) and a loud warning names the server.
  */
-export function describeWithService(name: ServiceName, title: string, body: () => void): void {
+export function registerServiceSuite(suite: ServiceSuite): void {
+  const { name, title, body, api } = suite;
+  if (suite.reachable) {
+    api.describe(title, body);
+    return;
+  }
   const { host, port } = services[name];
-  const ok = probeSync(host, port);
-  if (!ok) {
-    const message = `${name} is not reachable at ${host}:${port}`;
-    if (process.env.CI === 'true') {
-      describe(title, () => {
-        it(`requires ${name} (CI=true)`, () => {
-          throw new Error(`${message}: CI requires it.`);
-        });
+  const message = `${name} is not reachable at ${host}:${port}`;
+  if (suite.ci) {
+    api.describe(title, () => {
+      it(`requires ${name} (CI=true)`, () => {
+        throw new Error(`${message}: CI requires it.`);
       });
-      return;
-    }
-    console.warn(`\n!!! SKIPPING "${title}": ${message}. Start ${name} to run it. !!!\n`);
-    describe(title, () => {
-      it(`skipped: ${message}`, () => undefined);
     });
     return;
   }
-  describe(title, body);
+  (suite.warn ?? console.warn)(
+    `\n!!! SKIPPING "${title}": ${message}. Start ${name} to run it. !!!\n`,
+  );
+  api.skip(title, body);
+}
+
+/**
+ * `describe` that runs only when `name` answers (see `registerServiceSuite`). Reachability is
+ * probed synchronously at collection time through a child process, because Jest collects
+ * tests synchronously.
+ */
+export function describeWithService(name: ServiceName, title: string, body: () => void): void {
+  const { host, port } = services[name];
+  registerServiceSuite({
+    name,
+    title,
+    body,
+    reachable: probeSync(host, port),
+    ci: process.env.CI === 'true',
+    api: { describe, skip: describe.skip },
+  });
 }
 
 function probeSync(host: string, port: number): boolean {

@@ -40,7 +40,7 @@ export interface HealthOptions {
    * A revocation/refresh store is wired (in-memory, SQL or a Redis client built elsewhere):
    * stateful/hybrid modes are then satisfied without REDIS_HOST/REDIS_PASSWORD.
    */
-  hasStore?: boolean;
+  hasStore?: boolean | undefined;
 }
 
 export interface HealthReport {

@@ -24,15 +24,15 @@ export interface AccessTokenPolicy {
  * - nothing: settings are loaded from the environment and `.env` (`loadSettings()`).
  */
 export type VerifierSource =
-  | { policy: AccessTokenPolicy; validator?: never; settings?: never }
-  | { validator: AccessTokenValidator; policy?: never; settings?: never }
+  | { policy: AccessTokenPolicy; validator?: undefined; settings?: undefined }
+  | { validator: AccessTokenValidator; policy?: undefined; settings?: undefined }
   | {
       settings: AuthSettings;
       /** Revocation store for TOKEN_MODE stateful/hybrid. */
-      revocationStore?: RevocationStore;
-      hooks?: ValidationHooks;
-      policy?: never;
-      validator?: never;
+      revocationStore?: RevocationStore | undefined;
+      hooks?: ValidationHooks | undefined;
+      policy?: undefined;
+      validator?: undefined;
     }
   | { policy?: undefined; validator?: undefined; settings?: undefined };
 

@@ -26,19 +26,19 @@ export interface JwksKeyResolverOptions {
   /** Keys are accepted only if they fit it (RSA ≥ 2048 for RS256, EC P-256 for ES256). */
   algorithm: 'RS256' | 'ES256';
   /** How long a fetched set is fresh, in seconds (env JWKS_CACHE_TTL_SECONDS). Default 300. */
-  cacheTtlSeconds?: number;
+  cacheTtlSeconds?: number | undefined;
   /** At most one fetch per this many seconds; also how long an unknown kid stays unknown. Default 10. */
-  cooldownSeconds?: number;
+  cooldownSeconds?: number | undefined;
   /** Fetch timeout (headers and body) in ms. Default 5000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Largest JWKS body accepted, in bytes. Default 1 MiB. */
-  maxResponseBytes?: number;
-  hooks?: ValidationHooks;
-  logger?: Logger;
+  maxResponseBytes?: number | undefined;
+  hooks?: ValidationHooks | undefined;
+  logger?: Logger | undefined;
   /** Injectable fetch (default the global one). */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /** Monotonic clock in ms (default `performance.now`). */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
 interface KeySet {

@@ -7,6 +7,7 @@ import { ConfigurationError } from '../../../lib/core/errors';
 import { loadSettings } from '../../../lib/core/settings/load';
 import { authenticate, errorHandler, requireRole } from '../../../lib/express';
 import { MemoryRevocationStore } from '../../../stores/memory';
+import { expectAuthFailure, missingTokenBody } from '../../helpers/auth-failure';
 import { HS_SECRET } from '../../helpers/keys';
 import { accessClaims, mint } from '../../helpers/mint-token';
 import { createAuthFixture, foreignKey, signEs256, quietLogger } from './auth-fixture';
@@ -76,14 +77,10 @@ describe.each(frameworks)('authenticate() on %s', (_name, makeApp) => {
 
   it('answers a request without a token with 401 and a bare Bearer challenge', async () => {
     const res = await request(server).get('/me');
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
-    expect(res.body).toEqual({
-      success: false,
-      msg: 'Access token missing',
-      from_error: 'InvalidTokenError',
-      errors: [{ table: null, field_name: null, error: 'missing' }],
-      status_code: 401,
+    expectAuthFailure(res, {
+      status: 401,
+      challenge: 'Bearer realm="api"',
+      body: missingTokenBody,
     });
     expect(res.headers['cache-control']).toBe('no-store');
   });
@@ -103,19 +100,22 @@ describe.each(frameworks)('authenticate() on %s', (_name, makeApp) => {
     const now = Math.floor(Date.now() / 1000);
     const token = fx.token({ iat: now - 3600, exp: now - 600 });
     const res = await request(server).get('/me').set('Authorization', `Bearer ${token}`);
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe(
-      'Bearer realm="api", error="invalid_token", error_description="Access token expired"',
-    );
-    expect(res.body.errors[0].error).toBe('expired');
+    expectAuthFailure(res, {
+      status: 401,
+      challenge:
+        'Bearer realm="api", error="invalid_token", error_description="Access token expired"',
+      reason: 'expired',
+    });
   });
 
   it('rejects a token signed by another key with 401 invalid_token', async () => {
     const token = signEs256(fx.claims(), foreignKey());
     const res = await request(server).get('/me').set('Authorization', `Bearer ${token}`);
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
-    expect(res.body.msg).toBe('Invalid access token');
+    expectAuthFailure(res, {
+      status: 401,
+      challenge: { includes: 'error="invalid_token"' },
+      msg: 'Invalid access token',
+    });
   });
 
   it('rejects a revoked token with 401 "Token revoked"', async () => {
@@ -123,9 +123,11 @@ describe.each(frameworks)('authenticate() on %s', (_name, makeApp) => {
     const token = signEs256(claims, fx.privateKey);
     await fx.store.inner.revoke(claims.jti as string, 600);
     const res = await request(server).get('/me').set('Authorization', `Bearer ${token}`);
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toContain('error_description="Token revoked"');
-    expect(res.body.errors[0].error).toBe('revoked');
+    expectAuthFailure(res, {
+      status: 401,
+      challenge: { includes: 'error_description="Token revoked"' },
+      reason: 'revoked',
+    });
   });
 
   it('answers 503 with Retry-After when the revocation store is down (fail_closed)', async () => {
@@ -140,24 +142,24 @@ describe.each(frameworks)('authenticate() on %s', (_name, makeApp) => {
   it('answers malformed credentials (Bearer with no token, two values) with 401 invalid_token', async () => {
     for (const value of ['Bearer', 'Bearer a b', 'Bearer tök']) {
       const res = await request(server).get('/me').set('Authorization', value);
-      expect(res.status).toBe(401);
-      expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+      expectAuthFailure(res, { status: 401, challenge: { includes: 'error="invalid_token"' } });
     }
   });
 
   it('treats a non-Bearer scheme as no token (401, bare challenge)', async () => {
     const res = await request(server).get('/me').set('Authorization', 'Basic dXNlcjpwYXNz');
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
+    expectAuthFailure(res, { status: 401, challenge: 'Bearer realm="api"' });
   });
 
   it('answers a role too low with 403 insufficient_scope and lets an admin in', async () => {
     const low = await request(server)
       .get('/admin')
       .set('Authorization', `Bearer ${fx.tokenFor('user')}`);
-    expect(low.status).toBe(403);
-    expect(low.headers['www-authenticate']).toContain('error="insufficient_scope"');
-    expect(low.body.status_code).toBe(403);
+    expectAuthFailure(low, {
+      status: 403,
+      challenge: { includes: 'error="insufficient_scope"' },
+      bodyMatches: { status_code: 403 },
+    });
     const admin = await request(server)
       .get('/admin')
       .set('Authorization', `Bearer ${fx.tokenFor('admin')}`);
@@ -170,8 +172,7 @@ describe.each(frameworks)('authenticate() on %s', (_name, makeApp) => {
 
   it('answers requireRole without authenticate with 401', async () => {
     const res = await request(server).get('/role-only');
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
+    expectAuthFailure(res, { status: 401, challenge: 'Bearer realm="api"' });
   });
 
   it('lets an optional route through without a token but still rejects a bad one', async () => {
@@ -188,8 +189,10 @@ describe.each(frameworks)('authenticate() on %s', (_name, makeApp) => {
 
   it('puts the configured realm in the challenge', async () => {
     const res = await request(server).get('/realm').set('Authorization', 'Bearer x.y.z');
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="shop", error="invalid_token"/);
+    expectAuthFailure(res, {
+      status: 401,
+      challenge: /^Bearer realm="shop", error="invalid_token"/,
+    });
   });
 
   describe('cookie tokens', () => {
@@ -204,8 +207,7 @@ describe.each(frameworks)('authenticate() on %s', (_name, makeApp) => {
         .get('/cookie')
         .set('Cookie', `access_token=${token}`)
         .set('Authorization', `Bearer ${token}`);
-      expect(res.status).toBe(400);
-      expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
+      expectAuthFailure(res, { status: 400, challenge: { includes: 'error="invalid_request"' } });
     });
 
     it('refuses an unsafe cookie request without a trusted Origin with 403', async () => {
@@ -288,11 +290,9 @@ describe('authenticate() without errorHandler', () => {
       res.json({ ok: true });
     });
     const missing = await request(app).get('/me');
-    expect(missing.status).toBe(401);
-    expect(missing.headers['www-authenticate']).toBe('Bearer realm="api"');
+    expectAuthFailure(missing, { status: 401, challenge: 'Bearer realm="api"' });
     const invalid = await request(app).get('/me').set('Authorization', 'Bearer a.b.c');
-    expect(invalid.status).toBe(401);
-    expect(invalid.headers['www-authenticate']).toContain('error="invalid_token"');
+    expectAuthFailure(invalid, { status: 401, challenge: { includes: 'error="invalid_token"' } });
   });
 });
 
@@ -321,9 +321,11 @@ describe('authenticate() on plain Connect', () => {
 
   it('answers a missing token with 401 and the JSON body', async () => {
     const res = await request(server).get('/me');
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
-    expect(res.body.from_error).toBe('InvalidTokenError');
+    expectAuthFailure(res, {
+      status: 401,
+      challenge: 'Bearer realm="api"',
+      fromError: 'InvalidTokenError',
+    });
   });
 
   it('answers an outage with 503 and Retry-After', async () => {

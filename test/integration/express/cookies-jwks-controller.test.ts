@@ -4,6 +4,7 @@ import request from 'supertest';
 import Joi from 'joi';
 import { BaseController, clearAuthCookies, jwksRouter, setAuthCookies } from '../../../lib/express';
 import { ConfigurationError, InvalidTokenError } from '../../../lib/core/errors';
+import { expectAuthFailure } from '../../helpers/auth-failure';
 import { quietLogger } from './auth-fixture';
 
 const settings = {
@@ -155,12 +156,15 @@ describe('BaseController.handleException', () => {
     app.use(express.json());
     app.post('/users', (req, res) => controller.create(req.body, res));
     const res = await request(app).post('/users').send({ email: 'nope' });
-    expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({
-      success: false,
-      msg: 'Validation error.',
-      from_error: 'ValidationError',
-      status_code: 400,
+    expectAuthFailure(res, {
+      status: 400,
+      challenge: null,
+      bodyMatches: {
+        success: false,
+        msg: 'Validation error.',
+        from_error: 'ValidationError',
+        status_code: 400,
+      },
     });
     expect(res.body.errors[0].field_name).toBe('email');
     expect(controller.rolledBack).toBe(1);
@@ -189,8 +193,7 @@ describe('BaseController.handleException', () => {
       });
     });
     const res = await request(app).get('/x');
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+    expectAuthFailure(res, { status: 401, challenge: { includes: 'error="invalid_token"' } });
     expect(errors[0]).toContain('rollback broke');
   });
 });

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import request from 'supertest';
 import { createApp } from '../../../examples/koa-bridge/app';
+import { expectAuthFailure, missingTokenBody } from '../../helpers/auth-failure';
 import { createAuthFixture, foreignKey, quietLogger, signEs256 } from '../express/auth-fixture';
 import type { AuthFixture } from '../express/auth-fixture';
 
@@ -26,14 +27,10 @@ describe('the Koa bridge (TokenPolicy + toErrorResponse, no fake req/res)', () =
 
   it('answers a missing token with 401, the bare challenge and the shared JSON body', async () => {
     const res = await request(server).get('/me');
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
-    expect(res.body).toEqual({
-      success: false,
-      msg: 'Access token missing',
-      from_error: 'InvalidTokenError',
-      errors: [{ table: null, field_name: null, error: 'missing' }],
-      status_code: 401,
+    expectAuthFailure(res, {
+      status: 401,
+      challenge: 'Bearer realm="api"',
+      body: missingTokenBody,
     });
   });
 
@@ -41,8 +38,7 @@ describe('the Koa bridge (TokenPolicy + toErrorResponse, no fake req/res)', () =
     const res = await request(server)
       .get('/me')
       .set('Authorization', `Bearer ${signEs256(fx.claims(), foreignKey())}`);
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+    expectAuthFailure(res, { status: 401, challenge: { includes: 'error="invalid_token"' } });
   });
 
   it('answers a store outage with 503 and Retry-After', async () => {
@@ -55,8 +51,7 @@ describe('the Koa bridge (TokenPolicy + toErrorResponse, no fake req/res)', () =
 
   it('answers malformed credentials with 401 invalid_token', async () => {
     const res = await request(server).get('/me').set('Authorization', 'Bearer');
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+    expectAuthFailure(res, { status: 401, challenge: { includes: 'error="invalid_token"' } });
   });
 
   it('leaves public routes alone', async () => {

@@ -5,6 +5,7 @@ import { Passport } from 'passport';
 import request from 'supertest';
 import { errorHandler, requireRole } from '../../../lib/express';
 import { createJwtStrategy } from '../../../lib/passport';
+import { expectAuthFailure, missingTokenBody } from '../../helpers/auth-failure';
 import { createAuthFixture, foreignKey, quietLogger, signEs256 } from '../express/auth-fixture';
 import type { AuthFixture } from '../express/auth-fixture';
 
@@ -59,14 +60,10 @@ describe.each([
 
   it('fails a missing token with 401, a bare challenge and the same JSON as authenticate()', async () => {
     const res = await request(server).get('/me');
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
-    expect(res.body).toEqual({
-      success: false,
-      msg: 'Access token missing',
-      from_error: 'InvalidTokenError',
-      errors: [{ table: null, field_name: null, error: 'missing' }],
-      status_code: 401,
+    expectAuthFailure(res, {
+      status: 401,
+      challenge: 'Bearer realm="api"',
+      body: missingTokenBody,
     });
   });
 
@@ -75,11 +72,12 @@ describe.each([
     const res = await request(server)
       .get('/me')
       .set('Authorization', `Bearer ${fx.token({ iat: now - 900, exp: now - 300 })}`);
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe(
-      'Bearer realm="api", error="invalid_token", error_description="Access token expired"',
-    );
-    expect(res.body.errors[0].error).toBe('expired');
+    expectAuthFailure(res, {
+      status: 401,
+      challenge:
+        'Bearer realm="api", error="invalid_token", error_description="Access token expired"',
+      reason: 'expired',
+    });
   });
 
   it('fails a token signed with another key with 401', async () => {
@@ -119,14 +117,15 @@ describe.each([
 
   it("without failWithError, Passport's own answer still carries the RFC 6750 challenge", async () => {
     const res = await request(server).get('/plain').set('Authorization', 'Bearer a.b.c');
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+    expectAuthFailure(res, { status: 401, challenge: { includes: 'error="invalid_token"' } });
   });
 
   it('answers malformed credentials with 401 and a token sent two ways with 400', async () => {
     const malformed = await request(server).get('/me').set('Authorization', 'Bearer a b');
-    expect(malformed.status).toBe(401);
-    expect(malformed.headers['www-authenticate']).toContain('error="invalid_token"');
+    expectAuthFailure(malformed, {
+      status: 401,
+      challenge: { includes: 'error="invalid_token"' },
+    });
     const token = fx.token();
     const twice = await request(server)
       .get('/shop')
