@@ -1,3 +1,7 @@
-/** `auth-sdk-m8/passport`: a Passport strategy over the package's validator and policy. */
-export { createJwtStrategy, JwtStrategy } from './jwt-strategy';
-export type { JwtStrategyOptions } from './jwt-strategy';
+/** `auth-sdk-m8/passport`: Passport strategies over the package's pipeline and flows. */
+export { createJwtStrategy, JwtStrategy, type JwtStrategyOptions } from './jwt-strategy';
+export {
+  createRefreshStrategy,
+  RefreshStrategy,
+  type RefreshStrategyOptions,
+} from './refresh-strategy';

@@ -1,0 +1,162 @@
+/**
+ * createRefreshStrategy gives the verdicts of refreshHandler: the same status and body for a
+ * valid, missing, forged, reused and rate-limited refresh token, through real HTTP.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { Passport } from 'passport';
+import { errorHandler, refreshHandler } from 'auth-sdk-m8/express';
+import { createRefreshStrategy } from 'auth-sdk-m8/passport';
+import {
+  RefreshRateLimiter,
+  RefreshTokenPolicy,
+  TokenIssuer,
+  TokenPolicy,
+  TokenValidator,
+  createAuthFlows,
+  createValidationConfig,
+  type AuthFlows,
+  type AuthUser,
+} from 'auth-sdk-m8';
+import {
+  MemoryRateLimitStore,
+  MemoryRefreshTokenStore,
+  MemoryRevocationStore,
+} from 'auth-sdk-m8/stores/memory';
+import { HS_SECRET, REFRESH_SECRET } from '../../helpers/keys';
+
+const quiet = { warn: () => undefined, error: () => undefined };
+const USER: AuthUser = { sub: randomUUID(), email: 'p@example.com', is_active: true };
+
+function makeFlows(): AuthFlows {
+  return createAuthFlows({
+    issuer: new TokenIssuer({
+      accessKeys: { key: HS_SECRET, algorithm: 'HS256' },
+      refreshSecret: REFRESH_SECRET,
+    }),
+    policy: new TokenPolicy({
+      validator: new TokenValidator({
+        secret: { key: HS_SECRET, algorithm: 'HS256' },
+        config: createValidationConfig({ allowedAlgorithms: ['HS256'] }),
+      }),
+      revocationStore: new MemoryRevocationStore(),
+      logger: quiet,
+    }),
+    refreshPolicy: new RefreshTokenPolicy({
+      secret: REFRESH_SECRET,
+      store: new MemoryRefreshTokenStore(),
+      graceSeconds: 0,
+      logger: quiet,
+    }),
+    rateLimit: new RefreshRateLimiter({
+      store: new MemoryRateLimitStore(),
+      perFamily: { max: 2, windowSeconds: 60 },
+      logger: quiet,
+    }),
+    findUser: () => USER,
+    verifyCredentials: async () => USER,
+    logger: quiet,
+  });
+}
+
+async function serve(app: express.Express): Promise<{ base: string; close: () => void }> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+describe('createRefreshStrategy (jwt-refresh) and refreshHandler give the same verdicts', () => {
+  it('answers valid, missing, forged, reused and rate-limited tokens alike', async () => {
+    const viaHandler = makeFlows();
+    const viaPassport = makeFlows();
+    const handlerApp = express();
+    handlerApp.use(express.json());
+    handlerApp.post('/auth/refresh', refreshHandler(viaHandler));
+    handlerApp.use(errorHandler({ logger: quiet }));
+    const passport = new Passport();
+    passport.use(createRefreshStrategy({ flows: viaPassport }));
+    const passportApp = express();
+    passportApp.use(express.json());
+    passportApp.use(passport.initialize());
+    passportApp.post(
+      '/auth/refresh',
+      passport.authenticate('jwt-refresh', { session: false, failWithError: true }),
+      (req, res) => {
+        res.json(req.authInfo);
+      },
+    );
+    passportApp.use(errorHandler({ logger: quiet }));
+    const a = await serve(handlerApp);
+    const b = await serve(passportApp);
+    try {
+      const loginA = (
+        await viaHandler.login({
+          method: 'POST',
+          headers: {},
+          body: { email: USER.email, password: 'x' },
+        })
+      ).body as { refresh_token: string };
+      const loginB = (
+        await viaPassport.login({
+          method: 'POST',
+          headers: {},
+          body: { email: USER.email, password: 'x' },
+        })
+      ).body as { refresh_token: string };
+      const post = async (base: string, body: unknown) => {
+        const res = await fetch(`${base}/auth/refresh`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        const json = (await res.json()) as Record<string, unknown>;
+        // Token values differ between the two services; their presence and shape must not.
+        for (const key of ['access_token', 'refresh_token']) {
+          if (typeof json[key] === 'string') json[key] = 'TOKEN';
+        }
+        return {
+          status: res.status,
+          challenge: res.headers.get('www-authenticate'),
+          retryAfter: res.headers.get('retry-after'),
+          body: json,
+        };
+      };
+      const both = async (bodyA: unknown, bodyB: unknown) => {
+        const [x, y] = await Promise.all([post(a.base, bodyA), post(b.base, bodyB)]);
+        expect(y).toEqual(x);
+        return x;
+      };
+      const first = await both(
+        { refresh_token: loginA.refresh_token },
+        { refresh_token: loginB.refresh_token },
+      );
+      expect(first.status).toBe(200);
+      expect((await both({}, {})).status).toBe(401);
+      expect((await both({ refresh_token: 'a.b.c' }, { refresh_token: 'a.b.c' })).status).toBe(401);
+      const reused = await both(
+        { refresh_token: loginA.refresh_token },
+        { refresh_token: loginB.refresh_token },
+      );
+      expect(reused.status).toBe(401);
+      expect(reused.body.msg).toBe('Refresh token already used or revoked');
+      // The family limit is 2 per minute: the third try of the same family is refused.
+      const limited = await both(
+        { refresh_token: loginA.refresh_token },
+        { refresh_token: loginB.refresh_token },
+      );
+      expect(limited.status).toBe(429);
+      expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
