@@ -48,6 +48,7 @@ export { hashToken } from './core/crypto-utils';
 // Settings and start-up checks
 export { loadSettings, loadCommonSettings, type LoadSettingsOptions } from './core/settings/load';
 export { checkConfigHealth, type HealthOptions, type HealthReport } from './core/settings/health';
+export { findDotenv, readDotenv } from './core/settings/dotenv';
 export { SecretValue } from './core/settings/secret';
 export type {
   AuthSettings,

@@ -1,19 +1,24 @@
 /**
  * Builds the example service from an environment: dev defaults for what is unset, settings
- * through the package's `loadSettings`, `checkConfigHealth`, the selected stores, the issuer
- * and both policies. Throws `ConfigurationError` (with plain-words findings) when the
- * configuration is unusable; `server.ts` prints it and exits non-zero.
+ * through the package's `loadSettings`, `checkConfigHealth`, the selected stores, the issuer,
+ * both policies and the refresh rate limiter. Throws `ConfigurationError` (with plain-words
+ * findings) when the configuration is unusable; `server.ts` prints it and exits non-zero.
  */
 import type { RequestHandler } from 'express';
-import { checkConfigHealth } from '../../lib/core/settings/health';
-import { findDotenv, readDotenv } from '../../lib/core/settings/dotenv';
-import { loadSettings } from '../../lib/core/settings/load';
-import type { AuthSettings } from '../../lib/core/settings/types';
-import type { Logger } from '../../lib/core/types';
-import { RefreshTokenPolicy } from '../../lib/security/refresh-token-policy';
-import { TokenIssuer } from '../../lib/security/token-issuer';
-import { TokenPolicy } from '../../lib/security/token-policy';
-import type { ValidationHooks } from '../../lib/security/types';
+import {
+  ConfigurationError,
+  RefreshRateLimiter,
+  RefreshTokenPolicy,
+  TokenIssuer,
+  TokenPolicy,
+  checkConfigHealth,
+  findDotenv,
+  loadSettings,
+  readDotenv,
+  type AuthSettings,
+  type Logger,
+  type ValidationHooks,
+} from 'auth-sdk-m8';
 import type { ExampleServices } from './app';
 import { applyDevDefaults } from './dev-defaults';
 import { openStores, parseStoreKind } from './stores';
@@ -36,7 +41,7 @@ export async function bootstrap(
 ): Promise<Bootstrapped> {
   // The process env wins over `.env` (as loadSettings does when it reads the file itself).
   const dotenvFile = findDotenv();
-  const fromFile = dotenvFile ? readDotenv(dotenvFile) : {};
+  const fromFile = dotenvFile ? readDotenv(dotenvFile, sourceEnv) : {};
   const defaults = applyDevDefaults({ ...fromFile, ...sourceEnv });
   const env = defaults.env;
   let stores: OpenedStores | undefined;
@@ -62,6 +67,20 @@ export async function bootstrap(
       hooks,
       logger,
     });
+    const rateLimit = new RefreshRateLimiter({
+      store: stores.rateLimitStore,
+      perFamily: {
+        max: positiveInt(env, 'REFRESH_RATE_LIMIT_MAX', 10),
+        windowSeconds: positiveInt(env, 'REFRESH_RATE_LIMIT_WINDOW_SECONDS', 60),
+      },
+      perIp: {
+        max: positiveInt(env, 'REFRESH_RATE_LIMIT_IP_MAX', 60),
+        windowSeconds: positiveInt(env, 'REFRESH_RATE_LIMIT_WINDOW_SECONDS', 60),
+      },
+      failureMode: settings.AUTH_STRICT_MODE ? 'fail_closed' : settings.RATE_LIMIT_FAILURE_MODE,
+      hooks,
+      logger,
+    });
     const users = await DemoUserDirectory.create(env.DEMO_PASSWORD || 'demo-password');
     const opened = stores;
     return {
@@ -70,8 +89,11 @@ export async function bootstrap(
         issuer,
         policy,
         refreshPolicy,
+        sessions: opened.sessionStore,
+        rateLimit,
         users,
         logger,
+        hooks,
         metrics,
       },
       stores: opened,
@@ -95,21 +117,32 @@ interface LoadedMetrics {
   middleware: RequestHandler;
   router: RequestHandler;
   hooks: ValidationHooks;
-  recordLogin(result: 'success' | 'wrong_credentials' | 'inactive_user'): void;
-  recordLogout(): void;
+}
+
+/** A whole number ≥ 1 from the environment, or the default when unset. */
+function positiveInt(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigurationError(`${name} must be a whole number of at least 1 (got "${raw}").`);
+  }
+  return value;
 }
 
 /** The metrics module is optional (prom-client is an optional peer): load it only when enabled. */
 async function loadMetrics(settings: AuthSettings): Promise<LoadedMetrics | undefined> {
   if (!settings.METRICS_ENABLED) return undefined;
-  const metrics = await import('../../lib/metrics');
+  const metrics = await import('auth-sdk-m8/metrics');
   const setup = metrics.setupMetrics({ settings });
   return {
     middleware: metrics.metricsMiddleware(setup) as RequestHandler,
     // Fixed at GET /metrics: the example's routes carry no API_PREFIX.
     router: metrics.metricsRouter(setup, { path: '/metrics' }) as RequestHandler,
     hooks: metrics.metricsHooks(setup),
-    recordLogin: (result) => metrics.recordLoginAttempt(setup, result),
-    recordLogout: () => metrics.recordLogout(setup),
   };
 }

@@ -4,8 +4,7 @@
  * down cleanly on SIGTERM/SIGINT (server closed, store clients ended, exit 0).
  */
 import type { AddressInfo } from 'node:net';
-import { ConfigurationError } from '../../lib/core/errors';
-import type { Logger } from '../../lib/core/types';
+import { ConfigurationError, type Logger } from 'auth-sdk-m8';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 
@@ -20,13 +19,16 @@ async function main(): Promise<void> {
   const booted = await bootstrap(process.env, logger);
   for (const note of booted.notes) logger.info?.(`auth-sdk-m8 example: ${note}`);
   const app = createApp(booted.services);
-  const server = app.listen(port);
+  // Demo passwords inside: listen on loopback unless HOST says otherwise.
+  const host = process.env.HOST?.trim() || '127.0.0.1';
+  const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
   const { port: bound } = server.address() as AddressInfo;
-  logger.info?.(`auth-sdk-m8 example listening on http://127.0.0.1:${bound} (${booted.summary})`);
+  const shown = host.includes(':') ? `[${host}]` : host;
+  logger.info?.(`auth-sdk-m8 example listening on http://${shown}:${bound} (${booted.summary})`);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -1,12 +1,24 @@
 /**
  * Opens the stores `AUTH_STORE` selects (memory | redis | postgres | mysql), reached through
- * the REDIS_* and DB_* variables with local defaults (DESIGN §6). Each store takes a client or
- * pool made here, and `close()` ends exactly those.
+ * the REDIS_* and DB_* variables with local defaults: revocation, refresh rotation, sessions
+ * and the refresh rate limit, all on the same backend (SQL backends count refreshes in
+ * memory). Each store takes a client or pool made here, and `close()` ends exactly those.
+ * `AUTH_DB_MIGRATE=false` skips `migrate()` for a service running as a DML-only database role.
  */
-import type { AuthSettings } from '../../lib/core/settings/types';
-import { ConfigurationError } from '../../lib/core/errors';
-import type { RefreshTokenStore, RevocationStore } from '../../lib/security/stores';
-import { MemoryRefreshTokenStore, MemoryRevocationStore } from '../../stores/memory';
+import {
+  ConfigurationError,
+  type AuthSettings,
+  type RateLimitStore,
+  type RefreshTokenStore,
+  type RevocationStore,
+  type SessionStore,
+} from 'auth-sdk-m8';
+import {
+  MemoryRateLimitStore,
+  MemoryRefreshTokenStore,
+  MemoryRevocationStore,
+  MemorySessionStore,
+} from 'auth-sdk-m8/stores/memory';
 
 export type StoreKind = 'memory' | 'redis' | 'postgres' | 'mysql';
 export const STORE_KINDS: readonly StoreKind[] = ['memory', 'redis', 'postgres', 'mysql'];
@@ -15,6 +27,8 @@ export interface OpenedStores {
   kind: StoreKind;
   revocationStore: RevocationStore;
   refreshStore: RefreshTokenStore;
+  sessionStore: SessionStore;
+  rateLimitStore: RateLimitStore;
   /** e.g. `redis 127.0.0.1:6379` — for the start line (never a password). */
   description: string;
   close(): Promise<void>;
@@ -41,6 +55,8 @@ export async function openStores(
         kind,
         revocationStore: new MemoryRevocationStore(),
         refreshStore: new MemoryRefreshTokenStore(),
+        sessionStore: new MemorySessionStore(),
+        rateLimitStore: new MemoryRateLimitStore(),
         description: 'memory (lost on restart)',
         close: async () => undefined,
       };
@@ -54,8 +70,13 @@ export async function openStores(
 }
 
 async function openRedis(settings: AuthSettings): Promise<OpenedStores> {
-  const { createRedisClient, RedisRefreshTokenStore, RedisRevocationStore } =
-    await import('../../stores/redis');
+  const {
+    createRedisClient,
+    RedisRateLimitStore,
+    RedisRefreshTokenStore,
+    RedisRevocationStore,
+    RedisSessionStore,
+  } = await import('auth-sdk-m8/stores/redis');
   const host = settings.REDIS_HOST ?? '127.0.0.1';
   const port = settings.REDIS_PORT ?? 6379;
   const client = createRedisClient({
@@ -81,6 +102,8 @@ async function openRedis(settings: AuthSettings): Promise<OpenedStores> {
     kind: 'redis',
     revocationStore: new RedisRevocationStore({ client }),
     refreshStore: new RedisRefreshTokenStore({ client }),
+    sessionStore: new RedisSessionStore({ client }),
+    rateLimitStore: new RedisRateLimitStore({ client }),
     description: `redis ${host}:${port}`,
     close: async () => {
       await client.close();
@@ -90,8 +113,8 @@ async function openRedis(settings: AuthSettings): Promise<OpenedStores> {
 
 async function openPostgres(env: Record<string, string | undefined>): Promise<OpenedStores> {
   const { default: pg } = await import('pg');
-  const { PostgresRefreshTokenStore, PostgresRevocationStore } =
-    await import('../../stores/sql/postgres');
+  const { PostgresRefreshTokenStore, PostgresRevocationStore, PostgresSessionStore } =
+    await import('auth-sdk-m8/stores/postgres');
   const host = env.DB_HOST ?? '127.0.0.1';
   const port = Number(env.DB_PORT ?? 5432);
   const database = env.DB_DATABASE ?? 'test';
@@ -104,14 +127,14 @@ async function openPostgres(env: Record<string, string | undefined>): Promise<Op
     max: 10,
     connectionTimeoutMillis: 2000,
   });
-  const revocationStore = new PostgresRevocationStore({ pool });
   const refreshStore = new PostgresRefreshTokenStore({ pool });
-  await revocationStore.migrate();
-  await refreshStore.migrate();
+  await prepareTables(refreshStore, env, 'postgres', () => pool.end());
   return {
     kind: 'postgres',
-    revocationStore,
+    revocationStore: new PostgresRevocationStore({ pool }),
     refreshStore,
+    sessionStore: new PostgresSessionStore({ pool }),
+    rateLimitStore: new MemoryRateLimitStore(),
     description: `postgres ${host}:${port}/${database}`,
     close: () => pool.end(),
   };
@@ -119,7 +142,8 @@ async function openPostgres(env: Record<string, string | undefined>): Promise<Op
 
 async function openMysql(env: Record<string, string | undefined>): Promise<OpenedStores> {
   const mysql = await import('mysql2/promise');
-  const { MysqlRefreshTokenStore, MysqlRevocationStore } = await import('../../stores/sql/mysql');
+  const { MysqlRefreshTokenStore, MysqlRevocationStore, MysqlSessionStore } =
+    await import('auth-sdk-m8/stores/mysql');
   const host = env.DB_HOST ?? '127.0.0.1';
   const port = Number(env.DB_PORT ?? 3306);
   const database = env.DB_DATABASE ?? 'test';
@@ -132,17 +156,43 @@ async function openMysql(env: Record<string, string | undefined>): Promise<Opene
     connectionLimit: 10,
     connectTimeout: 2000,
   });
-  const revocationStore = new MysqlRevocationStore({ pool });
   const refreshStore = new MysqlRefreshTokenStore({ pool });
-  await revocationStore.migrate();
-  await refreshStore.migrate();
+  await prepareTables(refreshStore, env, 'mysql', () => pool.end());
   return {
     kind: 'mysql',
-    revocationStore,
+    revocationStore: new MysqlRevocationStore({ pool }),
     refreshStore,
+    sessionStore: new MysqlSessionStore({ pool }),
+    rateLimitStore: new MemoryRateLimitStore(),
     description: `mysql ${host}:${port}/${database}`,
     close: () => pool.end(),
   };
+}
+
+/**
+ * `migrate()` creates every table of the SQL stores (one call covers all three). With
+ * AUTH_DB_MIGRATE=false the tables must exist already (created by their owner from
+ * stores/sql/migrations/*.sql): a missing one refuses the start, naming it.
+ */
+async function prepareTables(
+  store: { migrate(): Promise<void>; isValid(jti: string): Promise<boolean> },
+  env: Record<string, string | undefined>,
+  kind: 'postgres' | 'mysql',
+  close: () => Promise<void>,
+): Promise<void> {
+  const migrate = (env.AUTH_DB_MIGRATE ?? 'true').trim().toLowerCase() !== 'false';
+  try {
+    if (migrate) await store.migrate();
+    else await store.isValid('start-up-probe');
+  } catch (err) {
+    await close().catch(() => undefined);
+    const why = err instanceof Error ? err.message : String(err);
+    throw new ConfigurationError(
+      migrate
+        ? `AUTH_STORE=${kind}: creating the tables failed (${why}). Create them from stores/sql/migrations/${kind}.sql and set AUTH_DB_MIGRATE=false to run without DDL rights.`
+        : `AUTH_STORE=${kind} with AUTH_DB_MIGRATE=false: the tables are not usable (${why}). Create them from stores/sql/migrations/${kind}.sql.`,
+    );
+  }
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { RoleName, UserPayloadData } from '../../lib/core/types';
+import type { RoleName, UserPayloadData } from 'auth-sdk-m8';
 
 const scryptAsync = promisify(scrypt) as (
   password: string,

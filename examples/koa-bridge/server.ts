@@ -18,7 +18,10 @@ async function main(): Promise<void> {
     tokenMode: settings.TOKEN_MODE,
   });
   const app = createApp({ policy, logger: console });
-  const server = app.listen(Number(process.env.PORT || 3001));
+  // Demo tokens inside: listen on loopback unless HOST says otherwise.
+  const host = process.env.HOST?.trim() || '127.0.0.1';
+  const shown = host.includes(':') ? `[${host}]` : host;
+  const server = app.listen(Number(process.env.PORT || 3001), host);
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   const issuer = TokenIssuer.fromSettings(settings);
@@ -31,9 +34,9 @@ async function main(): Promise<void> {
     is_superuser: false,
   });
   console.log(
-    `auth-sdk-m8 koa bridge listening on http://127.0.0.1:${port} (algorithm ${settings.ACCESS_TOKEN_ALGORITHM})`,
+    `auth-sdk-m8 koa bridge listening on http://${shown}:${port} (algorithm ${settings.ACCESS_TOKEN_ALGORITHM})`,
   );
-  console.log(`try: curl -H "Authorization: Bearer ${demo.token}" http://127.0.0.1:${port}/me`);
+  console.log(`try: curl -H "Authorization: Bearer ${demo.token}" http://${shown}:${port}/me`);
   const stop = (): void => {
     server.close(() => {
       defaults.cleanup();

@@ -63,6 +63,12 @@ describe('the example service (npm start) as a real process', () => {
       .set('Authorization', `Bearer ${refreshed.body.access_token}`);
     expect(newMe.status).toBe(200);
 
+    // Inside REFRESH_GRACE_SECONDS an unused successor would be handed out again (two tabs):
+    // once the successor was itself used, the rotated token is a theft signal.
+    const moved = await request(url)
+      .post('/auth/refresh')
+      .send({ refresh_token: refreshed.body.refresh_token });
+    expect(moved.status).toBe(200);
     // Reusing the rotated token is a theft signal: 401, and the whole family dies.
     const reuse = await request(url)
       .post('/auth/refresh')
@@ -72,7 +78,7 @@ describe('the example service (npm start) as a real process', () => {
     expect(reuse.body.msg).toBe('Refresh token already used or revoked');
     const familyGone = await request(url)
       .post('/auth/refresh')
-      .send({ refresh_token: refreshed.body.refresh_token });
+      .send({ refresh_token: moved.body.refresh_token });
     expect(familyGone.status).toBe(401);
 
     const logout = await request(url)
@@ -100,6 +106,55 @@ describe('the example service (npm start) as a real process', () => {
     expect((await request(url).get('/healthz')).body).toEqual({ status: 'ok' });
 
     expect(await service.stop()).toBe(0);
+  });
+
+  it('lists and ends sessions, logs out everywhere, and listens on 127.0.0.1 unless HOST says otherwise', async () => {
+    service = await startService();
+    expect(service.output()).toContain('listening on http://127.0.0.1:');
+    const url = service.url;
+    const laptop = (await login(url, 'user@example.com')) as {
+      access_token: string;
+      session_id?: string;
+    };
+    const phone = (await login(url, 'user@example.com')) as {
+      access_token: string;
+      session_id?: string;
+    };
+    const admin = (await login(url, 'admin@example.com')) as {
+      access_token: string;
+      session_id?: string;
+    };
+    const listed = await request(url)
+      .get('/auth/sessions')
+      .set('Authorization', `Bearer ${laptop.access_token}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.map((s: { id: string }) => s.id).sort()).toEqual(
+      [laptop.session_id, phone.session_id].sort(),
+    );
+    const foreign = await request(url)
+      .delete(`/auth/sessions/${admin.session_id}`)
+      .set('Authorization', `Bearer ${laptop.access_token}`);
+    expect(foreign.status).toBe(404);
+    const ended = await request(url)
+      .delete(`/auth/sessions/${phone.session_id}`)
+      .set('Authorization', `Bearer ${laptop.access_token}`);
+    expect(ended.status).toBe(200);
+    expect(
+      (await request(url).get('/auth/me').set('Authorization', `Bearer ${phone.access_token}`))
+        .status,
+    ).toBe(401);
+    const all = await request(url)
+      .post('/auth/logout-all')
+      .set('Authorization', `Bearer ${laptop.access_token}`);
+    expect(all.status).toBe(200);
+    expect(
+      (await request(url).get('/auth/me').set('Authorization', `Bearer ${laptop.access_token}`))
+        .status,
+    ).toBe(401);
+    expect(
+      (await request(url).get('/auth/me').set('Authorization', `Bearer ${admin.access_token}`))
+        .status,
+    ).toBe(200);
   });
 
   it('answers client mistakes with 4xx, never 500', async () => {
@@ -233,6 +288,10 @@ describeWithService('redis', 'the example service with AUTH_STORE=redis', () => 
         .post('/auth/refresh')
         .send({ refresh_token: pair!.refresh_token });
       expect(rotated.status).toBe(200);
+      const moved = await request(second.url)
+        .post('/auth/refresh')
+        .send({ refresh_token: rotated.body.refresh_token });
+      expect(moved.status).toBe(200);
       const reuse = await request(second.url)
         .post('/auth/refresh')
         .send({ refresh_token: pair!.refresh_token });
@@ -274,6 +333,10 @@ for (const kind of ['postgres', 'mysql'] as const) {
           .post('/auth/refresh')
           .send({ refresh_token: pair.refresh_token });
         expect(rotated.status).toBe(200);
+        const moved = await request(service.url)
+          .post('/auth/refresh')
+          .send({ refresh_token: rotated.body.refresh_token });
+        expect(moved.status).toBe(200);
         const reuse = await request(service.url)
           .post('/auth/refresh')
           .send({ refresh_token: pair.refresh_token });
