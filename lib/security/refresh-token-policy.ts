@@ -232,6 +232,7 @@ export class RefreshTokenPolicy {
           nowSeconds: now,
           familyId: data.familyId,
           userId,
+          deadline: Date.now() + guard.timeoutMs,
         }),
       );
     } catch (error) {

@@ -37,6 +37,11 @@ export interface StoreRotateOptions {
    */
   familyId?: string | undefined;
   userId?: string | undefined;
+  /**
+   * Epoch ms after which the caller no longer waits (its guard answered 503): a store that
+   * can still undo the rotation then (a SQL transaction) rolls back instead of committing.
+   */
+  deadline?: number | undefined;
 }
 
 /**

@@ -33,8 +33,12 @@ export interface SqlDialect<Pool> {
   addColumn(table: string, column: string, type: string): string;
   /** One statement on the pool. */
   run(pool: Pool): SqlRunner;
-  /** `work` in one transaction on one connection (committed, or rolled back when it throws). */
-  transaction<T>(pool: Pool, work: (run: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * `work` in one transaction on one connection (committed, or rolled back when it throws).
+   * Past `deadline` (epoch ms) it rolls back instead of committing: the caller's guard has
+   * answered 503 by then, and a late commit would make the client's retry look like reuse.
+   */
+  transaction<T>(pool: Pool, work: (run: SqlRunner) => Promise<T>, deadline?: number): Promise<T>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -49,12 +53,20 @@ interface PgResult {
 export interface PgClientLike {
   query(text: string, values?: unknown[]): Promise<PgResult>;
   release(err?: Error | boolean): void;
+  on?(event: 'error', listener: (err: Error) => void): unknown;
+  removeListener?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /** The part of `pg.Pool` used here. */
 export interface PgPoolLike {
   query(text: string, values?: unknown[]): Promise<PgResult>;
-  connect(): Promise<PgClientLike>;
+  connect(callback: (err: Error | undefined, client: PgClientLike | undefined) => void): void;
+}
+
+function abandonPastDeadline(deadline: number | undefined): void {
+  if (deadline !== undefined && Date.now() >= deadline) {
+    throw new Error('transaction abandoned: the caller stopped waiting');
+  }
 }
 
 function numbered(sql: string): string {
@@ -86,19 +98,36 @@ export const postgresDialect: SqlDialect<PgPoolLike> = {
   addColumn: (table, column, type) =>
     `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`,
   run: (pool) => pgRunner(pool),
-  async transaction(pool, work) {
-    const client = await pool.connect();
+  async transaction(pool, work, deadline) {
     let failed: Error | undefined;
+    const onError = (err: Error): void => {
+      failed ??= err;
+    };
+    // pg-pool takes its own 'error' listener off a client it hands out: without ours, a
+    // connection lost mid-transaction is an uncaught exception. Added in the connect callback,
+    // since pg can emit the error in the same socket read that freed the client.
+    const client = await new Promise<PgClientLike>((resolve, reject) => {
+      pool.connect((err, pooled) => {
+        if (err || !pooled) {
+          reject(err ?? new Error('the pg pool gave no client'));
+          return;
+        }
+        pooled.on?.('error', onError);
+        resolve(pooled);
+      });
+    });
     try {
       await client.query('BEGIN');
       const result = await work(pgRunner(client));
+      abandonPastDeadline(deadline);
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      failed = err as Error;
+      failed ??= err as Error;
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      client.removeListener?.('error', onError);
       // A connection that failed mid-transaction is destroyed, not returned to the pool.
       client.release(failed);
     }
@@ -159,11 +188,12 @@ export const mysqlDialect: SqlDialect<MysqlPoolLike> = {
   // MariaDB has ADD COLUMN IF NOT EXISTS, MySQL 8 does not: migrate() checks first.
   addColumn: (table, column, type) => `ALTER TABLE ${table} ADD COLUMN ${column} ${type}`,
   run: (pool) => mysqlRunner(pool),
-  async transaction(pool, work) {
+  async transaction(pool, work, deadline) {
     const conn = await pool.getConnection();
     try {
       await conn.beginTransaction();
       const result = await work(mysqlRunner(conn));
+      abandonPastDeadline(deadline);
       await conn.commit();
       return result;
     } catch (err) {

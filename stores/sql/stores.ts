@@ -173,58 +173,62 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
     const at = options.nowSeconds ?? this.nowSeconds();
     const grace = Math.max(0, options.graceSeconds ?? 0);
     return this.run(() =>
-      this.dialect.transaction(this.pool, async (sql): Promise<RotateResult> => {
-        const won = await sql(
-          `UPDATE ${t} SET state = 'rotated', successor_jti = ?, rotated_at = ?
+      this.dialect.transaction(
+        this.pool,
+        async (sql): Promise<RotateResult> => {
+          const won = await sql(
+            `UPDATE ${t} SET state = 'rotated', successor_jti = ?, rotated_at = ?
            WHERE jti = ? AND state = 'active' AND expires_at > ${now}`,
-          [newJti, at, oldJti],
-        );
-        if (won.affected === 1) {
-          // The successor inherits user and family from the retired row, in the same statement.
-          await sql(
-            `INSERT INTO ${t} (jti, user_id, family_id, state, expires_at)
-             SELECT ?, user_id, family_id, 'active', ${this.dialect.nowPlus('?')} FROM ${t} WHERE jti = ?`,
-            [newJti, wholeSeconds(ttl), oldJti],
+            [newJti, at, oldJti],
           );
-          const [row] = (await sql(`SELECT user_id, family_id FROM ${t} WHERE jti = ?`, [newJti]))
-            .rows;
-          return {
-            status: 'rotated',
-            userId: String(row!.user_id),
-            familyId: String(row!.family_id),
-            issuedAt: at,
-          };
-        }
-        const [known] = (
-          await sql(
-            `SELECT o.user_id, o.family_id, o.state, o.successor_jti, o.rotated_at, n.state AS successor_state
+          if (won.affected === 1) {
+            // The successor inherits user and family from the retired row, in the same statement.
+            await sql(
+              `INSERT INTO ${t} (jti, user_id, family_id, state, expires_at)
+             SELECT ?, user_id, family_id, 'active', ${this.dialect.nowPlus('?')} FROM ${t} WHERE jti = ?`,
+              [newJti, wholeSeconds(ttl), oldJti],
+            );
+            const [row] = (await sql(`SELECT user_id, family_id FROM ${t} WHERE jti = ?`, [newJti]))
+              .rows;
+            return {
+              status: 'rotated',
+              userId: String(row!.user_id),
+              familyId: String(row!.family_id),
+              issuedAt: at,
+            };
+          }
+          const [known] = (
+            await sql(
+              `SELECT o.user_id, o.family_id, o.state, o.successor_jti, o.rotated_at, n.state AS successor_state
              FROM ${t} o LEFT JOIN ${t} n ON n.jti = o.successor_jti AND n.expires_at > ${now}
              WHERE o.jti = ? AND o.expires_at > ${now}`,
-            [oldJti],
-          )
-        ).rows;
-        if (known === undefined) return { status: 'unknown' };
-        const userId = String(known.user_id);
-        const familyId = String(known.family_id);
-        const rotatedAt = known.rotated_at === null ? undefined : Number(known.rotated_at);
-        if (
-          known.state === 'rotated' &&
-          typeof known.successor_jti === 'string' &&
-          rotatedAt !== undefined &&
-          grace > 0 &&
-          at - rotatedAt <= grace &&
-          known.successor_state === 'active'
-        ) {
-          return {
-            status: 'replayed',
-            userId,
-            familyId,
-            jti: known.successor_jti,
-            issuedAt: rotatedAt,
-          };
-        }
-        return { status: 'reused', userId, familyId };
-      }),
+              [oldJti],
+            )
+          ).rows;
+          if (known === undefined) return { status: 'unknown' };
+          const userId = String(known.user_id);
+          const familyId = String(known.family_id);
+          const rotatedAt = known.rotated_at === null ? undefined : Number(known.rotated_at);
+          if (
+            known.state === 'rotated' &&
+            typeof known.successor_jti === 'string' &&
+            rotatedAt !== undefined &&
+            grace > 0 &&
+            at - rotatedAt <= grace &&
+            known.successor_state === 'active'
+          ) {
+            return {
+              status: 'replayed',
+              userId,
+              familyId,
+              jti: known.successor_jti,
+              issuedAt: rotatedAt,
+            };
+          }
+          return { status: 'reused', userId, familyId };
+        },
+        options.deadline,
+      ),
     );
   }
 
