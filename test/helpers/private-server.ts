@@ -1,8 +1,9 @@
 /**
  * What the private database servers of the tests share (test/helpers/private-postgres.ts,
- * test/helpers/private-mariadb.ts): a server process started in its own process group (so a
- * crash, a freeze or a cleanup reaches its worker processes too), a temporary directory that
- * is always removed, and the skip/fail rule when the server binaries are missing.
+ * test/helpers/private-mariadb.ts): a server process started in its own process group, whose
+ * crash, freeze or cleanup reaches every process of the server (children included), a
+ * temporary directory that is always removed, and the skip/fail rule when the server
+ * binaries are missing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -90,15 +91,21 @@ export async function waitFor(
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Processes of process group `pgid` that are alive (zombies excluded); Linux /proc only. */
-function liveMembers(pgid: number): number[] {
+interface ProcessEntry {
+  ppid: number;
+  pgrp: number;
+  zombie: boolean;
+}
+
+/** The live process table (Linux /proc; empty elsewhere). */
+function processTable(): Map<number, ProcessEntry> {
+  const table = new Map<number, ProcessEntry>();
   let entries: string[];
   try {
     entries = fs.readdirSync('/proc');
   } catch {
-    return [];
+    return table;
   }
-  const found: number[] = [];
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -109,17 +116,65 @@ function liveMembers(pgid: number): number[] {
     }
     // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z') found.push(Number(entry));
+    table.set(Number(entry), {
+      ppid: Number(fields[1]),
+      pgrp: Number(fields[2]),
+      zombie: fields[0] === 'Z',
+    });
   }
-  return found;
+  return table;
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // the group is gone
+/**
+ * `root`, its process group and all their descendants. PostgreSQL puts every backend in a
+ * process group of its own (so the postmaster can signal it), so a signal to the server's
+ * group alone would miss them: a "killed" server would keep answering on open connections.
+ */
+function serverTree(root: number): number[] {
+  const table = processTable();
+  const found = new Set<number>([root]);
+  for (const [pid, entry] of table) if (entry.pgrp === root) found.add(pid);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, entry] of table) {
+      if (!found.has(pid) && found.has(entry.ppid)) {
+        found.add(pid);
+        grew = true;
+      }
+    }
   }
+  return [...found];
+}
+
+function alive(pids: number[]): number[] {
+  const table = processTable();
+  return pids.filter((pid) => {
+    const entry = table.get(pid);
+    return entry !== undefined && !entry.zombie;
+  });
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone
+  }
+}
+
+/**
+ * Signals every process of the server: the root is frozen first (it forks no child and sees
+ * no child die meanwhile), its children get `sig`, then the root. Children first, because a
+ * PostgreSQL backend that outlives its postmaster by a few ms still tells its client
+ * "unexpected postmaster exit": a crash must look like one.
+ */
+function signalTree(root: number, sig: NodeJS.Signals): number[] {
+  signal(root, 'SIGSTOP');
+  const tree = serverTree(root);
+  for (const pid of tree) if (pid !== root) signal(pid, sig);
+  signal(root, sig);
+  return tree;
 }
 
 /**
@@ -197,15 +252,16 @@ export abstract class ProcessGroupServer {
   async stop(): Promise<void> {
     const child = this.#child;
     if (!child) return;
+    const tree = serverTree(child.pid!);
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
-      signalGroup(child.pid!, 'SIGCONT');
+      signalTree(child.pid!, 'SIGCONT');
       child.kill(this.shutdownSignal);
-      const timer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), 15_000);
+      const timer = setTimeout(() => signalTree(child.pid!, 'SIGKILL'), 15_000);
       await exited;
       clearTimeout(timer);
     }
-    await this.#groupGone(child.pid!);
+    await this.#gone(tree);
     this.#child = undefined;
   }
 
@@ -213,23 +269,24 @@ export abstract class ProcessGroupServer {
   async kill(): Promise<void> {
     const child = this.#child;
     if (!child) return;
+    const tree = serverTree(child.pid!);
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
-      signalGroup(child.pid!, 'SIGKILL');
+      signalTree(child.pid!, 'SIGKILL');
       await exited;
     }
-    signalGroup(child.pid!, 'SIGKILL');
-    await this.#groupGone(child.pid!);
+    for (const pid of tree) signal(pid, 'SIGKILL');
+    await this.#gone(tree);
     this.#child = undefined;
   }
 
   /** Freezes every process of the server (SIGSTOP): connections stay open, nothing answers. */
   pause(): void {
-    if (this.#child?.pid !== undefined) signalGroup(this.#child.pid, 'SIGSTOP');
+    if (this.#child?.pid !== undefined) signalTree(this.#child.pid, 'SIGSTOP');
   }
 
   resume(): void {
-    if (this.#child?.pid !== undefined) signalGroup(this.#child.pid, 'SIGCONT');
+    if (this.#child?.pid !== undefined) signalTree(this.#child.pid, 'SIGCONT');
   }
 
   /** A clean shutdown if it runs, then a start on the same port with the same data. */
@@ -250,11 +307,11 @@ export abstract class ProcessGroupServer {
     this.#destroyed = true;
     live.delete(this);
     const pid = this.#child?.pid;
-    if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+    if (pid !== undefined) signalTree(pid, 'SIGKILL');
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
-  async #groupGone(pgid: number): Promise<void> {
-    await waitFor(async () => liveMembers(pgid).length === 0, 10_000, `process group ${pgid}`);
+  async #gone(pids: number[]): Promise<void> {
+    await waitFor(async () => alive(pids).length === 0, 10_000, `processes ${pids.join(' ')}`);
   }
 }
