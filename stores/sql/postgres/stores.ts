@@ -21,6 +21,8 @@ interface PgResult {
 export interface PgClientLike {
   query(text: string, values?: unknown[]): Promise<PgResult>;
   release(err?: Error | boolean): void;
+  on?(event: 'error', listener: (err: Error) => void): unknown;
+  removeListener?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /** The part of `pg.Pool` used here. */
@@ -116,6 +118,12 @@ export class PostgresRefreshTokenStore extends PostgresStore implements RefreshT
     return this.run(async () => {
       const client = await this.pool.connect();
       let failed: Error | undefined;
+      // A checked-out pg client has no 'error' listener of the pool's: without this one, a
+      // connection lost while the rotation holds it is an uncaught exception (the process dies).
+      const onError = (err: Error): void => {
+        failed ??= err;
+      };
+      client.on?.('error', onError);
       try {
         await client.query('BEGIN');
         // The one statement that decides the winner: only one UPDATE can see state 'active'.
@@ -158,6 +166,7 @@ export class PostgresRefreshTokenStore extends PostgresStore implements RefreshT
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
+        client.removeListener?.('error', onError);
         client.release(failed);
       }
     });
