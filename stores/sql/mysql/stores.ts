@@ -133,6 +133,10 @@ export class MysqlRefreshTokenStore extends MysqlStore implements RefreshTokenSt
   rotate(oldJti: string, newJti: string, ttl: number): Promise<RotateResult> {
     const t = this.tables.refresh;
     return this.run(async () => {
+      // run() answers the caller StoreUnavailableError after timeoutMs but cannot stop this
+      // function: past that point it must not commit, or the client, told 503, retries with
+      // a token already retired and is taken for a thief (its family revoked).
+      const abandonAt = Date.now() + this.timeoutMs;
       const conn = await this.pool.getConnection();
       try {
         await conn.beginTransaction();
@@ -156,6 +160,7 @@ export class MysqlRefreshTokenStore extends MysqlStore implements RefreshTokenSt
             [newJti, userId, familyId, ttlSeconds(ttl)],
             conn,
           );
+          if (Date.now() >= abandonAt) throw new Error('rotation abandoned: the caller timed out');
           await conn.commit();
           return { status: 'rotated', userId, familyId };
         }

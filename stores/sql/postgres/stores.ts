@@ -116,6 +116,10 @@ export class PostgresRefreshTokenStore extends PostgresStore implements RefreshT
   rotate(oldJti: string, newJti: string, ttl: number): Promise<RotateResult> {
     const t = this.tables.refresh;
     return this.run(async () => {
+      // run() answers the caller StoreUnavailableError after timeoutMs but cannot stop this
+      // function: past that point it must not commit, or the client, told 503, retries with
+      // a token already retired and is taken for a thief (its family revoked).
+      const abandonAt = Date.now() + this.timeoutMs;
       const client = await this.pool.connect();
       let failed: Error | undefined;
       // A checked-out pg client has no 'error' listener of the pool's: without this one, a
@@ -145,6 +149,7 @@ export class PostgresRefreshTokenStore extends PostgresStore implements RefreshT
                state = 'active', expires_at = EXCLUDED.expires_at`,
             [newJti, userId, familyId, ttlSeconds(ttl)],
           );
+          if (Date.now() >= abandonAt) throw new Error('rotation abandoned: the caller timed out');
           await client.query('COMMIT');
           return { status: 'rotated', userId, familyId };
         }

@@ -723,6 +723,34 @@ function suite(name: 'postgres' | 'mysql', unavailable: string | undefined): voi
       () => outage(h, 'max_connections'),
       30_000,
     );
+
+    it('a rotation the caller was answered 503 for (server hung) does not commit when the server resumes', async () => {
+      const store = h.db.refresh;
+      const jti = `abandoned-${randomUUID()}`;
+      await store.register(jti, { userId: 'u', familyId: `f-${jti}`, ttlSeconds: 600 });
+      h.db.server.pause();
+      try {
+        await expect(store.rotate(jti, `${jti}-next`, 600)).rejects.toBeInstanceOf(
+          StoreUnavailableError,
+        );
+      } finally {
+        h.db.server.resume();
+      }
+      // Let the abandoned rotation run to its end on the resumed server.
+      expect(
+        await until(() => {
+          const c = h.db.poolCounts();
+          return c.waiting === 0 && c.idle === c.total;
+        }, 5000),
+      ).toBe(true);
+      // The client, told 503, retries with the same token: it must still be the active one,
+      // or the retry reads as a reuse and its whole family is revoked.
+      await expect(store.isValid(`${jti}-next`)).resolves.toBe(false);
+      await expect(store.isValid(jti)).resolves.toBe(true);
+      await expect(store.rotate(jti, `${jti}-retry`, 600)).resolves.toMatchObject({
+        status: 'rotated',
+      });
+    });
   });
 }
 
