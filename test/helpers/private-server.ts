@@ -14,12 +14,35 @@ import path from 'node:path';
 const live = new Set<ProcessGroupServer>();
 let exitHookInstalled = false;
 
+/**
+ * Destroys the live servers when the process exits. Jest gives a test file its own `process`
+ * object, whose 'exit' never fires: there the reaper below does the work.
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const server of live) server.destroySync();
   });
+}
+
+/**
+ * A detached shell that outlives the test process: once that process is gone (ended, crashed
+ * or killed), it kills the server whose pid is in `pidFile` — frozen first, its children
+ * (by parent pid) next, then itself — and removes `dir`. `destroy()` ends it sooner.
+ */
+function spawnReaper(dir: string, pidFile: string): ChildProcess {
+  const script = [
+    `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done`,
+    `if [ -f "$2" ]; then pid=$(cat "$2"); kill -STOP "$pid"; pkill -KILL -P "$pid"; kill -KILL "$pid"; fi`,
+    'rm -rf "$1"',
+  ].join('\n');
+  const reaper = spawn('sh', ['-c', script, 'reaper', dir, pidFile], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  reaper.unref();
+  return reaper;
 }
 
 /** The uid and gid of a local account, or undefined when it does not exist. */
@@ -186,6 +209,7 @@ export abstract class ProcessGroupServer {
   readonly dir: string;
   #child: ChildProcess | undefined;
   #destroyed = false;
+  readonly #reaper: ChildProcess;
 
   protected constructor(
     readonly port: number,
@@ -194,6 +218,7 @@ export abstract class ProcessGroupServer {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `${tag}-`));
     live.add(this);
     installExitHook();
+    this.#reaper = spawnReaper(this.dir, this.#pidFile);
   }
 
   /** The command and arguments that run the server in the foreground. */
@@ -205,6 +230,10 @@ export abstract class ProcessGroupServer {
 
   get running(): boolean {
     return this.#child !== undefined && this.#child.exitCode === null;
+  }
+
+  get #pidFile(): string {
+    return path.join(this.dir, 'server.pid');
   }
 
   /** Path of the server's log (stdout and stderr), kept in `dir`. */
@@ -221,6 +250,7 @@ export abstract class ProcessGroupServer {
     const child = spawn(file, args, { stdio: ['ignore', log, log], detached: true });
     fs.closeSync(log);
     this.#child = child;
+    if (child.pid !== undefined) fs.writeFileSync(this.#pidFile, String(child.pid));
     child.once('error', () => undefined); // reported through exitCode / the wait below
     try {
       await waitFor(
@@ -263,6 +293,7 @@ export abstract class ProcessGroupServer {
     }
     await this.#gone(tree);
     this.#child = undefined;
+    fs.rmSync(this.#pidFile, { force: true });
   }
 
   /** A crash: SIGKILL to the whole group (nothing flushed, data kept); waits until it is gone. */
@@ -278,6 +309,7 @@ export abstract class ProcessGroupServer {
     for (const pid of tree) signal(pid, 'SIGKILL');
     await this.#gone(tree);
     this.#child = undefined;
+    fs.rmSync(this.#pidFile, { force: true });
   }
 
   /** Freezes every process of the server (SIGSTOP): connections stay open, nothing answers. */
@@ -306,6 +338,7 @@ export abstract class ProcessGroupServer {
   destroySync(): void {
     this.#destroyed = true;
     live.delete(this);
+    this.#reaper.kill('SIGKILL');
     const pid = this.#child?.pid;
     if (pid !== undefined) signalTree(pid, 'SIGKILL');
     fs.rmSync(this.dir, { recursive: true, force: true });
