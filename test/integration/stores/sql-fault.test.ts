@@ -13,7 +13,11 @@ import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { InvalidTokenError, StoreUnavailableError } from '../../../lib/core/errors';
-import { CircuitBreaker, type BreakerState } from '../../../lib/security/degradation';
+import {
+  CircuitBreaker,
+  CircuitOpenError,
+  type BreakerState,
+} from '../../../lib/security/degradation';
 import { RefreshTokenPolicy } from '../../../lib/security/refresh-token-policy';
 import type { RefreshTokenStore, RevocationStore } from '../../../lib/security/stores';
 import { TokenPolicy } from '../../../lib/security/token-policy';
@@ -247,6 +251,10 @@ class Harness {
   readonly access: Record<FailureMode, TokenPolicy>;
   readonly refresh: Record<FailureMode, RefreshTokenPolicy>;
   readonly breakers: CircuitBreaker[] = [];
+  readonly validator = new TokenValidator({
+    secret: { key: HS_SECRET, algorithm: 'HS256' },
+    config: createValidationConfig(),
+  });
   readonly accessToken = mint(accessClaims({ jti: `live-${randomUUID()}` }), { key: HS_SECRET });
   #running = false;
   #workers: Array<Promise<void>> = [];
@@ -254,10 +262,7 @@ class Harness {
   #inFlight = 0;
 
   constructor(readonly db: Db) {
-    const validator = new TokenValidator({
-      secret: { key: HS_SECRET, algorithm: 'HS256' },
-      config: createValidationConfig(),
-    });
+    const validator = this.validator;
     const breaker = (kind: Kind, mode: FailureMode): CircuitBreaker => {
       const b = new CircuitBreaker({
         ...BREAKER,
@@ -725,6 +730,45 @@ function suite(name: 'postgres' | 'mysql', unavailable: string | undefined): voi
       () => outage(h, 'max_connections'),
       30_000,
     );
+
+    it("the policy's own breaker (5 failures, 10 s) reports onBreakerStateChange open on a crash and closed once the server is back", async () => {
+      // The default breaker reads Date.now when it is built: a clock that can jump 10 s
+      // spares the test the real wait.
+      let offset = 0;
+      const realNow = Date.now.bind(Date);
+      const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+      const events: Array<{ store: string; open: boolean }> = [];
+      try {
+        const policy = new TokenPolicy({
+          validator: h.validator,
+          revocationStore: h.db.revocation,
+          failureMode: 'fail_closed',
+          timeoutMs: POLICY_TIMEOUT_MS,
+          storeName: h.db.name,
+          hooks: { onBreakerStateChange: (e) => events.push(e) },
+          logger: quiet,
+        });
+        await expect(policy.validate(h.accessToken)).resolves.toBeDefined();
+        await h.db.server.kill();
+        for (let i = 0; i < 5; i++) {
+          await expect(policy.validate(h.accessToken)).rejects.toBeInstanceOf(
+            StoreUnavailableError,
+          );
+        }
+        expect(events).toEqual([{ store: h.db.name, open: true }]);
+        await h.db.server.start();
+        // Back, but the circuit stays open for its 10 s: refused at once, store not called.
+        await expect(policy.validate(h.accessToken)).rejects.toBeInstanceOf(CircuitOpenError);
+        offset = 10_000;
+        await expect(policy.validate(h.accessToken)).resolves.toBeDefined();
+        expect(events).toEqual([
+          { store: h.db.name, open: true },
+          { store: h.db.name, open: false },
+        ]);
+      } finally {
+        clock.mockRestore();
+      }
+    });
 
     it('a rotation the caller was answered 503 for (server hung) does not commit when the server resumes', async () => {
       const store = h.db.refresh;
