@@ -482,6 +482,8 @@ interface FaultFigures {
   breaker: string[];
   recoveryMs: number;
   poolAfter: PoolCounts & { serverSide: number };
+  /** Highest counts seen while the traffic ran (sampled every 25 ms). */
+  poolPeak: { total: number; waiting: number; checkedOut: number };
   poolErrors: number;
   extra?: string;
 }
@@ -498,6 +500,8 @@ async function outage(h: Harness, fault: Fault): Promise<void> {
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
   process.on('unhandledRejection', onUnhandled);
+  const peak = { total: 0, waiting: 0, checkedOut: 0 };
+  let sampler: ReturnType<typeof setInterval> | undefined;
   try {
     // Committed before the outage: one revoked access jti, one active refresh token.
     const revokedJti = `committed-${fault}-${randomUUID()}`;
@@ -510,6 +514,12 @@ async function outage(h: Harness, fault: Fault): Promise<void> {
     const poolErrorsBefore = db.poolErrors.length;
 
     h.clearRecords();
+    sampler = setInterval(() => {
+      const c = db.poolCounts();
+      peak.total = Math.max(peak.total, c.total);
+      peak.waiting = Math.max(peak.waiting, c.waiting);
+      peak.checkedOut = Math.max(peak.checkedOut, c.total - c.idle);
+    }, 25);
     h.startTraffic();
     await pause(300);
     let extra: string | undefined;
@@ -557,6 +567,7 @@ async function outage(h: Harness, fault: Fault): Promise<void> {
     const recoveredAt = Date.now();
     await pause(300);
     await h.stopTraffic();
+    clearInterval(sampler);
     if (!recovered) {
       const last = h.answers
         .slice(-8)
@@ -644,10 +655,12 @@ async function outage(h: Harness, fault: Fault): Promise<void> {
     figures.push(
       summarise(h, fault, faultAt, healAt, recoveredAt - healedAt, counts, serverSide, {
         poolErrors: db.poolErrors.length - poolErrorsBefore,
+        poolPeak: peak,
         extra,
       }),
     );
   } finally {
+    clearInterval(sampler);
     process.off('unhandledRejection', onUnhandled);
     await h.stopTraffic();
   }
@@ -661,7 +674,7 @@ function summarise(
   recoveryMs: number,
   counts: PoolCounts,
   serverSide: number,
-  more: { poolErrors: number; extra?: string },
+  more: { poolErrors: number; poolPeak: FaultFigures['poolPeak']; extra?: string },
 ): FaultFigures {
   const answers: FaultFigures['answers'] = {};
   for (const a of h.answers) {
@@ -683,6 +696,7 @@ function summarise(
     recoveryMs,
     poolAfter: { ...counts, serverSide },
     poolErrors: more.poolErrors,
+    poolPeak: more.poolPeak,
     extra: more.extra,
   };
 }
@@ -807,7 +821,7 @@ afterAll(() => {
   if (figures.length === 0) return;
   const lines = figures.map((f) =>
     [
-      `${f.db} / ${f.fault}${f.extra ? ` (${f.extra})` : ''}: recovery ${f.recoveryMs} ms after the heal; pool after: total ${f.poolAfter.total}, idle ${f.poolAfter.idle}, waiting ${f.poolAfter.waiting}, server-side ${f.poolAfter.serverSide}; pool errors ${f.poolErrors}`,
+      `${f.db} / ${f.fault}${f.extra ? ` (${f.extra})` : ''}: recovery ${f.recoveryMs} ms after the heal; pool after: total ${f.poolAfter.total}, idle ${f.poolAfter.idle}, waiting ${f.poolAfter.waiting}, server-side ${f.poolAfter.serverSide}; pool peak during traffic: total ${f.poolPeak.total}, checked out ${f.poolPeak.checkedOut}, waiting ${f.poolPeak.waiting}; pool errors ${f.poolErrors}`,
       ...Object.entries(f.answers).map(
         ([k, v]) => `  ${k}: ${v.n} answers, max ${v.maxMs} ms, ${JSON.stringify(v.outcomes)}`,
       ),
