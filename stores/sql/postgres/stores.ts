@@ -29,6 +29,7 @@ export interface PgClientLike {
 export interface PgPoolLike {
   query(text: string, values?: unknown[]): Promise<PgResult>;
   connect(): Promise<PgClientLike>;
+  connect(callback: (err: Error | undefined, client: PgClientLike | undefined) => void): void;
 }
 
 export interface PostgresStoreOptions {
@@ -120,14 +121,24 @@ export class PostgresRefreshTokenStore extends PostgresStore implements RefreshT
       // function: past that point it must not commit, or the client, told 503, retries with
       // a token already retired and is taken for a thief (its family revoked).
       const abandonAt = Date.now() + this.timeoutMs;
-      const client = await this.pool.connect();
       let failed: Error | undefined;
       // A checked-out pg client has no 'error' listener of the pool's: without this one, a
       // connection lost while the rotation holds it is an uncaught exception (the process dies).
+      // It is added in the connect callback: after `await pool.connect()` it would come too
+      // late, as pg can emit the error in the very run (one socket read) that freed the client.
       const onError = (err: Error): void => {
         failed ??= err;
       };
-      client.on?.('error', onError);
+      const client = await new Promise<PgClientLike>((resolve, reject) => {
+        this.pool.connect((err, pooled) => {
+          if (err || !pooled) {
+            reject(err ?? new Error('the pg pool gave no client'));
+            return;
+          }
+          pooled.on?.('error', onError);
+          resolve(pooled);
+        });
+      });
       try {
         await client.query('BEGIN');
         // The one statement that decides the winner: only one UPDATE can see state 'active'.

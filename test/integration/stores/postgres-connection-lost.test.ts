@@ -55,5 +55,35 @@ describeWithBinaries(
       await expect(store.rotate('old', 'new', 60)).resolves.toMatchObject({ status: 'rotated' });
       expect(pool.waitingCount).toBe(0);
     }, 30_000);
+
+    it('does not crash when the connection fails right as the pool hands it over', async () => {
+      // When one socket read holds both the end of a query and the server's FATAL (fast
+      // shutdown), pg-pool hands the freed client to the next waiter and pg emits 'error' in
+      // the same turn: before an `await pool.connect()` can resume and add its listener. Seen
+      // about once per 15 fast shutdowns under traffic; here the error is emitted right after
+      // the hand-over (a microtask queued on 'acquire' runs before the awaiting code resumes).
+      const store = new PostgresRefreshTokenStore({ pool, timeoutMs: 2000 });
+      await store.register('handover', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
+      let armed = true;
+      const onAcquire = (client: pg.PoolClient): void => {
+        if (!armed) return;
+        armed = false;
+        queueMicrotask(() => {
+          client.emit('error', new Error('terminating connection due to administrator command'));
+        });
+      };
+      pool.on('acquire', onAcquire);
+      process.prependListener('uncaughtException', onUncaught);
+      try {
+        await store.rotate('handover', 'handover-2', 60).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 50));
+        expect(uncaught).toEqual([]);
+      } finally {
+        process.removeListener('uncaughtException', onUncaught);
+        pool.off('acquire', onAcquire);
+      }
+      expect(pool.totalCount - pool.idleCount).toBe(0);
+      await expect(store.isValid('handover-2')).resolves.toBeDefined();
+    });
   },
 );
