@@ -473,7 +473,7 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number)
   return check();
 }
 
-type Fault = 'stopped' | 'hung' | 'max_connections';
+type Fault = 'stopped' | 'shutdown' | 'hung' | 'max_connections';
 
 interface FaultFigures {
   db: string;
@@ -527,6 +527,8 @@ async function outage(h: Harness, fault: Fault): Promise<void> {
     const injectAt = Date.now();
     if (fault === 'stopped') {
       await db.server.kill();
+    } else if (fault === 'shutdown') {
+      await db.server.stop();
     } else if (fault === 'hung') {
       db.server.pause();
     } else {
@@ -549,7 +551,7 @@ async function outage(h: Harness, fault: Fault): Promise<void> {
       await pause(FAULT_MS);
     } finally {
       healAt = Date.now();
-      if (fault === 'stopped') await db.server.start();
+      if (fault === 'stopped' || fault === 'shutdown') await db.server.start();
       else if (fault === 'hung') db.server.resume();
       else await release?.();
     }
@@ -730,6 +732,12 @@ function suite(name: 'postgres' | 'mysql', unavailable: string | undefined): voi
     it(
       'crashed server (SIGKILL) mid-traffic, then restarted: bounded answers, same pool recovers',
       () => outage(h, 'stopped'),
+      30_000,
+    );
+
+    it(
+      'server shut down cleanly mid-traffic, then started: bounded answers, same pool recovers',
+      () => outage(h, 'shutdown'),
       30_000,
     );
 
