@@ -170,7 +170,9 @@ async function mysqlDb(): Promise<Db> {
   });
   const pool = mysql.createPool({ ...root, user: POOL_APP, connectionLimit: POOL_SIZE });
   const poolErrors: unknown[] = [];
-  pool.on('connection', (c) => c.on('error', (err) => poolErrors.push(err)));
+  // once: mysql2 handles a connection's first error itself; a second one must stay unhandled
+  // (an uncaught exception the test would see), not be swallowed here.
+  pool.on('connection', (c) => c.once('error', (err) => poolErrors.push(err)));
   const internals = (pool as unknown as { pool: Mysql2PoolInternals }).pool;
   const revocation = new MysqlRevocationStore({ pool, timeoutMs: STORE_TIMEOUT_MS });
   const refresh = new MysqlRefreshTokenStore({ pool, timeoutMs: STORE_TIMEOUT_MS });
