@@ -160,7 +160,7 @@ describe('loadSettings: names, defaults and rules of the Python CommonSettings',
 
   it('refuses weak secrets and passwords, and changethis in any case (also the old refresh key)', () => {
     expect(problems({ ACCESS_SECRET_KEY: 'tooshortkey', REFRESH_SECRET_KEY: VALID_KEY })).toEqual([
-      'ACCESS_SECRET_KEY must be a valid secret key.',
+      'ACCESS_SECRET_KEY must be a valid secret key: at least 32 characters of A-Z a-z 0-9 - _ with a lower-case letter, an upper-case letter, a digit and a - or _.',
     ]);
     expect(problems({ ...hs, REDIS_PASSWORD: 'weakpass' })).toEqual([
       'REDIS_PASSWORD must be a strong password: 8+ chars, upper, lower, digit, special char.',
