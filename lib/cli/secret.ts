@@ -1,6 +1,6 @@
 /** HS256 secrets for `keygen --alg HS256`, always inside the one secret rule. */
 import { randomBytes } from 'node:crypto';
-import { isStrongSecret } from '../core/secret-rule';
+import { isStrongSecret, SECRET_KEY_MIN_LENGTH } from '../core/secret-rule';
 
 /** The rule's 64 characters: one random byte's low 6 bits pick one without bias. */
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -15,8 +15,10 @@ export const GENERATED_SECRET_LENGTH = 48;
  * secrets that pass.
  */
 export function generateSecret(length: number = GENERATED_SECRET_LENGTH): string {
-  if (!Number.isSafeInteger(length) || length < 32) {
-    throw new RangeError(`a secret needs at least 32 characters, got ${String(length)}`);
+  if (!Number.isSafeInteger(length) || length < SECRET_KEY_MIN_LENGTH) {
+    throw new RangeError(
+      `a secret needs at least ${SECRET_KEY_MIN_LENGTH} characters, got ${String(length)}`,
+    );
   }
   for (;;) {
     const bytes = randomBytes(length);

@@ -251,7 +251,7 @@ describe('npx auth-sdk-m8: settings sources, fixes, secrets, version', () => {
   });
 
   it('a missing .env file is one plain line and exit 1, without usage or stack', () => {
-    // Node (20 and later) exits 9 itself on `--env-file MISSING`, even after the script name,
+    // Node 20 exits 9 itself on `--env-file MISSING`, even after the script name,
     // before the CLI runs; --dotenv is the same option without that trap.
     const missing = run(['check-config', '--dotenv', 'nope.env'], dir);
     expect(missing).toEqual({
