@@ -2,44 +2,52 @@
 /**
  * `npx auth-sdk-m8 <command>`: start-up checks and key generation for operators.
  *   check-config [--env-file F]... [--full]   validate settings + run checkConfigHealth
+ *   keygen --alg HS256                     print two secrets and the issuer/consumer env lines
  *   keygen --alg ES256|RS256 --out DIR     write a key pair, print the kid, JWKS and env lines
  */
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type Joi from 'joi';
 import { ConfigurationError } from '../core/errors';
-import { findDotenv } from '../core/settings/dotenv';
+import { findDotenv, readDotenv } from '../core/settings/dotenv';
 import { checkConfigHealth } from '../core/settings/health';
 import { loadSettings } from '../core/settings/load';
-import { commonSettingsSchema } from '../core/settings/schema';
-import { DEFAULT_SECRETS_DIR } from '../core/settings/secrets-dir';
+import { authSettingsSchema, commonSettingsSchema } from '../core/settings/schema';
+import { DEFAULT_SECRETS_DIR, readSecretsDir } from '../core/settings/secrets-dir';
+import { SECRET_KEY_RULE } from '../core/secret-rule';
 import { TokenIssuer } from '../security/token-issuer';
+import { GENERATED_SECRET_LENGTH, generateSecret } from './secret';
 
 const USAGE = `Usage: auth-sdk-m8 <command> [options]
 
 Commands:
   check-config   Validate the settings (env + .env) and run the start-up health checks
-  keygen         Generate an ES256 or RS256 signing key pair and print its JWKS
+  keygen         Generate HS256 secrets, or an ES256/RS256 key pair and its JWKS, with .env lines
 
-Run "auth-sdk-m8 <command> --help" for the options of a command.`;
+Run "auth-sdk-m8 <command> --help" for the options of a command, "auth-sdk-m8 --version" for the version.`;
 
 const CHECK_USAGE = `Usage: auth-sdk-m8 check-config [--env-file FILE]... [--secrets-dir DIR] [--full] [--has-store]
 
   --env-file FILE  read this .env (default: the nearest .env above the current folder);
                    repeat it for several files, later ones winning over earlier ones
+  --dotenv FILE    the same as --env-file (Node itself stops with "node: FILE: not found",
+                   exit 9, before this command runs when an --env-file FILE is missing)
   --secrets-dir DIR  Docker secrets folder, one file per variable (default: /run/secrets)
   --full           validate the full CommonSettings set (web, CORS, DB fields), not only the auth ones
   --has-store      a revocation/refresh store is wired in code (stateful/hybrid need no REDIS_*)
 Exits 1 when a setting is invalid or a fatal finding is reported, 0 otherwise.`;
 
-const KEYGEN_USAGE = `Usage: auth-sdk-m8 keygen --alg ES256|RS256 --out DIR [--bits 2048|3072|4096] [--kid KID] [--force]
+const KEYGEN_USAGE = `Usage: auth-sdk-m8 keygen --alg HS256
+       auth-sdk-m8 keygen --alg ES256|RS256 --out DIR [--bits 2048|3072|4096] [--kid KID] [--force]
 
-  --alg    ES256 (P-256, recommended) or RS256
-  --out    folder for private.pem (mode 0600) and public.pem (mode 0644)
+  --alg    HS256 (shared secrets, printed), ES256 (P-256, recommended) or RS256
+  --out    ES256/RS256: folder for private.pem (mode 0600) and public.pem (mode 0644)
   --bits   RSA modulus size for RS256 (default 3072)
   --kid    key id (default: the RFC 7638 thumbprint)
-  --force  overwrite existing files`;
+  --force  overwrite existing files
+Prints the .env lines of an issuer and of a consumer.`;
 
 export interface CliIo {
   out: (line: string) => void;
@@ -48,7 +56,44 @@ export interface CliIo {
   cwd: string;
 }
 
+/** Wrong command line: the message, then the usage, exit 2. */
 class UsageError extends Error {}
+
+/** A plain failure the user can fix (a missing file): the message only, exit 1. */
+class CliError extends Error {}
+
+const PACKAGE_NAME = 'auth-sdk-m8';
+
+/**
+ * The version in our package.json, found from this file upwards: dist/cli.cjs (installed
+ * package) and lib/cli/index.ts (tsx, tests) both sit two folders or fewer below it. Under
+ * ESM without `__dirname` (tsx), the script path stands in for this file.
+ */
+export function packageVersion(): string {
+  const starts: string[] = [];
+  if (typeof __dirname === 'string') starts.push(__dirname);
+  const script = process.argv[1];
+  if (script !== undefined && fs.existsSync(script)) {
+    starts.push(path.dirname(fs.realpathSync(script)));
+  }
+  for (const start of starts) {
+    let dir = start;
+    for (;;) {
+      const file = path.join(dir, 'package.json');
+      if (fs.existsSync(file)) {
+        const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+          name?: unknown;
+          version?: unknown;
+        };
+        if (pkg.name === PACKAGE_NAME && typeof pkg.version === 'string') return pkg.version;
+      }
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  throw new CliError(`cannot find the package.json of ${PACKAGE_NAME} to read its version.`);
+}
 
 export function runCli(argv: string[], io: CliIo): number {
   const [command, ...rest] = argv;
@@ -58,6 +103,11 @@ export function runCli(argv: string[], io: CliIo): number {
         return checkConfig(rest, io);
       case 'keygen':
         return keygen(rest, io);
+      case '--version':
+      case '-v':
+      case 'version':
+        io.out(packageVersion());
+        return 0;
       case undefined:
       case '--help':
       case '-h':
@@ -78,7 +128,7 @@ export function runCli(argv: string[], io: CliIo): number {
       );
       return 2;
     }
-    if (err instanceof ConfigurationError) {
+    if (err instanceof ConfigurationError || err instanceof CliError) {
       io.err(`Error: ${err.message}`);
       return 1;
     }
@@ -92,6 +142,7 @@ function checkConfig(args: string[], io: CliIo): number {
     args,
     options: {
       'env-file': { type: 'string', multiple: true },
+      dotenv: { type: 'string', multiple: true },
       'secrets-dir': { type: 'string' },
       full: { type: 'boolean' },
       'has-store': { type: 'boolean' },
@@ -103,18 +154,31 @@ function checkConfig(args: string[], io: CliIo): number {
     io.out(CHECK_USAGE);
     return 0;
   }
-  const envFiles = values['env-file'] ?? [];
-  for (const envFile of envFiles) {
-    if (!fs.existsSync(envFile)) throw new UsageError(`--env-file ${envFile} does not exist.`);
+  const given = [
+    ...(values['env-file'] ?? []).map((file) => ({ flag: '--env-file', file })),
+    ...(values.dotenv ?? []).map((file) => ({ flag: '--dotenv', file })),
+  ];
+  const envFiles: string[] = [];
+  for (const { flag, file } of given) {
+    const resolved = path.resolve(io.cwd, file);
+    if (!fs.existsSync(resolved))
+      throw new CliError(`${flag} ${file}: no such file (${resolved}).`);
+    envFiles.push(resolved);
   }
+  const sources = {
+    env: io.env,
+    // Passing env turns the defaults off, so ask for them explicitly.
+    envFiles: envFiles.length > 0 ? envFiles : [findDotenv(io.cwd)].filter(isString),
+    secretsDir: values['secrets-dir'] ?? DEFAULT_SECRETS_DIR,
+    schema: values.full ? commonSettingsSchema : authSettingsSchema,
+  };
   let settings;
   try {
     settings = loadSettings({
-      env: io.env,
-      // Passing env turns the defaults off, so ask for them explicitly.
-      envFile: envFiles.length > 0 ? envFiles : (findDotenv(io.cwd) ?? false),
-      secretsDir: values['secrets-dir'] ?? DEFAULT_SECRETS_DIR,
-      schema: values.full ? commonSettingsSchema : undefined,
+      env: sources.env,
+      envFile: sources.envFiles,
+      secretsDir: sources.secretsDir,
+      schema: sources.schema,
     });
   } catch (err) {
     if (!(err instanceof ConfigurationError)) throw err;
@@ -126,10 +190,15 @@ function checkConfig(args: string[], io: CliIo): number {
     warn: (m: string) => io.out(`warning: ${m}`),
     error: (m: string) => io.err(`FATAL: ${m}`),
   };
+  const defaulted = defaultedSettings(sources);
+  const mark = (name: string): string => (defaulted.includes(name) ? ' (default)' : '');
   try {
-    const report = checkConfigHealth(settings, logger, { hasStore: values['has-store'] ?? false });
+    const report = checkConfigHealth(settings, logger, {
+      hasStore: values['has-store'] ?? false,
+      defaulted,
+    });
     io.out(
-      `OK: settings are valid (${settings.ACCESS_TOKEN_ALGORITHM}, TOKEN_MODE=${settings.TOKEN_MODE}, ${report.warnings.length} warning(s)).`,
+      `OK: settings are valid (${settings.ACCESS_TOKEN_ALGORITHM}${mark('ACCESS_TOKEN_ALGORITHM')}, TOKEN_MODE=${settings.TOKEN_MODE}${mark('TOKEN_MODE')}, AUTH_SERVICE_ROLE=${settings.AUTH_SERVICE_ROLE}${mark('AUTH_SERVICE_ROLE')}, ${report.warnings.length} warning(s)).`,
     );
     return 0;
   } catch (err) {
@@ -137,6 +206,41 @@ function checkConfig(args: string[], io: CliIo): number {
     io.err(`${err.findings.length} fatal finding(s): the service would refuse to start.`);
     return 1;
   }
+}
+
+function isString(value: string | undefined): value is string {
+  return value !== undefined;
+}
+
+/**
+ * The schema's settings that have a default and that no source sets (not the env, a .env
+ * file or the secrets folder; an empty value counts as unset, as in `loadSettings`).
+ */
+function defaultedSettings(sources: {
+  env: Record<string, string | undefined>;
+  envFiles: readonly string[];
+  secretsDir: string;
+  schema: Joi.ObjectSchema;
+}): string[] {
+  const keys = (sources.schema.describe().keys ?? {}) as Record<
+    string,
+    { flags?: { default?: unknown } }
+  >;
+  const withDefault = Object.keys(keys).filter((name) => keys[name]?.flags?.default !== undefined);
+  const layers: Record<string, string | undefined>[] = [
+    sources.env,
+    readSecretsDir(sources.secretsDir, withDefault, []),
+  ];
+  for (const file of sources.envFiles) {
+    try {
+      layers.push(readDotenv(file, sources.env));
+    } catch {
+      // loadSettings has reported it already.
+    }
+  }
+  const given = (name: string): boolean =>
+    layers.some((layer) => (layer[name] ?? '').trim() !== '');
+  return withDefault.filter((name) => !given(name));
 }
 
 function keygen(args: string[], io: CliIo): number {
@@ -157,8 +261,16 @@ function keygen(args: string[], io: CliIo): number {
     return 0;
   }
   const alg = values.alg;
-  if (alg !== 'ES256' && alg !== 'RS256') throw new UsageError('--alg must be ES256 or RS256.');
-  if (!values.out) throw new UsageError('--out DIR is required.');
+  if (alg === 'HS256') {
+    if (values.out !== undefined || values.bits !== undefined || values.kid !== undefined) {
+      throw new UsageError('--out, --bits and --kid are for ES256/RS256; HS256 writes no file.');
+    }
+    return keygenSecret(io);
+  }
+  if (alg !== 'ES256' && alg !== 'RS256') {
+    throw new UsageError('--alg must be HS256, ES256 or RS256.');
+  }
+  if (!values.out) throw new UsageError('--out DIR is required for ES256/RS256.');
   const bits = Number(values.bits ?? 3072);
   if (alg === 'RS256' && ![2048, 3072, 4096].includes(bits)) {
     throw new UsageError('--bits must be 2048, 3072 or 4096.');
@@ -188,11 +300,48 @@ function keygen(args: string[], io: CliIo): number {
   io.out(`kid: ${kid}`);
   io.out('JWKS:');
   io.out(JSON.stringify(issuer.jwks(), null, 2));
-  io.out('Issuer .env:');
+  io.out('Issuer .env (the service that signs tokens):');
+  io.out('AUTH_SERVICE_ROLE=issuer');
   io.out(`ACCESS_TOKEN_ALGORITHM=${alg}`);
   io.out(`ACCESS_PRIVATE_KEY_FILE=${privatePath}`);
   io.out(`ACCESS_PUBLIC_KEY_FILE=${publicPath}`);
   io.out(`ACCESS_KEY_ID=${kid}`);
+  io.out(`REFRESH_SECRET_KEY=${generateSecret()}`);
+  io.out(TOKEN_MODE_NOTE);
+  io.out('');
+  io.out('Consumer .env (services that only validate tokens; copy public.pem, never private.pem):');
+  io.out('AUTH_SERVICE_ROLE=consumer');
+  io.out(`ACCESS_TOKEN_ALGORITHM=${alg}`);
+  io.out(`ACCESS_PUBLIC_KEY_FILE=${publicPath}`);
+  io.out(`# or, instead of ACCESS_PUBLIC_KEY_FILE: JWKS_URI=https://<issuer host>${JWKS_PATH}`);
+  io.out(TOKEN_MODE_NOTE);
+  return 0;
+}
+
+const JWKS_PATH = '/.well-known/jwks.json';
+
+const TOKEN_MODE_NOTE =
+  '# TOKEN_MODE: stateful (the default) and hybrid need REDIS_HOST + REDIS_PASSWORD or a store wired in code; stateless needs neither';
+
+/** `keygen --alg HS256`: two secrets inside the secret rule and the .env lines that use them. */
+function keygenSecret(io: CliIo): number {
+  const access = generateSecret();
+  const refresh = generateSecret();
+  io.out(
+    `Generated ACCESS_SECRET_KEY and REFRESH_SECRET_KEY: ${GENERATED_SECRET_LENGTH} random characters each, ${SECRET_KEY_RULE}.`,
+  );
+  io.out('Issuer .env (the service that signs tokens):');
+  io.out('AUTH_SERVICE_ROLE=issuer');
+  io.out('ACCESS_TOKEN_ALGORITHM=HS256');
+  io.out(`ACCESS_SECRET_KEY=${access}`);
+  io.out(`REFRESH_SECRET_KEY=${refresh}`);
+  io.out(TOKEN_MODE_NOTE);
+  io.out('');
+  io.out('Consumer .env (services that only validate tokens; the same ACCESS_SECRET_KEY):');
+  io.out('AUTH_SERVICE_ROLE=consumer');
+  io.out('ACCESS_TOKEN_ALGORITHM=HS256');
+  io.out(`ACCESS_SECRET_KEY=${access}`);
+  io.out(TOKEN_MODE_NOTE);
   return 0;
 }
 

@@ -4,6 +4,10 @@
  * and use `\z`-like `$` (no trailing newline accepted): stricter, on purpose. Character
  * classes are ASCII here (Python's `\d`/`\W` are Unicode-aware).
  */
+import { SECRET_KEY_REGEX } from './secret-rule';
+
+/** 0.6.10 secret keys: the one secret rule of `./secret-rule`. */
+export { SECRET_KEY_REGEX };
 export const HOST_REGEX =
   /^(localhost|((\d{1,3}\.){3}\d{1,3}(:\d{1,5})?)|([A-Za-z0-9-]+\.[A-Za-z0-9-.]+)|([A-Za-z0-9-_]+))$/;
 export const HTTP_HOST_REGEX =
@@ -14,8 +18,6 @@ export const SLUG_REGEX = /^[a-z0-9-]+$/;
 export const UNIX_PATH_REGEX = /^\/[A-Za-z0-9_\-/]+$/;
 export const FILE_PATH_REGEX = /^(?:\/|(?:[A-Z]:))[A-Za-z0-9_\-/\\:]+$/;
 export const PASSWORD_REGEX = /^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)(?=.*[\W_])(?!.*\s).{8,}$/;
-/** 0.6.10 secret keys: 32+ of [A-Za-z0-9_-] with upper, lower, digit and `-` or `_`. */
-export const SECRET_KEY_REGEX = /^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)(?=.*[-_])[A-Za-z\d\-_]{32,}$/;
 export const MYSQL_NAME_REGEX = /^[A-Za-z0-9_]+$/;
 export const CONTROL_CHAR_PATTERN =
   // eslint-disable-next-line no-control-regex

@@ -14,6 +14,7 @@ import {
 import { effectiveFailureMode } from '../core/settings/failure-mode';
 import { SecretValue } from '../core/settings/secret';
 import type { AuthSettings } from '../core/settings/types';
+import { isStrongSecret, SECRET_KEY_MIN_LENGTH, SECRET_KEY_RULE } from '../core/secret-rule';
 import type { Logger, RefreshTokenData } from '../core/types';
 import { checkRegisteredClaims } from './claims';
 import type { CircuitBreaker } from './circuit-breaker';
@@ -27,12 +28,6 @@ import type { ValidationHooks } from './types';
 /** The Python SDK's WARNING, verbatim, logged when a token only verifies with the old key. */
 export const OLD_KEY_WARNING =
   'Refresh token accepted with old key — remove REFRESH_SECRET_KEY_OLD once all old-key tokens have expired';
-
-/**
- * Python 0.6.10 `SECRET_KEY_REGEX`: ≥ 32 chars of `[A-Za-z0-9_-]` with a lower, an upper, a
- * digit and a `-` or `_`. Applied to string secrets; a Buffer secret needs ≥ 32 bytes.
- */
-const SECRET_KEY_PATTERN = /^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)(?=.*[-_])[A-Za-z\d\-_]{32,}$/;
 
 /**
  * Canonical UUID text, any case. Python's `uuid.UUID()` also accepted 32 bare hex digits,
@@ -397,10 +392,11 @@ function prepareRefreshKey(secret: RefreshSecret | undefined, name: string): Pre
       `RefreshTokenPolicy: ${name} is required (a string, Buffer or SecretValue)`,
     );
 
-  const weak = typeof key === 'string' ? !SECRET_KEY_PATTERN.test(key) : key.length < 32;
+  // The one secret rule for strings; a Buffer secret needs >= 32 bytes.
+  const weak = typeof key === 'string' ? !isStrongSecret(key) : key.length < SECRET_KEY_MIN_LENGTH;
   if (weak) {
     throw new ConfigurationError(
-      `RefreshTokenPolicy: ${name} is not a strong HS256 secret: use at least 32 characters of A-Z a-z 0-9 - _ with a lower-case letter, an upper-case letter, a digit and a - or _ (or a Buffer of at least 32 bytes)`,
+      `RefreshTokenPolicy: ${name} is not a strong HS256 secret: use ${SECRET_KEY_RULE} (or a Buffer of at least 32 bytes)`,
     );
   }
   return prepareKey({ key, algorithm: 'HS256' }, 'verify');

@@ -41,6 +41,12 @@ export interface HealthOptions {
    * stateful/hybrid modes are then satisfied without REDIS_HOST/REDIS_PASSWORD.
    */
   hasStore?: boolean | undefined;
+  /**
+   * Settings that were not set and took their default (e.g. `['TOKEN_MODE',
+   * 'AUTH_SERVICE_ROLE']`, what `check-config` finds): the fix hints show them as
+   * `NAME=value (default)`.
+   */
+  defaulted?: readonly string[] | undefined;
 }
 
 export interface HealthReport {
@@ -51,6 +57,36 @@ export interface HealthReport {
 /** Python list repr: `['a', 'b']`. */
 function pyList(values: readonly string[]): string {
   return `[${values.map((v) => `'${v}'`).join(', ')}]`;
+}
+
+/** `NAME=value`, `NAME=value (default)` when it was not set, or `NAME not set`. */
+function shown(name: string, value: string | undefined, options: HealthOptions): string {
+  if (!value) return `${name} not set`;
+  return `${name}=${value}${options.defaulted?.includes(name) ? ' (default)' : ''}`;
+}
+
+/**
+ * Lines appended to the stateful-store finding (after Python's sentence, which stays as it
+ * was): what was read, and the ways out from a shell.
+ */
+function storeRuleHint(settings: HealthSettings, options: HealthOptions, role: string): string {
+  const redis = [
+    settings.REDIS_HOST ? undefined : 'REDIS_HOST=<host>',
+    settings.REDIS_PASSWORD ? undefined : 'REDIS_PASSWORD=<password>',
+  ].filter((v) => v !== undefined);
+  const lines = [
+    `Read: ${shown('TOKEN_MODE', settings.TOKEN_MODE, options)}, ${shown('AUTH_SERVICE_ROLE', role, options)}, ${shown('REDIS_HOST', settings.REDIS_HOST, options)}, REDIS_PASSWORD ${settings.REDIS_PASSWORD ? 'set' : 'not set'}.`,
+    'Fix, one of:',
+    '  a store is passed in code (memory, Redis, PostgreSQL, MySQL): check-config --has-store (checkConfigHealth(settings, logger, { hasStore: true }) in code)',
+    '  tokens need no revocation: TOKEN_MODE=stateless',
+    `  revocation in Redis: ${redis.join(' ')}`,
+  ];
+  if (role === 'issuer' && options.defaulted?.includes('AUTH_SERVICE_ROLE')) {
+    lines.push(
+      '  a consumer (it only validates tokens): AUTH_SERVICE_ROLE=consumer TOKEN_MODE=stateless',
+    );
+  }
+  return lines.map((line) => `\n  ${line}`).join('');
 }
 
 /** The findings without logging or throwing (what `checkConfigHealth` acts on). */
@@ -94,8 +130,13 @@ export function collectConfigFindings(
     );
   }
   if (role === 'issuer' && algorithm !== 'HS256' && !settings.ACCESS_PRIVATE_KEY_FILE) {
+    const roleDefaulted = options.defaulted?.includes('AUTH_SERVICE_ROLE') ?? false;
     fatal.push(
-      `CONFIG: AUTH_SERVICE_ROLE=issuer with ${algorithm} requires ACCESS_PRIVATE_KEY_FILE — issuers must hold the signing key to issue tokens.`,
+      `CONFIG: AUTH_SERVICE_ROLE=issuer with ${algorithm} requires ACCESS_PRIVATE_KEY_FILE — issuers must hold the signing key to issue tokens.${
+        roleDefaulted
+          ? '\n  AUTH_SERVICE_ROLE=issuer (default): a service that only validates tokens sets AUTH_SERVICE_ROLE=consumer.'
+          : ''
+      }`,
     );
   }
   if (role === 'issuer' && jwksUri) {
@@ -112,7 +153,7 @@ export function collectConfigFindings(
   const requiresStore = mode === 'stateful' || mode === 'hybrid';
   if (requiresStore && !options.hasStore && !(settings.REDIS_HOST && settings.REDIS_PASSWORD)) {
     fatal.push(
-      `CONFIG: TOKEN_MODE=${mode} requires Redis for token revocation but REDIS_HOST or REDIS_PASSWORD is not configured — refresh token rotation and blacklisting are disabled (or pass a revocation/refresh store: memory, Redis, PostgreSQL or MySQL)`,
+      `CONFIG: TOKEN_MODE=${mode} requires Redis for token revocation but REDIS_HOST or REDIS_PASSWORD is not configured — refresh token rotation and blacklisting are disabled (or pass a revocation/refresh store: memory, Redis, PostgreSQL or MySQL)${storeRuleHint(settings, options, role)}`,
     );
   }
   // Production.

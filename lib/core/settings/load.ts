@@ -7,7 +7,8 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import type Joi from 'joi';
 import { ConfigurationError } from '../errors';
-import { PASSWORD_REGEX, SECRET_KEY_REGEX } from '../validation-constants';
+import { isStrongSecret, SECRET_KEY_RULE } from '../secret-rule';
+import { PASSWORD_REGEX } from '../validation-constants';
 import { findDotenv, readDotenv } from './dotenv';
 import { keyStrengthProblem } from './key-strength';
 import { allowedOrigins } from './origins';
@@ -292,8 +293,9 @@ function applyModelRules(
           `${name} must be a strong password: 8+ chars, upper, lower, digit, special char.`,
         );
       }
-    } else if (!SECRET_KEY_REGEX.test(trimmed)) {
-      problems.push(`${name} must be a valid secret key.`);
+    } else if (!isStrongSecret(trimmed)) {
+      // Python's sentence, then the rule it checks.
+      problems.push(`${name} must be a valid secret key: ${SECRET_KEY_RULE}.`);
     }
   }
   // CORS: read from the input whatever the schema, so the health check's origin rules see

@@ -4,6 +4,8 @@ import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runCli } from '../../../lib/cli/index';
+import { SECRET_KEY_REGEX } from '../../../lib/core/secret-rule';
 
 const root = path.resolve(__dirname, '../../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -82,7 +84,197 @@ describe('npx auth-sdk-m8', () => {
     expect(run(['keygen', '--help'], dir)).toMatchObject({ code: 0 });
     expect(run(['check-config', '--help'], dir).out).toMatch(/--env-file/);
     expect(run(['frobnicate'], dir)).toMatchObject({ code: 2 });
+    expect(run(['keygen', '--alg', 'HS512'], dir).code).toBe(2);
     expect(run(['keygen', '--alg', 'HS256', '--out', 'x'], dir).code).toBe(2);
+    expect(run(['keygen', '--alg', 'ES256'], dir).code).toBe(2); // no --out
     expect(run(['check-config', '--nope'], dir).code).toBe(2);
+  });
+});
+
+const VALID_KEY = 'Abcdef-1234_XYZ-abcdef-ghijkl-mnopqr-stuvwx';
+
+/** The `KEY=value` lines printed under `heading`, up to the next blank line. */
+function envBlock(out: string, heading: string): string[] {
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(heading));
+  expect(start).toBeGreaterThanOrEqual(0);
+  const block: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === '') break;
+    block.push(line);
+  }
+  return block;
+}
+
+function value(block: string[], name: string): string | undefined {
+  return block.find((l) => l.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+describe('npx auth-sdk-m8: settings sources, fixes, secrets, version', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('check-config without --env-file reads the nearest .env above the folder', () => {
+    const nested = path.join(dir, 'src/app');
+    fs.mkdirSync(nested, { recursive: true });
+    // Without a .env the secret is missing: the run below passes only by reading the file.
+    expect(run(['check-config'], nested).code).toBe(1);
+    fs.writeFileSync(
+      path.join(dir, '.env'),
+      `ACCESS_SECRET_KEY=${VALID_KEY}\nTOKEN_MODE=stateless\n`,
+    );
+    const ok = run(['check-config'], nested);
+    expect(ok.err).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toBe(
+      'OK: settings are valid (HS256 (default), TOKEN_MODE=stateless, AUTH_SERVICE_ROLE=issuer (default), 0 warning(s)).\n',
+    );
+  });
+
+  it('the stateful-store finding names the defaulted settings and every fix, and each fix works', () => {
+    fs.writeFileSync(path.join(dir, '.env'), `ACCESS_SECRET_KEY=${VALID_KEY}\n`);
+    const failed = run(['check-config'], dir);
+    expect(failed.code).toBe(1);
+    expect(failed.err).toContain(
+      'FATAL: CONFIG: TOKEN_MODE=stateful requires Redis for token revocation but REDIS_HOST or REDIS_PASSWORD is not configured — refresh token rotation and blacklisting are disabled',
+    );
+    expect(failed.err).toContain(
+      'Read: TOKEN_MODE=stateful (default), AUTH_SERVICE_ROLE=issuer (default), REDIS_HOST not set, REDIS_PASSWORD not set.',
+    );
+    expect(failed.err).toContain('check-config --has-store');
+    expect(failed.err).toContain('tokens need no revocation: TOKEN_MODE=stateless');
+    expect(failed.err).toContain(
+      'revocation in Redis: REDIS_HOST=<host> REDIS_PASSWORD=<password>',
+    );
+    expect(failed.err).toContain(
+      'a consumer (it only validates tokens): AUTH_SERVICE_ROLE=consumer TOKEN_MODE=stateless',
+    );
+    // Each advertised fix, typed in a shell, passes.
+    expect(run(['check-config', '--has-store'], dir).code).toBe(0);
+    expect(run(['check-config'], dir, { TOKEN_MODE: 'stateless' }).code).toBe(0);
+    expect(
+      run(['check-config'], dir, { REDIS_HOST: 'redis', REDIS_PASSWORD: 'Sup3r$ecretPassw0rd' })
+        .code,
+    ).toBe(0);
+    const consumer = run(['check-config'], dir, {
+      AUTH_SERVICE_ROLE: 'consumer',
+      TOKEN_MODE: 'stateless',
+    });
+    expect(consumer.code).toBe(0);
+    expect(consumer.out).toContain('AUTH_SERVICE_ROLE=consumer,');
+    // Set explicitly: no "(default)", and no consumer hint for a declared consumer.
+    const hybrid = run(['check-config'], dir, {
+      TOKEN_MODE: 'hybrid',
+      AUTH_SERVICE_ROLE: 'consumer',
+    });
+    expect(hybrid.err).toContain('Read: TOKEN_MODE=hybrid, AUTH_SERVICE_ROLE=consumer, ');
+    expect(hybrid.err).not.toContain('(default)');
+    expect(hybrid.err).not.toContain('a consumer (it only validates tokens)');
+  });
+
+  it('states the secret rule when a secret breaks it', () => {
+    fs.writeFileSync(path.join(dir, '.env'), 'ACCESS_SECRET_KEY=tooshort\nTOKEN_MODE=stateless\n');
+    const { code, err } = run(['check-config'], dir);
+    expect(code).toBe(1);
+    expect(err).toContain(
+      '  - ACCESS_SECRET_KEY must be a valid secret key: at least 32 characters of A-Z a-z 0-9 - _ with a lower-case letter, an upper-case letter, a digit and a - or _.',
+    );
+  });
+
+  it('keygen --alg HS256 prints rule-abiding secrets and issuer/consumer .env lines that check-config accepts', () => {
+    const { code, out, err } = run(['keygen', '--alg', 'HS256'], dir);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const issuer = envBlock(out, 'Issuer .env');
+    const consumer = envBlock(out, 'Consumer .env');
+    const access = value(issuer, 'ACCESS_SECRET_KEY');
+    const refresh = value(issuer, 'REFRESH_SECRET_KEY');
+    expect(access).toMatch(SECRET_KEY_REGEX);
+    expect(refresh).toMatch(SECRET_KEY_REGEX);
+    expect(access).toHaveLength(48);
+    expect(refresh).not.toBe(access);
+    expect(value(issuer, 'AUTH_SERVICE_ROLE')).toBe('issuer');
+    expect(value(consumer, 'ACCESS_SECRET_KEY')).toBe(access);
+    expect(value(consumer, 'AUTH_SERVICE_ROLE')).toBe('consumer');
+    expect(value(consumer, 'REFRESH_SECRET_KEY')).toBeUndefined();
+    for (const [name, block] of [
+      ['issuer', issuer],
+      ['consumer', consumer],
+    ] as const) {
+      const service = path.join(dir, name);
+      fs.mkdirSync(service);
+      fs.writeFileSync(path.join(service, '.env'), `${block.join('\n')}\nTOKEN_MODE=stateless\n`);
+      const checked = run(['check-config'], service);
+      expect(checked.err).toBe('');
+      expect(checked.out).toContain(`AUTH_SERVICE_ROLE=${name},`);
+      expect(checked.code).toBe(0);
+    }
+  });
+
+  it.each(['ES256', 'RS256'])(
+    'keygen --alg %s prints issuer and consumer .env lines that check-config accepts',
+    (alg) => {
+      const args = ['keygen', '--alg', alg, '--out', 'keys'];
+      const { code, out } = run(alg === 'RS256' ? [...args, '--bits', '2048'] : args, dir);
+      expect(code).toBe(0);
+      const issuer = envBlock(out, 'Issuer .env');
+      const consumer = envBlock(out, 'Consumer .env');
+      expect(value(issuer, 'ACCESS_PRIVATE_KEY_FILE')).toBe(path.join(dir, 'keys/private.pem'));
+      expect(value(issuer, 'REFRESH_SECRET_KEY')).toMatch(SECRET_KEY_REGEX);
+      expect(value(consumer, 'AUTH_SERVICE_ROLE')).toBe('consumer');
+      expect(value(consumer, 'ACCESS_PUBLIC_KEY_FILE')).toBe(path.join(dir, 'keys/public.pem'));
+      expect(value(consumer, 'ACCESS_PRIVATE_KEY_FILE')).toBeUndefined();
+      expect(consumer.join('\n')).toContain('JWKS_URI=https://<issuer host>/.well-known/jwks.json');
+      for (const [name, block] of [
+        ['issuer', issuer],
+        ['consumer', consumer],
+      ] as const) {
+        const service = path.join(dir, name);
+        fs.mkdirSync(service);
+        fs.writeFileSync(path.join(service, '.env'), `${block.join('\n')}\nTOKEN_MODE=stateless\n`);
+        const checked = run(['check-config'], service);
+        expect(checked.err).toBe('');
+        expect(checked.out).toContain(`(${alg}, TOKEN_MODE=stateless, AUTH_SERVICE_ROLE=${name},`);
+        expect(checked.code).toBe(0);
+      }
+    },
+  );
+
+  it('--version prints the version of package.json', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(run(['--version'], dir)).toEqual({ code: 0, out: `${version}\n`, err: '' });
+  });
+
+  it('a missing .env file is one plain line and exit 1, without usage or stack', () => {
+    // Node 20 exits 9 itself on `--env-file MISSING`, even after the script name,
+    // before the CLI runs; --dotenv is the same option without that trap.
+    const missing = run(['check-config', '--dotenv', 'nope.env'], dir);
+    expect(missing).toEqual({
+      code: 1,
+      out: '',
+      err: `Error: --dotenv nope.env: no such file (${path.join(dir, 'nope.env')}).\n`,
+    });
+    fs.writeFileSync(
+      path.join(dir, 'good.env'),
+      `ACCESS_SECRET_KEY=${VALID_KEY}\nTOKEN_MODE=stateless\n`,
+    );
+    expect(run(['check-config', '--dotenv', 'good.env'], dir).code).toBe(0);
+    // Where Node lets --env-file through (in process, as here), the same answer.
+    const err: string[] = [];
+    const code = runCli(['check-config', '--env-file', 'nope.env'], {
+      out: () => undefined,
+      err: (line) => err.push(line),
+      env: {},
+      cwd: dir,
+    });
+    expect({ code, err }).toEqual({
+      code: 1,
+      err: [`Error: --env-file nope.env: no such file (${path.join(dir, 'nope.env')}).`],
+    });
   });
 });

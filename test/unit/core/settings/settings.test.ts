@@ -160,7 +160,7 @@ describe('loadSettings: names, defaults and rules of the Python CommonSettings',
 
   it('refuses weak secrets and passwords, and changethis in any case (also the old refresh key)', () => {
     expect(problems({ ACCESS_SECRET_KEY: 'tooshortkey', REFRESH_SECRET_KEY: VALID_KEY })).toEqual([
-      'ACCESS_SECRET_KEY must be a valid secret key.',
+      'ACCESS_SECRET_KEY must be a valid secret key: at least 32 characters of A-Z a-z 0-9 - _ with a lower-case letter, an upper-case letter, a digit and a - or _.',
     ]);
     expect(problems({ ...hs, REDIS_PASSWORD: 'weakpass' })).toEqual([
       'REDIS_PASSWORD must be a strong password: 8+ chars, upper, lower, digit, special char.',
@@ -412,6 +412,34 @@ describe('checkConfigHealth (the Python rules)', () => {
     expect(
       collectConfigFindings({ ...ok, TOKEN_MODE: 'stateful' }, { hasStore: true }).fatal,
     ).toEqual([]);
+  });
+
+  it('the stateful-store finding keeps the Python sentence first, then what was read and the fixes', () => {
+    const python =
+      'CONFIG: TOKEN_MODE=stateful requires Redis for token revocation but REDIS_HOST or REDIS_PASSWORD is not configured — refresh token rotation and blacklisting are disabled';
+    const [plain] = collectConfigFindings({ ...ok, TOKEN_MODE: 'stateful' }).fatal;
+    expect(plain?.split('\n')[0]).toContain(python);
+    expect(plain).toContain(
+      'Read: TOKEN_MODE=stateful, AUTH_SERVICE_ROLE=issuer, REDIS_HOST not set',
+    );
+    expect(plain).not.toContain('(default)');
+    expect(plain).not.toContain('AUTH_SERVICE_ROLE=consumer');
+    const [defaulted] = collectConfigFindings(
+      { ...ok, TOKEN_MODE: 'stateful', REDIS_HOST: 'redis' },
+      { defaulted: ['TOKEN_MODE', 'AUTH_SERVICE_ROLE'] },
+    ).fatal;
+    expect(defaulted).toContain(
+      'Read: TOKEN_MODE=stateful (default), AUTH_SERVICE_ROLE=issuer (default), REDIS_HOST=redis, REDIS_PASSWORD not set.',
+    );
+    expect(defaulted).toContain('revocation in Redis: REDIS_PASSWORD=<password>\n');
+    expect(defaulted).toContain('AUTH_SERVICE_ROLE=consumer TOKEN_MODE=stateless');
+    const [issuer] = collectConfigFindings(
+      { ...ok, ACCESS_TOKEN_ALGORITHM: 'ES256', ACCESS_PUBLIC_KEY: 'pem' },
+      { defaulted: ['AUTH_SERVICE_ROLE'] },
+    ).fatal;
+    expect(issuer).toBe(
+      'CONFIG: AUTH_SERVICE_ROLE=issuer with ES256 requires ACCESS_PRIVATE_KEY_FILE — issuers must hold the signing key to issue tokens.\n  AUTH_SERVICE_ROLE=issuer (default): a service that only validates tokens sets AUTH_SERVICE_ROLE=consumer.',
+    );
   });
 
   it('logs warnings first, then every fatal finding, then throws one ConfigurationError', () => {
