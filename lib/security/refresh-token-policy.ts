@@ -30,10 +30,21 @@ export const OLD_KEY_WARNING =
   'Refresh token accepted with old key — remove REFRESH_SECRET_KEY_OLD once all old-key tokens have expired';
 
 /**
- * Canonical UUID text, any case. Python's `uuid.UUID()` also accepted 32 bare hex digits,
- * `{braces}` and a `urn:uuid:` prefix; we do not (no issuer of the fleet writes those).
+ * The user id of a refresh `sub`, read as Python's `uuid.UUID(sub)` reads it: `urn:` and
+ * `uuid:` removed, braces stripped at the ends, hyphens dropped, then exactly 32 hex digits;
+ * the canonical lower-case 8-4-4-4-12 form comes back (one user, one id, whatever the
+ * issuer's spelling), undefined when Python would refuse it.
  */
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function canonicalUuid(sub: string): string | undefined {
+  const hex = sub
+    .replaceAll('urn:', '')
+    .replaceAll('uuid:', '')
+    .replace(/^[{}]+|[{}]+$/g, '')
+    .replaceAll('-', '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
+  const h = hex.toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
 
 const REQUIRED_CLAIMS = Object.freeze(['exp', 'sub', 'jti', 'type']);
 
@@ -314,17 +325,19 @@ export class RefreshTokenPolicy {
     });
     if (verdict === 'expired') throw this.#fail(Messages.REFRESH_EXPIRED, 'expired');
     if (verdict !== undefined) throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
+    // PyJWT refuses an `aud` when no audience is configured (after exp, before the type check).
+    if ('aud' in payload) throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
     if (payload.type !== 'refresh') throw this.#fail(Messages.REFRESH_WRONG_TYPE, 'wrong_type');
     const { sub, jti, exp, fid } = payload;
-    if (typeof sub !== 'string' || !UUID_PATTERN.test(sub)) {
+    const userId = typeof sub === 'string' ? canonicalUuid(sub) : undefined;
+    if (userId === undefined) {
       throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
     }
     if (typeof jti !== 'string' || jti === '' || typeof exp !== 'number') {
       throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
     }
-    // Lower case, as Python's str(uuid.UUID(sub)): one user, one id, whatever the issuer's case.
     return withFamily(
-      { userId: sub.toLowerCase(), jti, exp },
+      { userId, jti, exp },
       typeof fid === 'string' ? fid : undefined,
     );
   }

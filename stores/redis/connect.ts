@@ -4,15 +4,15 @@ import type { Logger } from '../../lib/core/types';
 
 export interface RedisConnectionOptions {
   /** `redis://` or `rediss://` URL; wins over the REDIS_* fields. */
-  url?: string;
-  REDIS_HOST?: string;
-  REDIS_PORT?: number;
-  REDIS_USER?: string;
-  REDIS_PASSWORD?: SecretValue | string;
-  REDIS_SSL?: boolean;
+  url?: string | undefined;
+  REDIS_HOST?: string | undefined;
+  REDIS_PORT?: number | undefined;
+  REDIS_USER?: string | undefined;
+  REDIS_PASSWORD?: SecretValue | string | undefined;
+  REDIS_SSL?: boolean | undefined;
   /** Connect timeout in ms. Default 2000. */
-  connectTimeoutMs?: number;
-  logger?: Logger;
+  connectTimeoutMs?: number | undefined;
+  logger?: Logger | undefined;
 }
 
 /**
