@@ -1,4 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import {
+  RefreshTokenPolicy,
+  TokenIssuer,
+  TokenPolicy,
+  TokenValidator,
+  createAuthFlows,
+  createValidationConfig,
+} from 'auth-sdk-m8';
+import { MemoryRefreshTokenStore, MemoryRevocationStore } from 'auth-sdk-m8/stores/memory';
+import { HS_SECRET, REFRESH_SECRET } from '../../helpers/keys';
 import request from 'supertest';
 import { createApp } from '../../../examples/koa-bridge/app';
 import { expectAuthFailure, missingTokenBody } from '../../helpers/auth-failure';
@@ -56,5 +67,78 @@ describe('the Koa bridge (TokenPolicy + toErrorResponse, no fake req/res)', () =
 
   it('leaves public routes alone', async () => {
     expect((await request(server).get('/healthz')).body).toEqual({ status: 'ok' });
+  });
+});
+
+describe('the Koa bridge serves the auth flows (createAuthFlows, no Express)', () => {
+  it('refreshes, detects reuse, and logs out with the same answers as the Express routes', async () => {
+    const quiet = { warn: () => undefined, error: () => undefined };
+    const user = { sub: randomUUID(), email: 'koa@example.com', is_active: true };
+    const policy = new TokenPolicy({
+      validator: new TokenValidator({
+        secret: { key: HS_SECRET, algorithm: 'HS256' },
+        config: createValidationConfig({ allowedAlgorithms: ['HS256'] }),
+      }),
+      revocationStore: new MemoryRevocationStore(),
+      logger: quiet,
+    });
+    const flows = createAuthFlows({
+      issuer: new TokenIssuer({
+        accessKeys: { key: HS_SECRET, algorithm: 'HS256' },
+        refreshSecret: REFRESH_SECRET,
+      }),
+      policy,
+      refreshPolicy: new RefreshTokenPolicy({
+        secret: REFRESH_SECRET,
+        store: new MemoryRefreshTokenStore(),
+        graceSeconds: 0,
+        logger: quiet,
+      }),
+      findUser: () => user,
+      verifyCredentials: async () => user,
+      logger: quiet,
+    });
+    const server = http.createServer(createApp({ policy, flows, logger: quiet }).callback());
+    try {
+      const login = (
+        await flows.login({
+          method: 'POST',
+          headers: {},
+          body: { email: user.email, password: 'x' },
+        })
+      ).body as {
+        refresh_token: string;
+      };
+      const refreshed = await request(server)
+        .post('/auth/refresh')
+        .send({ refresh_token: login.refresh_token });
+      expect(refreshed.status).toBe(200);
+      expect(refreshed.headers['cache-control']).toBe('no-store');
+      expect(refreshed.body).toMatchObject({
+        token_type: 'bearer',
+        refresh_token: expect.any(String),
+      });
+      const reused = await request(server)
+        .post('/auth/refresh')
+        .send({ refresh_token: login.refresh_token });
+      expect(reused.status).toBe(401);
+      expect(reused.body.msg).toBe('Refresh token already used or revoked');
+      const malformed = await request(server)
+        .post('/auth/refresh')
+        .set('content-type', 'application/json')
+        .send('{not json');
+      expect(malformed.status).toBe(400);
+      const out = await request(server)
+        .post('/auth/logout')
+        .set('Authorization', `Bearer ${refreshed.body.access_token}`)
+        .send({});
+      expect(out.status).toBe(200);
+      const me = await request(server)
+        .get('/me')
+        .set('Authorization', `Bearer ${refreshed.body.access_token}`);
+      expect(me.status).toBe(401);
+    } finally {
+      server.close();
+    }
   });
 });
