@@ -46,7 +46,12 @@ export { Roles } from './core/roles';
 export { hashToken } from './core/crypto-utils';
 
 // Settings and start-up checks
-export { loadSettings, loadCommonSettings, type LoadSettingsOptions } from './core/settings/load';
+export {
+  loadSettings,
+  loadSettingsAsync,
+  loadCommonSettings,
+  type LoadSettingsOptions,
+} from './core/settings/load';
 export { checkConfigHealth, type HealthOptions, type HealthReport } from './core/settings/health';
 export { findDotenv, readDotenv } from './core/settings/dotenv';
 export { SecretValue } from './core/settings/secret';

@@ -1,3 +1,4 @@
+/** `auth-sdk-m8/events`: the Redis event bus in the Python wire format, signed like Python. */
 export {
   EventBus,
   shutdownClient,
@@ -8,8 +9,6 @@ export {
 } from './event-bus';
 export { DurableEventBus, type DurableEventBusOptions, type StreamClient } from './durable-bus';
 export {
-  canonicalJson,
-  canonicalJsonText,
   signPayload,
   verifySignature,
   encodeEvent,

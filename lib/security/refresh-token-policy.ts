@@ -336,10 +336,7 @@ export class RefreshTokenPolicy {
     if (typeof jti !== 'string' || jti === '' || typeof exp !== 'number') {
       throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
     }
-    return withFamily(
-      { userId, jti, exp },
-      typeof fid === 'string' ? fid : undefined,
-    );
+    return withFamily({ userId, jti, exp }, typeof fid === 'string' ? fid : undefined);
   }
 
   /** The verified payload; falls back to the old key only when the signature did not match. */

@@ -3,14 +3,13 @@ import { createClient } from 'redis';
 import {
   DurableEventBus,
   EventBus,
-  canonicalJson,
   decodeEvent,
   encodeEvent,
   signPayload,
   userDeletedEventSchema,
   type UserDeletedEvent,
 } from '../../../lib/events';
-import { canonicalJsonText, verifySignature } from '../../../lib/events/signing';
+import { canonicalJson, canonicalJsonText, verifySignature } from '../../../lib/events/signing';
 import { PrivateRedis } from '../../helpers/redis-server';
 import { describeWithService, services, uniquePrefix } from '../../helpers/services';
 // Made by fixtures/make-python-signed-events.py (Python stdlib); see that script.
