@@ -52,6 +52,7 @@ export {
   loadCommonSettings,
   type LoadSettingsOptions,
 } from './core/settings/load';
+export { authSettingsSchema, commonSettingsSchema } from './core/settings/schema';
 export { checkConfigHealth, type HealthOptions, type HealthReport } from './core/settings/health';
 export { findDotenv, readDotenv } from './core/settings/dotenv';
 export { SecretValue } from './core/settings/secret';
