@@ -7,6 +7,8 @@ import type {
   ConfigurationError,
   InsufficientScopeError,
   InvalidRequestError,
+  NotFoundError,
+  RateLimitedError,
   StoreUnavailableError,
 } from 'auth-sdk-m8';
 import {
@@ -37,6 +39,12 @@ export function describeError(err: AnyAuthError): string {
     case 'store_unavailable':
       expectType<Equal<typeof err, StoreUnavailableError>>(true);
       return `${err.store} ${err.retryAfterSeconds}`;
+    case 'rate_limited':
+      expectType<Equal<typeof err, RateLimitedError>>(true);
+      return String(err.retryAfterSeconds);
+    case 'not_found':
+      expectType<Equal<typeof err, NotFoundError>>(true);
+      return err.message;
     default: {
       // Every code is handled: nothing is left.
       const rest: never = err;
@@ -53,7 +61,12 @@ export function ifChain(err: AnyAuthError): void {
     expectType<
       Equal<
         typeof err,
-        InsufficientScopeError | InvalidRequestError | ConfigurationError | StoreUnavailableError
+        | InsufficientScopeError
+        | InvalidRequestError
+        | ConfigurationError
+        | StoreUnavailableError
+        | RateLimitedError
+        | NotFoundError
       >
     >(true);
     // @ts-expect-error `reason` exists on InvalidTokenError only, which is excluded here.

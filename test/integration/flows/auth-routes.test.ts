@@ -8,16 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { authenticate, authRoutes, errorHandler } from 'auth-sdk-m8/express';
-import {
-  RefreshRateLimiter,
-  RefreshTokenPolicy,
-  TokenIssuer,
-  TokenPolicy,
-  TokenValidator,
-  createValidationConfig,
-  type AuthUser,
-} from 'auth-sdk-m8';
-import { HS_SECRET, REFRESH_SECRET } from '../../helpers/keys';
+import { RefreshRateLimiter, type AuthUser } from 'auth-sdk-m8';
+import { hsFlowParts } from '../../helpers/flow-parts';
 import { describeWithService } from '../../helpers/services';
 import { backends, type BackendStores } from './backends';
 
@@ -47,25 +39,10 @@ async function harness(backend: (typeof backends)[number]): Promise<Harness> {
   let offset = 0;
   const clock = { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms) };
   const stores = await backend.open(clock.now);
-  const issuer = new TokenIssuer({
-    accessKeys: { key: HS_SECRET, algorithm: 'HS256' },
-    refreshSecret: REFRESH_SECRET,
-  });
-  const policy = new TokenPolicy({
-    validator: new TokenValidator({
-      secret: { key: HS_SECRET, algorithm: 'HS256' },
-      config: createValidationConfig({ allowedAlgorithms: ['HS256'] }),
-    }),
+  const { issuer, policy, refreshPolicy } = hsFlowParts({
     revocationStore: stores.revocation,
-    tokenMode: 'stateful',
-    logger: quiet,
-  });
-  const refreshPolicy = new RefreshTokenPolicy({
-    secret: REFRESH_SECRET,
-    store: stores.refresh,
-    graceSeconds: 10,
-    clock: clock.now,
-    logger: quiet,
+    refreshStore: stores.refresh,
+    refresh: { graceSeconds: 10, clock: clock.now },
   });
   const users = new Map([ALICE, BOB].map((u) => [u.sub, u]));
   const app = express();

@@ -7,23 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import {
   RefreshRateLimiter,
-  RefreshTokenPolicy,
   StoreUnavailableError,
-  TokenIssuer,
-  TokenPolicy,
-  TokenValidator,
   createAuthFlows,
-  createValidationConfig,
   type AuthUser,
   type DegradedEvent,
 } from 'auth-sdk-m8';
-import {
-  MemoryRefreshTokenStore,
-  MemoryRevocationStore,
-  MemorySessionStore,
-} from 'auth-sdk-m8/stores/memory';
+import { MemorySessionStore } from 'auth-sdk-m8/stores/memory';
 import { RedisRateLimitStore, RedisSessionStore } from 'auth-sdk-m8/stores/redis';
-import { HS_SECRET, REFRESH_SECRET } from '../../helpers/keys';
+import { hsFlowParts } from '../../helpers/flow-parts';
 import { PrivateRedis } from '../../helpers/redis-server';
 import { describeWithService } from '../../helpers/services';
 
@@ -57,26 +48,9 @@ describeWithService('redis', 'auth flows with Redis hung (private redis-server)'
   });
 
   function flows(sessionsOnRedis: boolean, degraded: DegradedEvent[]) {
-    const issuer = new TokenIssuer({
-      accessKeys: { key: HS_SECRET, algorithm: 'HS256' },
-      refreshSecret: REFRESH_SECRET,
-    });
     const hooks = { onDegraded: (e: DegradedEvent) => degraded.push(e) };
     return createAuthFlows({
-      issuer,
-      policy: new TokenPolicy({
-        validator: new TokenValidator({
-          secret: { key: HS_SECRET, algorithm: 'HS256' },
-          config: createValidationConfig({ allowedAlgorithms: ['HS256'] }),
-        }),
-        revocationStore: new MemoryRevocationStore(),
-        logger: quiet,
-      }),
-      refreshPolicy: new RefreshTokenPolicy({
-        secret: REFRESH_SECRET,
-        store: new MemoryRefreshTokenStore(),
-        logger: quiet,
-      }),
+      ...hsFlowParts(),
       sessions: sessionsOnRedis
         ? new RedisSessionStore({ client, keyPrefix: 'fault-sess:' })
         : new MemorySessionStore(),

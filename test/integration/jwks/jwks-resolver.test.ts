@@ -150,13 +150,15 @@ describe('JwksKeyResolver against a real HTTP server', () => {
   });
 
   it('with a hung key server, no request for a cached kid waits on the refresh', async () => {
-    const r = resolver({ timeoutMs: 1000 });
+    // The refresh hangs for the whole 5 s timeout; a cached kid must come back long before
+    // (the bound is loose so a loaded machine cannot flip the verdict; bench measures speed).
+    const r = resolver({ timeoutMs: 5000 });
     await r.resolve('k1');
     server.behaviour = { kind: 'hang' };
     now += 301_000; // past the TTL
     const first = await timed(() => r.resolve('k1'));
     expect(first.value).toBeDefined();
-    expect(first.ms).toBeLessThan(50);
+    expect(first.ms).toBeLessThan(1000);
     await until(() => server.requests === 2); // the refresh now hangs on the server
     const hits = [];
     for (let i = 0; i < 50; i += 1) {
@@ -164,7 +166,7 @@ describe('JwksKeyResolver against a real HTTP server', () => {
       hits.push(await timed(() => r.resolve('k1')));
     }
     expect(hits.every((h) => h.value !== undefined)).toBe(true);
-    expect(Math.max(...hits.map((h) => h.ms))).toBeLessThan(50);
+    expect(Math.max(...hits.map((h) => h.ms))).toBeLessThan(1000);
     expect(server.requests).toBe(2);
   });
 

@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import {
-  RefreshTokenPolicy,
-  TokenIssuer,
-  TokenPolicy,
-  TokenValidator,
-  createAuthFlows,
-  createValidationConfig,
-} from 'auth-sdk-m8';
-import { MemoryRefreshTokenStore, MemoryRevocationStore } from 'auth-sdk-m8/stores/memory';
-import { HS_SECRET, REFRESH_SECRET } from '../../helpers/keys';
+import { createAuthFlows } from 'auth-sdk-m8';
+import { hsFlowParts } from '../../helpers/flow-parts';
 import request from 'supertest';
 import { createApp } from '../../../examples/koa-bridge/app';
 import { expectAuthFailure, missingTokenBody } from '../../helpers/auth-failure';
@@ -74,26 +66,11 @@ describe('the Koa bridge serves the auth flows (createAuthFlows, no Express)', (
   it('refreshes, detects reuse, and logs out with the same answers as the Express routes', async () => {
     const quiet = { warn: () => undefined, error: () => undefined };
     const user = { sub: randomUUID(), email: 'koa@example.com', is_active: true };
-    const policy = new TokenPolicy({
-      validator: new TokenValidator({
-        secret: { key: HS_SECRET, algorithm: 'HS256' },
-        config: createValidationConfig({ allowedAlgorithms: ['HS256'] }),
-      }),
-      revocationStore: new MemoryRevocationStore(),
-      logger: quiet,
-    });
+    const { issuer, policy, refreshPolicy } = hsFlowParts({ refresh: { graceSeconds: 0 } });
     const flows = createAuthFlows({
-      issuer: new TokenIssuer({
-        accessKeys: { key: HS_SECRET, algorithm: 'HS256' },
-        refreshSecret: REFRESH_SECRET,
-      }),
+      issuer,
       policy,
-      refreshPolicy: new RefreshTokenPolicy({
-        secret: REFRESH_SECRET,
-        store: new MemoryRefreshTokenStore(),
-        graceSeconds: 0,
-        logger: quiet,
-      }),
+      refreshPolicy,
       findUser: () => user,
       verifyCredentials: async () => user,
       logger: quiet,

@@ -9,47 +9,14 @@ import express from 'express';
 import { Passport } from 'passport';
 import { errorHandler, refreshHandler } from 'auth-sdk-m8/express';
 import { createRefreshStrategy } from 'auth-sdk-m8/passport';
-import {
-  RefreshRateLimiter,
-  RefreshTokenPolicy,
-  TokenIssuer,
-  TokenPolicy,
-  TokenValidator,
-  createAuthFlows,
-  createValidationConfig,
-  type AuthFlows,
-  type AuthUser,
-} from 'auth-sdk-m8';
-import {
-  MemoryRateLimitStore,
-  MemoryRefreshTokenStore,
-  MemoryRevocationStore,
-} from 'auth-sdk-m8/stores/memory';
-import { HS_SECRET, REFRESH_SECRET } from '../../helpers/keys';
-
-const quiet = { warn: () => undefined, error: () => undefined };
+import { RefreshRateLimiter, createAuthFlows, type AuthFlows, type AuthUser } from 'auth-sdk-m8';
+import { MemoryRateLimitStore } from 'auth-sdk-m8/stores/memory';
+import { hsFlowParts, quietLogger as quiet } from '../../helpers/flow-parts';
 const USER: AuthUser = { sub: randomUUID(), email: 'p@example.com', is_active: true };
 
 function makeFlows(): AuthFlows {
   return createAuthFlows({
-    issuer: new TokenIssuer({
-      accessKeys: { key: HS_SECRET, algorithm: 'HS256' },
-      refreshSecret: REFRESH_SECRET,
-    }),
-    policy: new TokenPolicy({
-      validator: new TokenValidator({
-        secret: { key: HS_SECRET, algorithm: 'HS256' },
-        config: createValidationConfig({ allowedAlgorithms: ['HS256'] }),
-      }),
-      revocationStore: new MemoryRevocationStore(),
-      logger: quiet,
-    }),
-    refreshPolicy: new RefreshTokenPolicy({
-      secret: REFRESH_SECRET,
-      store: new MemoryRefreshTokenStore(),
-      graceSeconds: 0,
-      logger: quiet,
-    }),
+    ...hsFlowParts({ refresh: { graceSeconds: 0 } }),
     rateLimit: new RefreshRateLimiter({
       store: new MemoryRateLimitStore(),
       perFamily: { max: 2, windowSeconds: 60 },
