@@ -24,6 +24,12 @@ export interface BuildAccessValidatorOptions {
   cache?: boolean | VerifiedTokenCacheOptions | undefined;
   clock?: (() => number) | undefined;
   logger?: Logger | undefined;
+  /**
+   * With JWKS_URI: fetch the key set once now (default true), so the first requests find
+   * keys. Never blocks or fails the start; a key server that is not up yet is fetched again by
+   * the first request.
+   */
+  warmJwks?: boolean | undefined;
 }
 
 /**
@@ -62,6 +68,8 @@ export function buildAccessValidator(
       hooks: options.hooks,
       logger: options.logger,
     });
+    // Warm the cache now when the key server answers; a start never waits or fails on it.
+    if (options.warmJwks ?? true) void keyResolver.warm();
     return new TokenValidator({ ...common, keyResolver });
   }
   if (algorithm !== 'HS256') {

@@ -149,7 +149,10 @@ export class JwksKeyResolver implements KeyResolver {
     } catch {
       // #refreshOnce reports its own failures; nothing else may reach the caller.
     }
-    return this.#keys.count > 0;
+    const warmed = this.#keys.count > 0;
+    // A key server that is not up yet at start must not cost the first requests a cooldown.
+    if (!warmed) this.#lastAttempt = -Infinity;
+    return warmed;
   }
 
   #refreshInBackground(): void {

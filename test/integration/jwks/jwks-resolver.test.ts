@@ -1,6 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ConfigurationError, StoreUnavailableError } from '../../../lib/core/errors';
+import { buildAccessValidator } from '../../../lib/security/build-access-validator';
 import { JwksKeyResolver } from '../../../lib/security/key-resolvers/jwks';
 import { TokenIssuer } from '../../../lib/security/token-issuer';
 import { TokenValidator } from '../../../lib/security/token-validator';
@@ -283,6 +284,51 @@ describe('JwksKeyResolver against a real HTTP server', () => {
         status: 401,
         reason: 'invalid',
       });
+    }
+  });
+});
+
+describe('JWKS warm-up at start (buildAccessValidator)', () => {
+  const rs = rsaKeys();
+  const settings = (uri: string) =>
+    ({
+      ACCESS_TOKEN_ALGORITHM: 'RS256',
+      JWKS_URI: uri,
+      JWKS_CACHE_TTL_SECONDS: 300,
+    }) as unknown as Parameters<typeof buildAccessValidator>[0];
+
+  it('fetches the key set at construction, before any request', async () => {
+    const server = await JwksServer.start();
+    try {
+      server.document = { keys: [jwk(rs.publicKey, { kid: 'k1', alg: 'RS256' })] };
+      buildAccessValidator(settings(server.uri), { logger: quiet });
+      await until(() => server.requests === 1);
+      expect(server.requests).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a failed warm-up costs no cooldown: the first request fetches again and succeeds', async () => {
+    const server = await JwksServer.start();
+    try {
+      server.document = { keys: [jwk(rs.publicKey, { kid: 'k1', alg: 'RS256' })] };
+      server.behaviour = { kind: 'status', status: 500 };
+      const validator = buildAccessValidator(settings(server.uri), { logger: quiet });
+      await until(() => server.requests === 1);
+      await sleep(50); // let the failed warm-up settle
+      server.behaviour = { kind: 'ok' };
+      const token = mint(accessClaims(), {
+        alg: 'RS256',
+        key: rs.privateKey,
+        header: { kid: 'k1' },
+      });
+      await expect(validator.validateAccessToken(token)).resolves.toMatchObject({
+        sub: expect.any(String),
+      });
+      expect(server.requests).toBe(2);
+    } finally {
+      await server.close();
     }
   });
 });
