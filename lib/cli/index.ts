@@ -18,6 +18,8 @@ import { authSettingsSchema, commonSettingsSchema } from '../core/settings/schem
 import { DEFAULT_SECRETS_DIR, readSecretsDir } from '../core/settings/secrets-dir';
 import { SECRET_KEY_RULE } from '../core/secret-rule';
 import { TokenIssuer } from '../security/token-issuer';
+import { mysqlDialect, postgresDialect } from '../../stores/sql/dialect';
+import { sqlSchema } from '../../stores/sql/schema';
 import { GENERATED_SECRET_LENGTH, generateSecret } from './secret';
 
 const USAGE = `Usage: auth-sdk-m8 <command> [options]
@@ -25,6 +27,7 @@ const USAGE = `Usage: auth-sdk-m8 <command> [options]
 Commands:
   check-config   Validate the settings (env + .env) and run the start-up health checks
   keygen         Generate HS256 secrets, or an ES256/RS256 key pair and its JWKS, with .env lines
+  migrate        Print the SQL that creates the tables of the PostgreSQL or MySQL stores
 
 Run "auth-sdk-m8 <command> --help" for the options of a command, "auth-sdk-m8 --version" for the version.`;
 
@@ -38,6 +41,14 @@ const CHECK_USAGE = `Usage: auth-sdk-m8 check-config [--env-file FILE]... [--sec
   --full           validate the full CommonSettings set (web, CORS, DB fields), not only the auth ones
   --has-store      a revocation/refresh store is wired in code (stateful/hybrid need no REDIS_*)
 Exits 1 when a setting is invalid or a fatal finding is reported, 0 otherwise.`;
+
+const MIGRATE_USAGE = `Usage: auth-sdk-m8 migrate --store postgres|mysql [--table-prefix PREFIX]
+
+  Prints the statements store.migrate() runs (tables and indexes of the revocation, refresh
+  and session stores), for a DBA to run as the tables' owner, e.g.
+    npx auth-sdk-m8 migrate --store postgres | psql "$DATABASE_URL"
+  A service can then run as a role with DML rights only (no DDL) and skip migrate().
+  --table-prefix  the stores' tablePrefix ([A-Za-z0-9_], default auth_sdk_)`;
 
 const KEYGEN_USAGE = `Usage: auth-sdk-m8 keygen --alg HS256
        auth-sdk-m8 keygen --alg ES256|RS256 --out DIR [--bits 2048|3072|4096] [--kid KID] [--force]
@@ -103,6 +114,8 @@ export function runCli(argv: string[], io: CliIo): number {
         return checkConfig(rest, io);
       case 'keygen':
         return keygen(rest, io);
+      case 'migrate':
+        return migrate(rest, io);
       case '--version':
       case '-v':
       case 'version':
@@ -124,7 +137,13 @@ export function runCli(argv: string[], io: CliIo): number {
     ) {
       io.err(`Error: ${(err as Error).message}\n`);
       io.err(
-        command === 'keygen' ? KEYGEN_USAGE : command === 'check-config' ? CHECK_USAGE : USAGE,
+        command === 'keygen'
+          ? KEYGEN_USAGE
+          : command === 'check-config'
+            ? CHECK_USAGE
+            : command === 'migrate'
+              ? MIGRATE_USAGE
+              : USAGE,
       );
       return 2;
     }
@@ -241,6 +260,35 @@ function defaultedSettings(sources: {
   const given = (name: string): boolean =>
     layers.some((layer) => (layer[name] ?? '').trim() !== '');
   return withDefault.filter((name) => !given(name));
+}
+
+function migrate(args: string[], io: CliIo): number {
+  const { values } = parseArgs({
+    args,
+    options: {
+      store: { type: 'string' },
+      'table-prefix': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    io.out(MIGRATE_USAGE);
+    return 0;
+  }
+  const dialect =
+    values.store === 'postgres'
+      ? postgresDialect
+      : values.store === 'mysql'
+        ? mysqlDialect
+        : undefined;
+  if (dialect === undefined) throw new UsageError('--store must be postgres or mysql.');
+  const { create, added } = sqlSchema(dialect, values['table-prefix']);
+  io.out(`-- auth-sdk-m8 ${dialect.name} tables (what store.migrate() runs)`);
+  for (const statement of create) io.out(`${statement};\n`);
+  io.out('-- Tables created by auth-sdk-m8 0.1 also need:');
+  for (const a of added) io.out(`-- ${dialect.addColumn(a.table, a.column, a.type)};`);
+  return 0;
 }
 
 function keygen(args: string[], io: CliIo): number {

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../../lib/cli/index';
+import { mysqlSchema } from '../../../stores/sql/mysql';
+import { postgresSchema } from '../../../stores/sql/postgres';
 import { SECRET_KEY_REGEX } from '../../../lib/core/secret-rule';
 
 const root = path.resolve(__dirname, '../../..');
@@ -276,5 +278,38 @@ describe('npx auth-sdk-m8: settings sources, fixes, secrets, version', () => {
       code: 1,
       err: [`Error: --env-file nope.env: no such file (${path.join(dir, 'nope.env')}).`],
     });
+  });
+});
+
+describe('npx auth-sdk-m8 migrate', () => {
+  const io = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return {
+      out,
+      err,
+      io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), env: {}, cwd: root },
+    };
+  };
+
+  it.each(['postgres', 'mysql'] as const)(
+    'prints the statements migrate() runs for %s, with the table prefix',
+    (store) => {
+      const { out, io: cliIo } = io();
+      expect(runCli(['migrate', '--store', store, '--table-prefix', 'dba_'], cliIo)).toBe(0);
+      const sql = out.join('\n');
+      const schema = (store === 'postgres' ? postgresSchema : mysqlSchema)('dba_');
+      for (const statement of schema) expect(sql).toContain(`${statement};`);
+      expect(sql).toContain('dba_sessions');
+    },
+  );
+
+  it('refuses an unknown store and a bad prefix with a plain error', () => {
+    const unknown = io();
+    expect(runCli(['migrate', '--store', 'oracle'], unknown.io)).toBe(2);
+    expect(unknown.err[0]).toBe('Error: --store must be postgres or mysql.\n');
+    const bad = io();
+    expect(runCli(['migrate', '--store', 'mysql', '--table-prefix', 'x;drop'], bad.io)).toBe(1);
+    expect(bad.err.join('\n')).toMatch(/tablePrefix/);
   });
 });
