@@ -15,11 +15,12 @@ import { effectiveFailureMode } from '../core/settings/failure-mode';
 import { SecretValue } from '../core/settings/secret';
 import type { AuthSettings } from '../core/settings/types';
 import type { Logger, RefreshTokenData } from '../core/types';
-import { checkRegisteredClaims } from './claims';
+import { registeredClaimsFailure } from './claims';
+import { claimType, claimValue } from './failure-detail';
 import type { CircuitBreaker } from './circuit-breaker';
 import { assertFailureMode, policyStoreGuard, type StoreGuard } from './store-guard';
 import { callHook } from './hooks';
-import { JwsError, prepareKey, verifyCompact, type PreparedKey } from './jws';
+import { JwsError, jwsFailureDetail, prepareKey, verifyCompact, type PreparedKey } from './jws';
 import type { RefreshTokenStore, RotateResult } from './stores';
 import type { FailureMode } from '../core/failure-mode';
 import type { ValidationHooks } from './types';
@@ -306,27 +307,50 @@ export class RefreshTokenPolicy {
   }
 
   #decode(token: string): RefreshTokenData {
+    // Every refusal carries a detail for logs and hooks (never the token, never a claim value).
+    const fail = (
+      message: string,
+      reason: InvalidTokenReason,
+      detail: string,
+      cause?: unknown,
+    ): InvalidTokenError => {
+      const event = { reason, tokenType: 'refresh', detail } as const;
+      callHook(this.#hooks, 'onFailure', event, this.#logger);
+      return new InvalidTokenError(message, reason, 'refresh', { cause, detail });
+    };
     if (typeof token !== 'string' || token === '') {
       throw this.#fail(Messages.REFRESH_MISSING, 'missing');
     }
-    const payload = this.#verifySignature(token);
-    const verdict = checkRegisteredClaims(payload, {
+    let payload: Record<string, unknown>;
+    try {
+      payload = this.#verifySignature(token);
+    } catch (error) {
+      throw fail(Messages.REFRESH_INVALID, 'invalid', jwsFailureDetail(error), error);
+    }
+    const failure = registeredClaimsFailure(payload, {
       nowSeconds: this.#clock() / 1000,
       leewaySeconds: 0,
       requiredClaims: REQUIRED_CLAIMS,
       requireIss: false,
       requireAud: false,
     });
-    if (verdict === 'expired') throw this.#fail(Messages.REFRESH_EXPIRED, 'expired');
-    if (verdict !== undefined) throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
-    if (payload.type !== 'refresh') throw this.#fail(Messages.REFRESH_WRONG_TYPE, 'wrong_type');
+    if (failure?.reason === 'expired') {
+      throw fail(Messages.REFRESH_EXPIRED, 'expired', failure.detail);
+    }
+    if (failure !== undefined) throw fail(Messages.REFRESH_INVALID, 'invalid', failure.detail);
+    if (payload.type !== 'refresh') {
+      throw fail(Messages.REFRESH_WRONG_TYPE, 'wrong_type', claimValue('type'));
+    }
     const { sub, jti, exp, fid } = payload;
     if (typeof sub !== 'string' || !UUID_PATTERN.test(sub)) {
-      throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
+      const detail = typeof sub === 'string' ? claimValue('sub') : claimType('sub');
+      throw fail(Messages.REFRESH_INVALID, 'invalid', detail);
     }
-    if (typeof jti !== 'string' || jti === '' || typeof exp !== 'number') {
-      throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
+    if (typeof jti !== 'string' || jti === '') {
+      const detail = typeof jti === 'string' ? claimValue('jti') : claimType('jti');
+      throw fail(Messages.REFRESH_INVALID, 'invalid', detail);
     }
+    if (typeof exp !== 'number') throw fail(Messages.REFRESH_INVALID, 'invalid', claimType('exp'));
     // Lower case, as Python's str(uuid.UUID(sub)): one user, one id, whatever the issuer's case.
     return withFamily(
       { userId: sub.toLowerCase(), jti, exp },
@@ -334,22 +358,21 @@ export class RefreshTokenPolicy {
     );
   }
 
-  /** The verified payload; falls back to the old key only when the signature did not match. */
+  /**
+   * The verified payload; falls back to the old key only when the signature did not match.
+   * Throws what `verifyCompact` throws (a `JwsError`); `#decode` turns it into the 401.
+   */
   #verifySignature(token: string): Record<string, unknown> {
     try {
       return verifyCompact(token, this.#key).payload;
     } catch (error) {
       if (!(error instanceof JwsError) || error.kind !== 'signature' || !this.#oldKey) {
-        throw this.#fail(Messages.REFRESH_INVALID, 'invalid', error);
+        throw error;
       }
     }
-    try {
-      const { payload } = verifyCompact(token, this.#oldKey);
-      this.#logger.warn(OLD_KEY_WARNING);
-      return payload;
-    } catch (error) {
-      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', error);
-    }
+    const { payload } = verifyCompact(token, this.#oldKey);
+    this.#logger.warn(OLD_KEY_WARNING);
+    return payload;
   }
 
   async #revokeStolenFamily(familyId: string): Promise<void> {
