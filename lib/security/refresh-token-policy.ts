@@ -52,32 +52,32 @@ export interface RefreshTokenPolicyOptions {
    * Env `REFRESH_SECRET_KEY_OLD`: the previous secret during a key rotation. Tried only when
    * the signature does not match the current secret (never after an expiry or a malformed token).
    */
-  oldSecret?: RefreshSecret;
+  oldSecret?: RefreshSecret | undefined;
   /** Allowlist with atomic rotation. Without one the policy validates only (Python stateless). */
-  store?: RefreshTokenStore;
+  store?: RefreshTokenStore | undefined;
   /** Receives onSuccess (with the NEW jti), onFailure, onDegraded, onBreakerStateChange. */
-  hooks?: ValidationHooks;
+  hooks?: ValidationHooks | undefined;
   /**
    * When the store cannot answer: `fail_closed` (default) answers 503; `fail_open` validates
    * the token without rotating it (see `validateAndRotate`). Env `REFRESH_VALIDATION_FAILURE_MODE`.
    */
-  failureMode?: FailureMode;
+  failureMode?: FailureMode | undefined;
   /** Timeout of one store call in ms (default 1000). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * Env `REFRESH_GRACE_SECONDS` (default 10, 0 turns it off): a rotated token presented again
    * within this many seconds, while its successor is unused, gets that same successor back
    * (two browser tabs, a retry after a lost response) instead of revoking the family.
    */
-  graceSeconds?: number;
+  graceSeconds?: number | undefined;
   /** Breaker to share, `false` for none; default: a private one (5 failures, 10 s open). */
-  breaker?: CircuitBreaker | false;
+  breaker?: CircuitBreaker | false | undefined;
   /** Store name in events and errors (default: the store's class name). */
-  storeName?: string;
+  storeName?: string | undefined;
   /** Milliseconds since the epoch (default `Date.now`). */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /** Receives the old-key WARNING and breaker changes (default `console`). */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 export interface RotateOptions {
