@@ -208,7 +208,7 @@ export class NotFoundError extends AuthError {
 /**
  * Every error the package throws, as a union discriminated by `code`:
  * `if (err.code === 'invalid_token') err.reason` type-checks. (`AuthError` itself only knows
- * `code: AuthErrorCode`; `isAuthError` narrows to it, then `err as AnyAuthError` discriminates.)
+ * `code: AuthErrorCode`; `isAuthError` narrows to it — see there why not to this union.)
  */
 export type AnyAuthError =
   | InvalidTokenError
@@ -219,6 +219,14 @@ export type AnyAuthError =
   | RateLimitedError
   | NotFoundError;
 
+/**
+ * Whether `value` is an `AuthError`: any subclass, this package's own `CsrfError` and an
+ * application's (`class TenantError extends AuthError`) included. It narrows to `AuthError`,
+ * NOT to `AnyAuthError`: a subclass outside the union may carry a code of the union
+ * (`invalid_token`) without that class's fields (`reason`), so narrowing to the union would
+ * type fields that are not there. Narrow soundly with `instanceof InvalidTokenError` (or
+ * another concrete class), or cast to `AnyAuthError` when only this package throws.
+ */
 export function isAuthError(value: unknown): value is AuthError {
   return value instanceof AuthError;
 }
