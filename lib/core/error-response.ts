@@ -85,6 +85,7 @@ export function withRealm(err: AuthError, realm: string): AuthError {
     return new InvalidTokenError(err.message, err.reason, err.tokenType, {
       cause: err.cause,
       realm,
+      detail: err.detail,
     });
   }
   if (err instanceof InsufficientScopeError) {

@@ -76,17 +76,24 @@ export class AuthError extends Error {
  * The token is missing, malformed, expired, revoked, reused, of the wrong type or carries an
  * invalid payload: always a 401 with an RFC 6750 challenge. `message` is the Python SDK's
  * message (`Invalid access token`, `Access token expired`, …).
+ *
+ * `detail` says why, for logs and hooks only (`signature`, `missing_claim:type`,
+ * `alg_not_allowed:HS512`, `role_unknown:god`, …): it never reaches the response body or the
+ * challenge (that would be an oracle), and it never holds the token, a secret or a claim's
+ * value (only a claim's name, or a short `[A-Za-z0-9_-]` algorithm or role name).
  */
 export class InvalidTokenError extends AuthError {
   declare readonly code: 'invalid_token';
   readonly reason: InvalidTokenReason;
   readonly tokenType: TokenType;
+  /** Why the token was refused, machine-readable, server side only (see the class comment). */
+  readonly detail?: string;
 
   constructor(
     message: string,
     reason: InvalidTokenReason,
     tokenType: TokenType = 'access',
-    options: { cause?: unknown; realm?: string } = {},
+    options: { cause?: unknown; realm?: string; detail?: string | undefined } = {},
   ) {
     const realm = options.realm ?? DEFAULT_REALM;
     super('invalid_token', message, {
@@ -101,6 +108,7 @@ export class InvalidTokenError extends AuthError {
     });
     this.reason = reason;
     this.tokenType = tokenType;
+    if (options.detail !== undefined) this.detail = options.detail;
   }
 }
 
@@ -200,7 +208,7 @@ export class NotFoundError extends AuthError {
 /**
  * Every error the package throws, as a union discriminated by `code`:
  * `if (err.code === 'invalid_token') err.reason` type-checks. (`AuthError` itself only knows
- * `code: AuthErrorCode`; `isAuthError` narrows to it, then `err as AnyAuthError` discriminates.)
+ * `code: AuthErrorCode`; `isAuthError` narrows to it — see there why not to this union.)
  */
 export type AnyAuthError =
   | InvalidTokenError
@@ -211,6 +219,14 @@ export type AnyAuthError =
   | RateLimitedError
   | NotFoundError;
 
+/**
+ * Whether `value` is an `AuthError`: any subclass, this package's own `CsrfError` and an
+ * application's (`class TenantError extends AuthError`) included. It narrows to `AuthError`,
+ * NOT to `AnyAuthError`: a subclass outside the union may carry a code of the union
+ * (`invalid_token`) without that class's fields (`reason`), so narrowing to the union would
+ * type fields that are not there. Narrow soundly with `instanceof InvalidTokenError` (or
+ * another concrete class), or cast to `AnyAuthError` when only this package throws.
+ */
 export function isAuthError(value: unknown): value is AuthError {
   return value instanceof AuthError;
 }

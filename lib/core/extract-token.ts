@@ -76,7 +76,10 @@ export function extractToken(
         ? { token: fromCookie, source: 'cookie' }
         : undefined;
   if (found && !B64TOKEN.test(found.token)) {
-    throw new InvalidTokenError(Messages.ACCESS_INVALID, 'invalid', 'access', { realm });
+    throw new InvalidTokenError(Messages.ACCESS_INVALID, 'invalid', 'access', {
+      realm,
+      detail: 'malformed:token_chars',
+    });
   }
   return found;
 }
@@ -95,7 +98,10 @@ function tokenFromAuthorization(headers: HeadersLike, realm: string): string | u
   if (!scheme) return undefined;
   const rest = value.slice(scheme[0].length);
   if (rest === '' || /\s/.test(rest)) {
-    throw new InvalidTokenError(Messages.ACCESS_INVALID, 'invalid', 'access', { realm });
+    throw new InvalidTokenError(Messages.ACCESS_INVALID, 'invalid', 'access', {
+      realm,
+      detail: rest === '' ? 'malformed:empty' : 'malformed:whitespace',
+    });
   }
   return rest;
 }

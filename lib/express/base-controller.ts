@@ -6,7 +6,7 @@ import { sendErrorResponse } from './respond';
 
 export interface HandleExceptionOptions {
   /** Undo the unit of work (e.g. `() => client.query('ROLLBACK')`); awaited before answering. */
-  rollback?: () => unknown;
+  rollback?: (() => unknown) | undefined;
 }
 
 /**

@@ -13,7 +13,10 @@ import '../security/http/request-types';
  *
  * @example app.get('/admin', authenticate({ policy }), requireRole('admin'), handler)
  */
-export function requireRole(role: RoleName, options: { realm?: string } = {}): RequestHandler {
+export function requireRole(
+  role: RoleName,
+  options: { realm?: string | undefined } = {},
+): RequestHandler {
   const check = requireRoleCheck(role);
   const realm = options.realm ?? DEFAULT_REALM;
   return function requireRoleHandler(req: Request, _res: Response, next: NextFunction): void {

@@ -4,6 +4,7 @@
  * on every request.
  */
 import type { RoleName, TokenUserData } from '../core/types';
+import { claimProblem, claimType, claimValue, missingClaim, shortName } from './failure-detail';
 
 export interface RegisteredClaimOptions {
   /** Current time in seconds (may be fractional). */
@@ -21,6 +22,13 @@ function isNumericDate(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
+/** Why the registered claims refuse a token: the verdict, and the detail for logs and hooks. */
+export interface ClaimFailure {
+  reason: 'expired' | 'invalid';
+  /** `missing_claim:<name>`, `claim_type:<name>`, `iat_future`, `not_before`, `expired`, … */
+  detail: string;
+}
+
 /**
  * Checks the registered claims in PyJWT's order: required → iat → nbf → exp → iss → aud →
  * sub/jti types. Returns `'expired'`, `'invalid'` or `undefined` (all good).
@@ -33,31 +41,49 @@ export function checkRegisteredClaims(
   payload: Record<string, unknown>,
   options: RegisteredClaimOptions,
 ): 'expired' | 'invalid' | undefined {
+  return registeredClaimsFailure(payload, options)?.reason;
+}
+
+/** `checkRegisteredClaims` with the detail of a refusal (`undefined` when all is good). */
+export function registeredClaimsFailure(
+  payload: Record<string, unknown>,
+  options: RegisteredClaimOptions,
+): ClaimFailure | undefined {
   for (const claim of options.requiredClaims) {
     const value = payload[claim];
-    if (value === undefined || value === null) return 'invalid';
+    if (value === undefined || value === null) return invalid(missingClaim(claim));
   }
   const { nowSeconds, leewaySeconds } = options;
   const { iat, nbf, exp } = payload;
   if (iat !== undefined) {
-    if (!isNumericDate(iat) || iat > nowSeconds + leewaySeconds) return 'invalid';
+    if (!isNumericDate(iat)) return invalid(claimType('iat'));
+    if (iat > nowSeconds + leewaySeconds) return invalid('iat_future');
   }
   if (nbf !== undefined) {
-    if (!isNumericDate(nbf) || nbf > nowSeconds + leewaySeconds) return 'invalid';
+    if (!isNumericDate(nbf)) return invalid(claimType('nbf'));
+    if (nbf > nowSeconds + leewaySeconds) return invalid('not_before');
   }
   if (exp !== undefined) {
-    if (!isNumericDate(exp)) return 'invalid';
-    if (exp <= nowSeconds - leewaySeconds) return 'expired';
+    if (!isNumericDate(exp)) return invalid(claimType('exp'));
+    if (exp <= nowSeconds - leewaySeconds) return { reason: 'expired', detail: 'expired' };
   }
   if (options.requireIss) {
-    if (typeof payload.iss !== 'string' || payload.iss !== options.issuer) return 'invalid';
+    if (typeof payload.iss !== 'string' || payload.iss !== options.issuer) {
+      return invalid('iss_mismatch');
+    }
   }
   if (options.requireAud && !audienceMatches(payload.aud, options.audience ?? [])) {
-    return 'invalid';
+    return invalid('aud_mismatch');
   }
-  if (payload.sub !== undefined && typeof payload.sub !== 'string') return 'invalid';
-  if (payload.jti !== undefined && typeof payload.jti !== 'string') return 'invalid';
+  if (payload.sub !== undefined && typeof payload.sub !== 'string')
+    return invalid(claimType('sub'));
+  if (payload.jti !== undefined && typeof payload.jti !== 'string')
+    return invalid(claimType('jti'));
   return undefined;
+}
+
+function invalid(detail: string): ClaimFailure {
+  return { reason: 'invalid', detail };
 }
 
 function audienceMatches(aud: unknown, expected: readonly string[]): boolean {
@@ -129,22 +155,43 @@ function optionalBoolean(value: unknown): value is boolean | undefined {
  * Equivalent to `tokenUserDataSchema` (joi), which a differential test keeps in step.
  */
 export function checkAccessPayload(payload: Record<string, unknown>): TokenUserData | undefined {
+  const result = readAccessPayload(payload);
+  return typeof result === 'string' ? undefined : result;
+}
+
+const OPTIONAL_STRINGS = ['full_name', 'avatar', 'tenant_id'] as const;
+const OPTIONAL_BOOLEANS = ['is_active', 'email_verified', 'is_superuser'] as const;
+
+/**
+ * `checkAccessPayload`, returning instead of `undefined` the detail of the first claim that
+ * does not fit (`claim_type:sub`, `claim_value:email`, `role_unknown:god`, …).
+ */
+export function readAccessPayload(payload: Record<string, unknown>): TokenUserData | string {
   const { sub, jti, exp, email, full_name, avatar, is_active, email_verified, is_superuser } =
     payload;
   // Only an absent role defaults to user; JSON null is a wrong type, as in the Python model.
   const role = payload.role === undefined ? 'user' : payload.role;
   const tenantId = payload.tenant_id;
-  if (typeof sub !== 'string') return undefined;
+  if (typeof sub !== 'string') return claimProblem('sub', sub);
   // Python accepted jti "" (then revoked `jwt:blacklist:`); an empty id identifies nothing.
-  if (typeof jti !== 'string' || jti.length === 0) return undefined;
-  if (exp !== undefined && exp !== null && !Number.isInteger(exp)) return undefined;
-  if (!isValidEmail(email)) return undefined;
-  if (typeof role !== 'string' || !ROLES.has(role)) return undefined;
-  if (!optionalString(full_name) || !optionalString(avatar) || !optionalString(tenantId)) {
-    return undefined;
+  if (typeof jti !== 'string') return claimProblem('jti', jti);
+  if (jti.length === 0) return claimValue('jti');
+  if (exp !== undefined && exp !== null && !Number.isInteger(exp)) return claimType('exp');
+  if (!isValidEmail(email)) {
+    return typeof email === 'string' ? claimValue('email') : claimProblem('email', email);
   }
-  if (!optionalBoolean(is_active) || !optionalBoolean(email_verified)) return undefined;
-  if (!optionalBoolean(is_superuser)) return undefined;
+  if (typeof role !== 'string') return claimType('role');
+  if (!ROLES.has(role)) return `role_unknown:${shortName(role)}`;
+  if (!optionalString(full_name) || !optionalString(avatar) || !optionalString(tenantId)) {
+    return claimType(OPTIONAL_STRINGS.find((name) => !optionalString(payload[name])) ?? 'other');
+  }
+  if (
+    !optionalBoolean(is_active) ||
+    !optionalBoolean(email_verified) ||
+    !optionalBoolean(is_superuser)
+  ) {
+    return claimType(OPTIONAL_BOOLEANS.find((name) => !optionalBoolean(payload[name])) ?? 'other');
+  }
   const result: TokenUserData = {
     sub,
     jti,

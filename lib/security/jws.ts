@@ -17,6 +17,7 @@ import {
 } from 'node:crypto';
 import { ConfigurationError } from '../core/errors';
 import type { TokenAlgorithm } from '../core/types';
+import { shortName } from './failure-detail';
 import type { TokenSecret } from './types';
 
 export interface JwsHeader {
@@ -47,15 +48,26 @@ interface AsymmetricKey extends PreparedKey {
 
 export type JwsFailure = 'malformed' | 'too_large' | 'algorithm' | 'crit' | 'signature';
 
-/** Why a compact JWS was refused; `kind` is stable, the message is for logs only. */
+/**
+ * Why a compact JWS was refused; `kind` is stable, the message is for logs only. `detail` is
+ * the finer `InvalidTokenError.detail` (`malformed:segments`, `alg_not_allowed:HS512`, …):
+ * never any part of the token but a short `[A-Za-z0-9_-]` algorithm name.
+ */
 export class JwsError extends Error {
   readonly kind: JwsFailure;
+  readonly detail: string;
 
-  constructor(kind: JwsFailure, message: string = kind) {
+  constructor(kind: JwsFailure, message: string = kind, detail: string = kind) {
     super(message);
     this.name = 'JwsError';
     this.kind = kind;
+    this.detail = detail;
   }
+}
+
+/** The detail of a refusal: `JwsError.detail`, or `malformed` for anything else thrown. */
+export function jwsFailureDetail(error: unknown): string {
+  return error instanceof JwsError ? error.detail : 'malformed';
 }
 
 /** Tokens longer than this are refused before any parsing (8 KiB fits any sane JWT). */
@@ -169,15 +181,16 @@ function assertKeyFitsAlgorithm(keyObject: KeyObject, algorithm: 'RS256' | 'ES25
 const HEADER_CACHE_MAX = 256;
 const headerCache = new Map<string, JwsHeader>();
 
-function parseJsonObject(segment: string): Record<string, unknown> {
+function parseJsonObject(segment: string, which: 'header' | 'payload'): Record<string, unknown> {
+  const detail = `malformed:${which}_json`;
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
   } catch {
-    throw new JwsError('malformed', 'segment is not base64url-encoded JSON');
+    throw new JwsError('malformed', 'segment is not base64url-encoded JSON', detail);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new JwsError('malformed', 'segment is not a JSON object');
+    throw new JwsError('malformed', 'segment is not a JSON object', detail);
   }
   return value as Record<string, unknown>;
 }
@@ -185,10 +198,12 @@ function parseJsonObject(segment: string): Record<string, unknown> {
 function parseHeader(segment: string): JwsHeader {
   const cached = headerCache.get(segment);
   if (cached !== undefined) return cached;
-  const header = parseJsonObject(segment);
-  if (typeof header.alg !== 'string') throw new JwsError('malformed', 'header has no alg');
+  const header = parseJsonObject(segment, 'header');
+  if (typeof header.alg !== 'string') {
+    throw new JwsError('malformed', 'header has no alg', 'malformed:header_alg');
+  }
   if (header.kid !== undefined && typeof header.kid !== 'string') {
-    throw new JwsError('malformed', 'kid must be a string');
+    throw new JwsError('malformed', 'kid must be a string', 'malformed:header_kid');
   }
   const frozen = Object.freeze(header) as JwsHeader;
   if (segment.length <= 512) {
@@ -199,18 +214,20 @@ function parseHeader(segment: string): JwsHeader {
 }
 
 function split(token: string, maxLength: number): [string, string, string] {
-  if (typeof token !== 'string') throw new JwsError('malformed', 'token is not a string');
+  if (typeof token !== 'string') {
+    throw new JwsError('malformed', 'token is not a string', 'malformed:not_string');
+  }
   if (token.length > maxLength) throw new JwsError('too_large', 'token exceeds the size limit');
   const first = token.indexOf('.');
   const second = first < 0 ? -1 : token.indexOf('.', first + 1);
   if (second < 0 || token.indexOf('.', second + 1) >= 0) {
-    throw new JwsError('malformed', 'not a compact JWS (three segments)');
+    throw new JwsError('malformed', 'not a compact JWS (three segments)', 'malformed:segments');
   }
   const header = token.slice(0, first);
   const payload = token.slice(first + 1, second);
   const signature = token.slice(second + 1);
   if (!B64URL.test(header) || !B64URL.test(signature) || payload.length === 0) {
-    throw new JwsError('malformed', 'not base64url');
+    throw new JwsError('malformed', 'not base64url', 'malformed:base64url');
   }
   return [header, payload, signature];
 }
@@ -237,7 +254,12 @@ export function verifyCompact(
   );
   const header = parseHeader(headerSegment);
   if (header.alg !== key.algorithm) {
-    throw new JwsError('algorithm', `alg ${header.alg} is not the key's ${key.algorithm}`);
+    const alg = shortName(header.alg);
+    throw new JwsError(
+      'algorithm',
+      `alg ${alg} is not the key's ${key.algorithm}`,
+      `alg_not_allowed:${alg}`,
+    );
   }
   if (header.crit !== undefined) throw new JwsError('crit', 'unsupported crit header');
   const signingInput = token.slice(0, headerSegment.length + 1 + payloadSegment.length);
@@ -245,7 +267,7 @@ export function verifyCompact(
   if (!verifySignature(key, signingInput, signature)) {
     throw new JwsError('signature', 'signature verification failed');
   }
-  return { header, payload: parseJsonObject(payloadSegment) };
+  return { header, payload: parseJsonObject(payloadSegment, 'payload') };
 }
 
 function verifySignature(key: PreparedKey, signingInput: string, signature: Buffer): boolean {

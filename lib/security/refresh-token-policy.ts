@@ -16,11 +16,12 @@ import { SecretValue } from '../core/settings/secret';
 import type { AuthSettings } from '../core/settings/types';
 import { isStrongSecret, SECRET_KEY_MIN_LENGTH, SECRET_KEY_RULE } from '../core/secret-rule';
 import type { Logger, RefreshTokenData } from '../core/types';
-import { checkRegisteredClaims } from './claims';
+import { registeredClaimsFailure } from './claims';
+import { claimType, claimValue } from './failure-detail';
 import type { CircuitBreaker } from './circuit-breaker';
 import { assertFailureMode, policyStoreGuard, type StoreGuard } from './store-guard';
 import { callHook } from './hooks';
-import { JwsError, prepareKey, verifyCompact, type PreparedKey } from './jws';
+import { JwsError, jwsFailureDetail, prepareKey, verifyCompact, type PreparedKey } from './jws';
 import type { RefreshTokenStore, RotateResult } from './stores';
 import type { FailureMode } from '../core/failure-mode';
 import type { ValidationHooks } from './types';
@@ -57,32 +58,32 @@ export interface RefreshTokenPolicyOptions {
    * Env `REFRESH_SECRET_KEY_OLD`: the previous secret during a key rotation. Tried only when
    * the signature does not match the current secret (never after an expiry or a malformed token).
    */
-  oldSecret?: RefreshSecret;
+  oldSecret?: RefreshSecret | undefined;
   /** Allowlist with atomic rotation. Without one the policy validates only (Python stateless). */
-  store?: RefreshTokenStore;
+  store?: RefreshTokenStore | undefined;
   /** Receives onSuccess (with the NEW jti), onFailure, onDegraded, onBreakerStateChange. */
-  hooks?: ValidationHooks;
+  hooks?: ValidationHooks | undefined;
   /**
    * When the store cannot answer: `fail_closed` (default) answers 503; `fail_open` validates
    * the token without rotating it (see `validateAndRotate`). Env `REFRESH_VALIDATION_FAILURE_MODE`.
    */
-  failureMode?: FailureMode;
+  failureMode?: FailureMode | undefined;
   /** Timeout of one store call in ms (default 1000). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * Env `REFRESH_GRACE_SECONDS` (default 10, 0 turns it off): a rotated token presented again
    * within this many seconds, while its successor is unused, gets that same successor back
    * (two browser tabs, a retry after a lost response) instead of revoking the family.
    */
-  graceSeconds?: number;
+  graceSeconds?: number | undefined;
   /** Breaker to share, `false` for none; default: a private one (5 failures, 10 s open). */
-  breaker?: CircuitBreaker | false;
+  breaker?: CircuitBreaker | false | undefined;
   /** Store name in events and errors (default: the store's class name). */
-  storeName?: string;
+  storeName?: string | undefined;
   /** Milliseconds since the epoch (default `Date.now`). */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /** Receives the old-key WARNING and breaker changes (default `console`). */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 export interface RotateOptions {
@@ -312,49 +313,63 @@ export class RefreshTokenPolicy {
   }
 
   #decode(token: string): RefreshTokenData {
+    // Every refusal carries a detail for logs and hooks (never the token, never a claim value).
     if (typeof token !== 'string' || token === '') {
       throw this.#fail(Messages.REFRESH_MISSING, 'missing');
     }
-    const payload = this.#verifySignature(token);
-    const verdict = checkRegisteredClaims(payload, {
+    let payload: Record<string, unknown>;
+    try {
+      payload = this.#verifySignature(token);
+    } catch (error) {
+      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', jwsFailureDetail(error), error);
+    }
+    const failure = registeredClaimsFailure(payload, {
       nowSeconds: this.#clock() / 1000,
       leewaySeconds: 0,
       requiredClaims: REQUIRED_CLAIMS,
       requireIss: false,
       requireAud: false,
     });
-    if (verdict === 'expired') throw this.#fail(Messages.REFRESH_EXPIRED, 'expired');
-    if (verdict !== undefined) throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
+    if (failure?.reason === 'expired') {
+      throw this.#fail(Messages.REFRESH_EXPIRED, 'expired', failure.detail);
+    }
+    if (failure !== undefined)
+      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', failure.detail);
     // PyJWT refuses an `aud` when no audience is configured (after exp, before the type check).
-    if ('aud' in payload) throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
-    if (payload.type !== 'refresh') throw this.#fail(Messages.REFRESH_WRONG_TYPE, 'wrong_type');
+    if ('aud' in payload) throw this.#fail(Messages.REFRESH_INVALID, 'invalid', 'aud_mismatch');
+    if (payload.type !== 'refresh') {
+      throw this.#fail(Messages.REFRESH_WRONG_TYPE, 'wrong_type', claimValue('type'));
+    }
     const { sub, jti, exp, fid } = payload;
     const userId = typeof sub === 'string' ? canonicalUuid(sub) : undefined;
     if (userId === undefined) {
-      throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
+      const detail = typeof sub === 'string' ? claimValue('sub') : claimType('sub');
+      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', detail);
     }
-    if (typeof jti !== 'string' || jti === '' || typeof exp !== 'number') {
-      throw this.#fail(Messages.REFRESH_INVALID, 'invalid');
+    if (typeof jti !== 'string' || jti === '') {
+      const detail = typeof jti === 'string' ? claimValue('jti') : claimType('jti');
+      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', detail);
     }
+    if (typeof exp !== 'number')
+      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', claimType('exp'));
     return withFamily({ userId, jti, exp }, typeof fid === 'string' ? fid : undefined);
   }
 
-  /** The verified payload; falls back to the old key only when the signature did not match. */
+  /**
+   * The verified payload; falls back to the old key only when the signature did not match.
+   * Throws what `verifyCompact` throws (a `JwsError`); `#decode` turns it into the 401.
+   */
   #verifySignature(token: string): Record<string, unknown> {
     try {
       return verifyCompact(token, this.#key).payload;
     } catch (error) {
       if (!(error instanceof JwsError) || error.kind !== 'signature' || !this.#oldKey) {
-        throw this.#fail(Messages.REFRESH_INVALID, 'invalid', error);
+        throw error;
       }
     }
-    try {
-      const { payload } = verifyCompact(token, this.#oldKey);
-      this.#logger.warn(OLD_KEY_WARNING);
-      return payload;
-    } catch (error) {
-      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', error);
-    }
+    const { payload } = verifyCompact(token, this.#oldKey);
+    this.#logger.warn(OLD_KEY_WARNING);
+    return payload;
   }
 
   async #revokeStolenFamily(familyId: string): Promise<void> {
@@ -379,9 +394,18 @@ export class RefreshTokenPolicy {
     );
   }
 
-  #fail(message: string, reason: InvalidTokenReason, cause?: unknown): InvalidTokenError {
-    callHook(this.#hooks, 'onFailure', { reason, tokenType: 'refresh' }, this.#logger);
-    return new InvalidTokenError(message, reason, 'refresh', cause === undefined ? {} : { cause });
+  #fail(
+    message: string,
+    reason: InvalidTokenReason,
+    detail?: string,
+    cause?: unknown,
+  ): InvalidTokenError {
+    const event = detail === undefined ? { reason } : { reason, detail };
+    callHook(this.#hooks, 'onFailure', { ...event, tokenType: 'refresh' }, this.#logger);
+    return new InvalidTokenError(message, reason, 'refresh', {
+      ...(cause === undefined ? {} : { cause }),
+      ...(detail === undefined ? {} : { detail }),
+    });
   }
 }
 

@@ -11,7 +11,7 @@ export interface RevocationStore {
   /** Revoke `jti` for `ttlSeconds` (the token's remaining life; ≤ 0 means nothing to keep). */
   revoke(jti: string, ttlSeconds: number): Promise<void>;
   isRevoked(jti: string): Promise<boolean>;
-  close?(): Promise<void>;
+  close?: (() => Promise<void>) | undefined;
 }
 
 export interface RefreshTokenRegistration {
@@ -79,7 +79,7 @@ export interface RefreshTokenStore {
   revokeFamily(familyId: string): Promise<number>;
   /** Revoke every token of a user; resolves to how many were active. */
   revokeUser(userId: string): Promise<number>;
-  close?(): Promise<void>;
+  close?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -140,7 +140,7 @@ export interface SessionStore {
   revokeByFamily(userId: string, familyId: string): Promise<SessionRecord | undefined>;
   /** End every session of the user; resolves them as they were. */
   revokeAll(userId: string): Promise<SessionRecord[]>;
-  close?(): Promise<void>;
+  close?: (() => Promise<void>) | undefined;
 }
 
 /** One counted hit of a fixed window. */
@@ -157,5 +157,5 @@ export interface RateLimitHit {
  */
 export interface RateLimitStore {
   hit(key: string, windowSeconds: number): Promise<RateLimitHit>;
-  close?(): Promise<void>;
+  close?: (() => Promise<void>) | undefined;
 }

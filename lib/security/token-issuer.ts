@@ -7,10 +7,13 @@
  */
 import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import { ConfigurationError } from '../core/errors';
+import { ORDERED_ROLES, isRole } from '../core/roles';
 import type { SecretValue } from '../core/settings/secret';
 import { revealSecret } from '../core/settings/secret';
 import type { AuthSettings } from '../core/settings/types';
 import type { RoleName } from '../core/types';
+import { isValidEmail } from './claims';
+import { shortName } from './failure-detail';
 import { prepareKey, publicKeyOf, signCompact, type PreparedKey } from './jws';
 import type { TokenSecret } from './types';
 
@@ -172,13 +175,19 @@ export class TokenIssuer {
     return this.#keys[0].kid;
   }
 
-  /** Sign an access token for `user` (`type: "access"`, random `jti`, `iat`, `exp`). */
+  /**
+   * Sign an access token for `user` (`type: "access"`, random `jti`, `iat`, `exp`). Refuses
+   * with a `TypeError` naming the claim what `TokenValidator` would refuse: an empty `sub` or
+   * `jti`, an email the validator does not accept (`isValidEmail`), a role that is not one of
+   * `Roles`, an optional field of the wrong type.
+   */
   issueAccessToken(
     user: AccessTokenSubject,
     options: { jti?: string | undefined; issuedAt?: number | undefined } = {},
   ): IssuedToken {
-    if (typeof user.sub !== 'string' || user.sub === '') {
-      throw new TypeError('issueAccessToken needs a non-empty string sub');
+    assertAccessSubject(user);
+    if (options.jti !== undefined && (typeof options.jti !== 'string' || options.jti === '')) {
+      throw new TypeError('issueAccessToken: claim "jti" must be a non-empty string');
     }
     const now = issuedAtOf(options.issuedAt, this.#clock);
     const jti = options.jti ?? randomUUID();
@@ -219,8 +228,13 @@ export class TokenIssuer {
     if (this.#refreshKey === undefined) {
       throw new ConfigurationError('TokenIssuer has no refreshSecret (REFRESH_SECRET_KEY)');
     }
-    if (!UUID.test(options.userId)) {
-      throw new TypeError('Refresh tokens need a UUID user id (the Python SDK requires it)');
+    if (typeof options.userId !== 'string' || !UUID.test(options.userId)) {
+      throw new TypeError(
+        'issueRefreshToken: claim "sub" (userId) must be a UUID (the Python SDK requires it)',
+      );
+    }
+    if (options.jti !== undefined && (typeof options.jti !== 'string' || options.jti === '')) {
+      throw new TypeError('issueRefreshToken: claim "jti" must be a non-empty string');
     }
     const now = issuedAtOf(options.issuedAt, this.#clock);
     const jti = options.jti ?? randomUUID();
@@ -242,6 +256,38 @@ export class TokenIssuer {
     const keys: PublicJwk[] = [];
     for (const key of this.#keys) if (key.jwk !== undefined) keys.push({ ...key.jwk });
     return { keys };
+  }
+}
+
+const OPTIONAL_STRING_CLAIMS = ['full_name', 'avatar', 'tenant_id'] as const;
+const OPTIONAL_BOOLEAN_CLAIMS = ['is_active', 'email_verified', 'is_superuser'] as const;
+
+/** Refuse, naming the claim, a subject whose token `TokenValidator` would refuse. */
+function assertAccessSubject(user: AccessTokenSubject): void {
+  const fail = (claim: string, rule: string): never => {
+    throw new TypeError(`issueAccessToken: claim "${claim}" ${rule}`);
+  };
+  if (typeof user !== 'object' || user === null) fail('sub', 'must be a non-empty string');
+  if (typeof user.sub !== 'string' || user.sub === '') fail('sub', 'must be a non-empty string');
+  if (!isValidEmail(user.email)) {
+    // The address itself is not repeated: error messages end up in logs.
+    fail(
+      'email',
+      'is not an address the validator accepts (ASCII local part, a real top-level domain, no special-use domain such as .test or .local, at most 254 characters)',
+    );
+  }
+  if (user.role !== undefined && !isRole(user.role)) {
+    fail('role', `must be one of ${ORDERED_ROLES.join(', ')}; got ${shortName(user.role)}`);
+  }
+  for (const claim of OPTIONAL_STRING_CLAIMS) {
+    const value = user[claim];
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      fail(claim, 'must be a string or null');
+    }
+  }
+  for (const claim of OPTIONAL_BOOLEAN_CLAIMS) {
+    const value = user[claim];
+    if (value !== undefined && typeof value !== 'boolean') fail(claim, 'must be a boolean');
   }
 }
 

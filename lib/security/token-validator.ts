@@ -10,12 +10,14 @@ import {
   type InvalidTokenReason,
 } from '../core/errors';
 import type { Logger, TokenUserData } from '../core/types';
-import { checkAccessPayload, checkRegisteredClaims } from './claims';
+import { readAccessPayload, registeredClaimsFailure } from './claims';
+import { missingClaim, claimValue, shortName } from './failure-detail';
 import { callHook } from './hooks';
 import {
   DEFAULT_MAX_TOKEN_LENGTH,
   JwsError,
   decodeHeader,
+  jwsFailureDetail,
   prepareKey,
   verifyCompact,
   type PreparedKey,
@@ -110,26 +112,30 @@ export class TokenValidator implements AccessTokenValidator {
     let kid: string | undefined;
     try {
       kid = decodeHeader(token, this.#maxTokenLength).kid;
-    } catch {
-      throw this.#fail('invalid');
+    } catch (err) {
+      throw this.#fail('invalid', jwsFailureDetail(err), err);
     }
     let secret: TokenSecret | undefined;
     try {
       secret = await resolver.resolve(kid);
     } catch (err) {
       if (err instanceof StoreUnavailableError) throw err;
-      throw this.#fail('invalid', err);
+      // A resolver says "no such key" with an InvalidTokenError; anything else is its own fault.
+      const detail =
+        err instanceof InvalidTokenError ? (err.detail ?? 'kid_unknown') : 'key_resolver_error';
+      throw this.#fail('invalid', detail, err);
     }
+    if (secret === undefined) throw this.#fail('invalid', 'kid_unknown');
     // Python raised a ValueError (→ 500) for a resolved key of a disallowed algorithm.
-    if (secret === undefined || !this.config.allowedAlgorithms.includes(secret.algorithm)) {
-      throw this.#fail('invalid');
+    if (!this.config.allowedAlgorithms.includes(secret.algorithm)) {
+      throw this.#fail('invalid', `alg_not_allowed:${shortName(secret.algorithm)}`);
     }
     let key = this.#preparedBySecret.get(secret);
     if (key === undefined) {
       try {
         key = prepareKey(secret, 'verify');
       } catch (err) {
-        throw this.#fail('invalid', err);
+        throw this.#fail('invalid', 'key_unusable', err);
       }
       this.#preparedBySecret.set(secret, key);
     }
@@ -149,12 +155,12 @@ export class TokenValidator implements AccessTokenValidator {
     try {
       payload = verifyCompact(token, key, { maxLength: this.#maxTokenLength }).payload;
     } catch (err) {
-      if (err instanceof JwsError) throw this.#fail('invalid', err);
+      if (err instanceof JwsError) throw this.#fail('invalid', err.detail, err);
       throw err;
     }
     const now = this.#clock();
     const config = this.config;
-    const verdict = checkRegisteredClaims(payload, {
+    const failure = registeredClaimsFailure(payload, {
       nowSeconds: now / 1000,
       leewaySeconds: config.leewaySeconds,
       requiredClaims: config.requiredClaims,
@@ -163,10 +169,16 @@ export class TokenValidator implements AccessTokenValidator {
       requireIss: config.requireIss,
       requireAud: config.requireAud,
     });
-    if (verdict !== undefined) throw this.#fail(verdict);
-    if (payload.type !== 'access') throw this.#fail('wrong_type');
-    const claims = checkAccessPayload(payload);
-    if (claims === undefined) throw this.#fail('invalid_payload');
+    if (failure !== undefined) throw this.#fail(failure.reason, failure.detail);
+    const type = payload.type;
+    if (type !== 'access') {
+      throw this.#fail(
+        'wrong_type',
+        type === undefined || type === null ? missingClaim('type') : claimValue('type'),
+      );
+    }
+    const claims = readAccessPayload(payload);
+    if (typeof claims === 'string') throw this.#fail('invalid_payload', claims);
     this.#cache?.set(token, claims, now);
     return this.#succeed(claims);
   }
@@ -179,9 +191,10 @@ export class TokenValidator implements AccessTokenValidator {
 
   #fail(
     reason: Extract<InvalidTokenReason, keyof typeof MESSAGES>,
+    detail: string,
     cause?: unknown,
   ): InvalidTokenError {
-    callHook(this.#hooks, 'onFailure', { reason, tokenType: 'access' }, this.#logger);
-    return new InvalidTokenError(MESSAGES[reason], reason, 'access', { cause });
+    callHook(this.#hooks, 'onFailure', { reason, tokenType: 'access', detail }, this.#logger);
+    return new InvalidTokenError(MESSAGES[reason], reason, 'access', { cause, detail });
   }
 }

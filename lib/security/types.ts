@@ -31,6 +31,11 @@ export interface SuccessEvent {
 export interface FailureEvent {
   reason: InvalidTokenReason;
   tokenType: TokenType;
+  /**
+   * Why, machine-readable (`InvalidTokenError.detail`: `signature`, `missing_claim:type`, …).
+   * For logs and metrics of the server only; never holds a token, a secret or a claim value.
+   */
+  detail?: string | undefined;
 }
 
 /** A decision taken while a store or the key server could not answer. */

@@ -3,9 +3,9 @@ import { BoundedExpiringMap, expiryFromTtl, type Clock } from './bounded-map';
 
 export interface MemoryRevocationStoreOptions {
   /** Most revocations kept at once (default 100 000). When full, expired ones go first, then the oldest. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** Milliseconds since the epoch (default `Date.now`); injectable for tests. */
-  clock?: Clock;
+  clock?: Clock | undefined;
 }
 
 /**

@@ -73,9 +73,11 @@ describe('public types (test/types, strict + exactOptionalPropertyTypes)', () =>
     expect(resolve(config.options.paths ?? {}, typesDir)).toEqual(resolve(rootPaths, root));
   });
 
-  it('covers the error narrowing, the wrong uses and the optional options', () => {
+  it('covers the error narrowing, the wrong uses, the optional options and a Passport app', () => {
     const names = typeFiles.map((f) => path.relative(typesDir, f)).sort();
-    expect(names).toEqual(expect.arrayContaining(['errors.ts', 'misuse.ts', 'options.ts']));
+    expect(names).toEqual(
+      expect.arrayContaining(['errors.ts', 'misuse.ts', 'options.ts', 'passport-app.ts']),
+    );
     const misuse = fs.readFileSync(path.join(typesDir, 'misuse.ts'), 'utf8');
     expect(misuse.match(/@ts-expect-error/g)?.length ?? 0).toBeGreaterThanOrEqual(10);
   });

@@ -3,7 +3,6 @@
  * its own fields (`reason`, `findings`, …) type-check without a cast.
  */
 import type {
-  AuthError,
   ConfigurationError,
   InsufficientScopeError,
   InvalidRequestError,
@@ -11,7 +10,9 @@ import type {
   RateLimitedError,
   StoreUnavailableError,
 } from 'auth-sdk-m8';
+import { CsrfError } from 'auth-sdk-m8/express';
 import {
+  AuthError,
   InvalidTokenError,
   isAuthError,
   type AnyAuthError,
@@ -87,7 +88,24 @@ export function fromUnknown(value: unknown): void {
     if (err.code === 'invalid_token')
       expectType<Equal<typeof err.reason, InvalidTokenReason>>(true);
   }
+  // `instanceof` a concrete class is the sound narrowing.
+  if (value instanceof InvalidTokenError) {
+    expectType<Equal<typeof value.reason, InvalidTokenReason>>(true);
+  }
 }
+
+// Why `isAuthError` narrows to `AuthError`, not to `AnyAuthError`: its runtime check is
+// `instanceof AuthError`, which other subclasses pass too — this package's own `CsrfError`
+// (code `invalid_request`, 403) and any an application writes, e.g. one with code
+// `invalid_token` and no `reason`. Narrowing them to the union would type fields they lack.
+expectType<Equal<CsrfError extends AnyAuthError ? true : false, false>>(true);
+export const csrfIsAnAuthError: AuthError = new CsrfError();
+export class AppTokenError extends AuthError {
+  constructor() {
+    super('invalid_token', 'Token from the wrong tenant', { status: 401 });
+  }
+}
+expectType<Equal<AppTokenError extends AnyAuthError ? true : false, false>>(true);
 
 // Each class's `code` is its literal, and still an `AuthErrorCode` of an `AuthError`.
 expectType<Equal<InvalidTokenError['code'], 'invalid_token'>>(true);

@@ -8,6 +8,7 @@ import {
   TokenIssuer,
   TokenPolicy,
   TokenValidator,
+  RefreshTokenPolicy,
   buildAccessValidator,
   checkConfigHealth,
   createValidationConfig,
@@ -30,6 +31,12 @@ import {
   type TokenValidatorOptions,
   type ValidationConfigOptions,
   type ValidationHooks,
+  type RefreshTokenPolicyOptions,
+  type RotateOptions,
+  type RevocationStore,
+  type RefreshTokenStore,
+  type SessionStore,
+  type RateLimitStore,
 } from 'auth-sdk-m8';
 import {
   authenticate,
@@ -40,6 +47,7 @@ import {
   type CookieSettings,
   type CsrfOptions,
   type ErrorHandlerOptions,
+  type HandleExceptionOptions,
 } from 'auth-sdk-m8/express';
 import { createJwtStrategy, type JwtStrategyOptions } from 'auth-sdk-m8/passport';
 import {
@@ -50,6 +58,16 @@ import {
   type MetricsRouterOptions,
 } from 'auth-sdk-m8/metrics';
 import type { DurableEventBusOptions, EventBusOptions } from 'auth-sdk-m8/events';
+import {
+  MemoryRefreshTokenStore,
+  MemoryRevocationStore,
+  type MemoryRateLimitStoreOptions,
+  type MemoryRefreshTokenStoreOptions,
+  type MemoryRevocationStoreOptions,
+  type MemorySessionStoreOptions,
+} from 'auth-sdk-m8/stores/memory';
+import type { PostgresStoreOptions } from 'auth-sdk-m8/stores/postgres';
+import type { MysqlStoreOptions } from 'auth-sdk-m8/stores/mysql';
 import { expectType, type Equal, type RefusesUndefined } from './assert';
 
 declare const metrics: Metrics;
@@ -79,9 +97,6 @@ export const authedFully = authenticate({
 });
 export const strategy = createJwtStrategy({ policy, name: maybe, realm: undefined });
 export const admin = requireRole('admin', { realm: maybe ?? 'api' });
-// KNOWN GAP (lib/express/require-role.ts declares `options: { realm?: string }`): an explicit
-// `undefined` is refused. Delete this `@ts-expect-error` once the option takes `| undefined`.
-// @ts-expect-error see above
 export const adminUndefinedRealm = requireRole('admin', { realm: undefined });
 export const handler = errorHandler({ logger: undefined, realm: undefined });
 export const loaded = loadSettings({ envFile: undefined, cwd: maybe });
@@ -133,6 +148,23 @@ expectType<Equal<RefusesUndefined<MetricsRouterOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<MetricsMiddlewareOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<EventBusOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<DurableEventBusOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<RefreshTokenPolicyOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<RotateOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<HandleExceptionOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<Exclude<Parameters<typeof requireRole>[1], undefined>>, never>>(
+  true,
+);
+expectType<Equal<RefusesUndefined<MemoryRevocationStoreOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<MemoryRefreshTokenStoreOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<MemorySessionStoreOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<MemoryRateLimitStoreOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<PostgresStoreOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<MysqlStoreOptions>, never>>(true);
+// The store contracts' optional `close`: a wrapper may forward `inner.close` as it is.
+expectType<Equal<RefusesUndefined<RevocationStore>, never>>(true);
+expectType<Equal<RefusesUndefined<RefreshTokenStore>, never>>(true);
+expectType<Equal<RefusesUndefined<SessionStore>, never>>(true);
+expectType<Equal<RefusesUndefined<RateLimitStore>, never>>(true);
 
 // The check itself bites: a field declared without `| undefined` is reported.
 expectType<Equal<RefusesUndefined<{ a?: string; b?: string | undefined; c: string }>, 'a'>>(true);
@@ -142,3 +174,35 @@ export const issuer = new TokenIssuer({
   accessKeys: [{ secret: { key: 'k'.repeat(32), algorithm: 'HS256' }, kid: undefined }],
   issuer: maybe,
 });
+
+// The same, as calls a consumer writes.
+export const refreshPolicy = new RefreshTokenPolicy({
+  secret: 'Refresh-Test_Secret-0123456789-abcdefghijk',
+  oldSecret: process.env.REFRESH_SECRET_KEY_OLD,
+  store: undefined,
+  hooks: undefined,
+  failureMode: undefined,
+  graceSeconds: undefined,
+  breaker: undefined,
+  logger: undefined,
+});
+export const rotation = refreshPolicy.validateAndRotate('token', {
+  newJti: 'next',
+  ttlSeconds: undefined,
+  onReuse: undefined,
+});
+export const memoryRevocations = new MemoryRevocationStore({
+  maxEntries: undefined,
+  clock: undefined,
+});
+export const memoryRefresh = new MemoryRefreshTokenStore({
+  maxEntries: undefined,
+  clock: undefined,
+});
+export const rollbackNone: HandleExceptionOptions = { rollback: undefined };
+declare const inner: RevocationStore;
+export const forwarding: RevocationStore = {
+  revoke: (jti, ttl) => inner.revoke(jti, ttl),
+  isRevoked: (jti) => inner.isRevoked(jti),
+  close: inner.close,
+};

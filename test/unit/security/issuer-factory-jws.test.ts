@@ -6,7 +6,9 @@ import { buildAccessValidator } from '../../../lib/security/build-access-validat
 import type { JwsError } from '../../../lib/security/jws';
 import { decodeHeader, prepareKey, signCompact, verifyCompact } from '../../../lib/security/jws';
 import { RefreshTokenPolicy } from '../../../lib/security/refresh-token-policy';
-import { TokenIssuer } from '../../../lib/security/token-issuer';
+import { TokenIssuer, type AccessTokenSubject } from '../../../lib/security/token-issuer';
+import { TokenValidator } from '../../../lib/security/token-validator';
+import { createValidationConfig } from '../../../lib/security/validation-config';
 import {
   HS_SECRET,
   REFRESH_SECRET,
@@ -134,7 +136,120 @@ describe('TokenIssuer', () => {
     expect(issuer.issueRefreshToken({ userId, familyId: issued.familyId }).familyId).toBe(
       issued.familyId,
     );
-    expect(() => issuer.issueRefreshToken({ userId: 'user-1' })).toThrow(/UUID/);
+    expect(() => issuer.issueRefreshToken({ userId: 'user-1' })).toThrow(
+      new TypeError(
+        'issueRefreshToken: claim "sub" (userId) must be a UUID (the Python SDK requires it)',
+      ),
+    );
+    expect(() => issuer.issueRefreshToken({ userId, jti: '' })).toThrow(
+      new TypeError('issueRefreshToken: claim "jti" must be a non-empty string'),
+    );
+  });
+
+  describe('refuses at issue time what its own validator would refuse, naming the claim', () => {
+    const issuer = new TokenIssuer({ accessKeys: { key: HS_SECRET, algorithm: 'HS256' } });
+    const validator = new TokenValidator({
+      secret: { key: HS_SECRET, algorithm: 'HS256' },
+      config: createValidationConfig(),
+      cache: false,
+    });
+    const base: AccessTokenSubject = { sub: 'user-1', email: 'user@example.com' };
+
+    it('issues the base subject, and the validator accepts it (so the refusals below are real)', async () => {
+      const { token } = issuer.issueAccessToken(base, { jti: 'j-1' });
+      await expect(validator.validateAccessToken(token)).resolves.toMatchObject({
+        sub: 'user-1',
+        jti: 'j-1',
+        role: 'user',
+      });
+    });
+
+    // Each subject is also minted raw and given to the validator: it refuses every one but the
+    // empty sub (present for PyJWT; the issuer refuses it anyway: it identifies no one), so
+    // the issuer refuses tokens that could never be used.
+    it.each<
+      [string, Record<string, unknown>, string, string, 'validator refuses' | 'validator accepts']
+    >([
+      ['an empty sub', { sub: '' }, 'sub', 'must be a non-empty string', 'validator accepts'],
+      ['a numeric sub', { sub: 42 }, 'sub', 'must be a non-empty string', 'validator refuses'],
+      [
+        'an email without a domain',
+        { email: 'not-an-email' },
+        'email',
+        'is not an address',
+        'validator refuses',
+      ],
+      [
+        'an email on a special-use domain',
+        { email: 'a@b.test' },
+        'email',
+        'is not an address',
+        'validator refuses',
+      ],
+      ['a missing email', { email: undefined }, 'email', 'is not an address', 'validator refuses'],
+      [
+        'an unknown role',
+        { role: 'god' },
+        'role',
+        'must be one of superadmin, admin, writer, reader, user; got god',
+        'validator refuses',
+      ],
+      ['a role in upper case', { role: 'ADMIN' }, 'role', 'must be one of', 'validator refuses'],
+      [
+        'a role that is not a short name',
+        { role: 'a b' },
+        'role',
+        'must be one of superadmin, admin, writer, reader, user; got other',
+        'validator refuses',
+      ],
+      [
+        'a numeric full_name',
+        { full_name: 7 },
+        'full_name',
+        'must be a string or null',
+        'validator refuses',
+      ],
+      [
+        'a string is_superuser',
+        { is_superuser: 'true' },
+        'is_superuser',
+        'must be a boolean',
+        'validator refuses',
+      ],
+    ])('%s', async (_name, change, claim, rule, verdict) => {
+      const subject = { ...base, ...change } as AccessTokenSubject;
+      let thrown: unknown;
+      try {
+        issuer.issueAccessToken(subject);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect((thrown as Error).message).toContain(`issueAccessToken: claim "${claim}" ${rule}`);
+      const now = Math.floor(Date.now() / 1000);
+      const raw = signCompact(
+        { jti: 'j', type: 'access', iat: now, exp: now + 60, ...subject },
+        prepareKey({ key: HS_SECRET, algorithm: 'HS256' }, 'sign'),
+      );
+      const validated = validator.validateAccessToken(raw);
+      if (verdict === 'validator refuses') {
+        await expect(validated).rejects.toMatchObject({ status: 401 });
+      } else {
+        await expect(validated).resolves.toMatchObject({ jti: 'j' });
+      }
+    });
+
+    it('never repeats the refused address in the message (it ends up in logs)', () => {
+      expect(() => issuer.issueAccessToken({ ...base, email: 'secret-person' })).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('secret-person') }),
+      );
+    });
+
+    it('refuses an empty jti', () => {
+      expect(() => issuer.issueAccessToken(base, { jti: '' })).toThrow(
+        new TypeError('issueAccessToken: claim "jti" must be a non-empty string'),
+      );
+    });
   });
 });
 

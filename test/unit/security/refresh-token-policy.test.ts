@@ -171,7 +171,7 @@ describe('RefreshTokenPolicy validation (no store)', () => {
       reason: 'expired',
       status: 401,
     });
-    expect(failures).toEqual([{ reason: 'expired', tokenType: 'refresh' }]);
+    expect(failures).toEqual([{ reason: 'expired', tokenType: 'refresh', detail: 'expired' }]);
   });
 
   it('uses no leeway: a token whose exp is now is expired', async () => {
@@ -209,7 +209,7 @@ describe('RefreshTokenPolicy validation (no store)', () => {
     const { policy, failures } = policyWith({ oldSecret: OLD_SECRET });
     const error = await rejection(policy.verify(mint({}, OTHER_SECRET).token));
     expect(error).toMatchObject({ message: 'Invalid refresh token', reason: 'invalid' });
-    expect(failures).toEqual([{ reason: 'invalid', tokenType: 'refresh' }]);
+    expect(failures).toEqual([{ reason: 'invalid', tokenType: 'refresh', detail: 'signature' }]);
   });
 
   it('rejects a token signed with the old key when no old key is configured', async () => {
@@ -223,7 +223,9 @@ describe('RefreshTokenPolicy validation (no store)', () => {
     const { policy, failures } = policyWith();
     const error = await rejection(policy.verify(mint({ type: 'access' }).token));
     expect(error).toMatchObject({ message: 'Not a refresh token', reason: 'wrong_type' });
-    expect(failures).toEqual([{ reason: 'wrong_type', tokenType: 'refresh' }]);
+    expect(failures).toEqual([
+      { reason: 'wrong_type', tokenType: 'refresh', detail: 'claim_value:type' },
+    ]);
   });
 
   it.each([

@@ -326,7 +326,9 @@ describe('TokenValidator with a key resolver', () => {
       reason: 'invalid',
     });
     expect(resolver.resolve).not.toHaveBeenCalled();
-    expect(failures).toEqual([{ reason: 'invalid', tokenType: 'access' }]);
+    expect(failures).toEqual([
+      { reason: 'invalid', tokenType: 'access', detail: 'malformed:segments' },
+    ]);
   });
 
   it('answers 401 (not 500) for an unknown kid, a throwing resolver or a disallowed algorithm', async () => {
@@ -342,6 +344,7 @@ describe('TokenValidator with a key resolver', () => {
     await expect(unknown.validateAccessToken(token)).rejects.toMatchObject({
       reason: 'invalid',
       status: 401,
+      detail: 'kid_unknown',
     });
     const throwing = new TokenValidator({
       keyResolver: {
@@ -354,6 +357,7 @@ describe('TokenValidator with a key resolver', () => {
     await expect(throwing.validateAccessToken(token)).rejects.toMatchObject({
       reason: 'invalid',
       status: 401,
+      detail: 'key_resolver_error',
     });
     const disallowed = new TokenValidator({
       keyResolver: { resolve: () => ({ key: HS_SECRET, algorithm: 'HS256' }) },
@@ -362,6 +366,7 @@ describe('TokenValidator with a key resolver', () => {
     await expect(disallowed.validateAccessToken(token)).rejects.toMatchObject({
       reason: 'invalid',
       status: 401,
+      detail: 'alg_not_allowed:HS256',
     });
   });
 
