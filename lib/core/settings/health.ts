@@ -189,7 +189,8 @@ export function collectConfigFindings(
   }
   // JWKS over plain http outside local/development (Python HEAD).
   if (
-    jwksUri?.startsWith('http://') &&
+    jwksUri !== undefined &&
+    /^http:\/\//i.test(jwksUri) &&
     (environment === 'staging' || environment === 'production')
   ) {
     escalate(

@@ -138,9 +138,9 @@ function collectRaw(
         : (options.envFile ?? (defaults ? [findDotenv(options.cwd)].filter(isString) : []));
 
   // Weakest first; each later layer overrides.
+  const names = Object.keys((options.schema ?? authSettingsSchema).describe().keys ?? {});
   const layers: Readonly<Record<string, string | undefined>>[] = [];
   if (secretsDir !== undefined) {
-    const names = Object.keys((options.schema ?? authSettingsSchema).describe().keys ?? {});
     layers.push(readSecretsDir(secretsDir, names, problems));
   }
   for (const file of envFiles) {
@@ -156,7 +156,7 @@ function collectRaw(
   layers.push(fromEnv);
   const raw: Record<string, string> = {};
   for (const layer of layers) {
-    for (const [key, value] of Object.entries(layer)) {
+    for (const [key, value] of Object.entries(byName(layer, names))) {
       // An empty variable counts as unset (VAR= in a .env or compose file).
       if (typeof value === 'string' && value.trim() !== '') raw[key] = value;
     }
@@ -176,6 +176,30 @@ function collectRaw(
     }
   }
   return { raw, secretsDir };
+}
+
+/**
+ * A layer with its settings found case-insensitively, as pydantic-settings does (`domain=…`
+ * in a shared `.env` sets DOMAIN for Python): a name's exact spelling first, else the first
+ * variable that matches it ignoring case. Other variables are kept as they are.
+ */
+function byName(
+  layer: Readonly<Record<string, string | undefined>>,
+  names: readonly string[],
+): Readonly<Record<string, string | undefined>> {
+  const byLower = new Map<string, string>();
+  for (const key of Object.keys(layer)) {
+    if (!byLower.has(key.toLowerCase())) byLower.set(key.toLowerCase(), key);
+  }
+  let out: Record<string, string | undefined> | undefined;
+  for (const name of names) {
+    if (Object.hasOwn(layer, name)) continue;
+    const key = byLower.get(name.toLowerCase());
+    if (key === undefined) continue;
+    out ??= { ...layer };
+    out[name] = layer[key];
+  }
+  return out ?? layer;
 }
 
 function isString(value: string | undefined): value is string {

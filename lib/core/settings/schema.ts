@@ -20,6 +20,12 @@ const bool = (value: boolean): Joi.BooleanSchema =>
     .default(value);
 const failureMode = (value: 'fail_open' | 'fail_closed'): Joi.StringSchema =>
   Joi.string().valid('fail_open', 'fail_closed').default(value);
+/**
+ * An http(s) URL, the scheme in any case as RFC 3986 and pydantic's `HttpUrl` allow
+ * (`HTTPS://Auth.Example.com`); joi compares scheme names case-sensitively and ignores regex
+ * flags, hence the character classes.
+ */
+const httpUrl = (): Joi.StringSchema => Joi.string().uri({ scheme: [/[Hh][Tt][Tt][Pp][Ss]?/] });
 const positiveInt = (value: number): Joi.NumberSchema =>
   Joi.number().integer().min(1).default(value);
 
@@ -64,7 +70,7 @@ const authKeys = {
   REFRESH_GRACE_SECONDS: Joi.number().integer().min(0).max(300).default(10),
   TOKEN_ISSUER: Joi.string(),
   TOKEN_AUDIENCE: Joi.string(),
-  JWKS_URI: Joi.string().uri({ scheme: ['http', 'https'] }),
+  JWKS_URI: httpUrl(),
   JWKS_CACHE_TTL_SECONDS: Joi.number().integer().min(0).default(300),
   AUTH_SERVICE_ROLE: Joi.string().valid('issuer', 'consumer').default('issuer'),
   STRICT_PRODUCTION_MODE: bool(false),
@@ -98,16 +104,12 @@ const commonKeys = {
   SET_OPEN_API: bool(true),
   SET_DOCS: bool(true),
   SET_REDOC: bool(true),
-  BACKEND_HOST: Joi.string()
-    .uri({ scheme: ['http', 'https'] })
-    .required(),
-  FRONTEND_HOST: Joi.string()
-    .uri({ scheme: ['http', 'https'] })
-    .required(),
+  BACKEND_HOST: httpUrl().required(),
+  FRONTEND_HOST: httpUrl().required(),
   EXTENSION_ID: Joi.string().allow('').default(''),
   BACKEND_CORS_ORIGINS: Joi.string().required(),
   REFRESH_SECRET_KEY: Joi.string().required(),
-  SENTRY_DSN: Joi.string().uri({ scheme: ['http', 'https'] }),
+  SENTRY_DSN: httpUrl(),
   SELECTED_DB: Joi.string().valid('Mysql', 'Postgres').default('Mysql'),
   DB_ENGINE: Joi.string().default('InnoDB'),
   DB_CHARSET: Joi.string().default('utf8mb4'),

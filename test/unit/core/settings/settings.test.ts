@@ -46,6 +46,24 @@ function problems(env: Record<string, string>): string[] {
 const hs = { ACCESS_SECRET_KEY: VALID_KEY, REFRESH_SECRET_KEY: WRONG_KEY };
 
 describe('loadSettings: names, defaults and rules of the Python CommonSettings', () => {
+  it('takes URLs whose scheme is in capitals, as pydantic HttpUrl does, and still refuses other schemes', () => {
+    const s = loadSettings({
+      env: {
+        ...hs,
+        ACCESS_TOKEN_ALGORITHM: 'RS256',
+        AUTH_SERVICE_ROLE: 'consumer',
+        JWKS_URI: 'HTTPS://Auth.Example.com/jwks',
+      },
+    });
+    expect(s.JWKS_URI).toBe('HTTPS://Auth.Example.com/jwks');
+    expect(problems({ ...hs, JWKS_URI: 'ftp://auth.example.com/jwks' })).toEqual([
+      'JWKS_URI must be an http(s) URL',
+    ]);
+    expect(problems({ ...hs, JWKS_URI: 'httpsx://auth.example.com/jwks' })).toEqual([
+      'JWKS_URI must be an http(s) URL',
+    ]);
+  });
+
   it('applies the Python defaults and derives the mode flags', () => {
     const s = loadSettings({ env: hs });
     expect(s).toMatchObject({
@@ -393,6 +411,16 @@ describe('checkConfigHealth (the Python rules)', () => {
         AUTH_SERVICE_ROLE: 'consumer',
         ENVIRONMENT: 'staging',
         JWKS_URI: 'http://auth/jwks',
+      },
+      'warning',
+      'JWKS_URI uses http://',
+    ],
+    [
+      {
+        ACCESS_TOKEN_ALGORITHM: 'RS256',
+        AUTH_SERVICE_ROLE: 'consumer',
+        ENVIRONMENT: 'production',
+        JWKS_URI: 'HTTP://auth/jwks',
       },
       'warning',
       'JWKS_URI uses http://',

@@ -53,6 +53,29 @@ describe('.env read as pydantic-settings reads it', () => {
     expect(s.TOKEN_ISSUER).toBe('https://id.example.com/auth');
     expect(s.TOKEN_AUDIENCE).toBe('https://id.example.com/auth-api');
   });
+
+  it('finds names whatever their case (pydantic-settings is case-insensitive), exact spelling first', () => {
+    const file = write(
+      'lower.env',
+      [
+        `access_secret_key=${VALID_KEY}`,
+        `Refresh_Secret_Key=${WRONG_KEY}`,
+        'strict_production_mode=true',
+        'token_mode=stateless',
+        'TOKEN_MODE=hybrid',
+      ].join('\n'),
+    );
+    const s = loadSettings({ envFile: file, env: { token_issuer: 'https://id.example.com' } });
+    expect(s.ACCESS_SECRET_KEY?.reveal()).toBe(VALID_KEY);
+    expect(s.REFRESH_SECRET_KEY?.reveal()).toBe(WRONG_KEY);
+    expect(s.STRICT_PRODUCTION_MODE).toBe(true);
+    expect(s.TOKEN_MODE).toBe('hybrid');
+    expect(s.TOKEN_ISSUER).toBe('https://id.example.com');
+    // The process env still wins over the file, whatever the spelling in either.
+    expect(loadSettings({ envFile: file, env: { Token_Mode: 'stateful' } }).TOKEN_MODE).toBe(
+      'stateful',
+    );
+  });
 });
 
 describe('boolean settings take every spelling pydantic accepts', () => {
