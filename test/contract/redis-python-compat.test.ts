@@ -1,9 +1,11 @@
 /**
  * RedisRefreshTokenStore on the machine's Redis: `pythonCompat` (refresh tokens the Python
  * reference store left as `rt:<jti>` = "1" rotate here once), and the commands one rotation
- * sends, counted on the server by MONITOR filtered to the store's own connection.
+ * sends, counted on the server by MONITOR filtered to the store's own connection, and its
+ * round trips, counted by a TCP relay between that connection and Redis.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { createClient } from 'redis';
 import { RefreshTokenPolicy } from '../../lib/security/refresh-token-policy';
 import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
@@ -37,10 +39,59 @@ function pythonToken(sub: string, jti: string): string {
 }
 
 /**
- * The commands `client` sends while `action` runs, as the server saw them (MONITOR on a second
- * connection, filtered to the client's address; commands run inside a script are not counted).
+ * A TCP relay to Redis that counts the writes its clients make. node-redis writes the commands
+ * queued in one tick with one corked write, so one write is one round trip: the client
+ * writes again only after it has read what it waited for.
  */
-async function commandsOf(client: Client, action: () => Promise<unknown>): Promise<string[]> {
+class CountingRelay {
+  writes = 0;
+  readonly #sockets = new Set<net.Socket>();
+
+  private constructor(readonly server: net.Server) {}
+
+  static async start(): Promise<CountingRelay> {
+    const server = net.createServer();
+    const relay = new CountingRelay(server);
+    server.on('connection', (downstream) => {
+      const upstream = net.connect(services.redis.port, services.redis.host);
+      for (const socket of [downstream, upstream]) {
+        relay.#sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          downstream.destroy();
+          upstream.destroy();
+        });
+      }
+      downstream.on('data', (chunk) => {
+        relay.writes += 1;
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => downstream.write(chunk));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return relay;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+/**
+ * The commands `client` sends while `action` runs, as the server saw them (MONITOR on a second
+ * connection, filtered to the client's address; commands run inside a script are not counted),
+ * and the round trips (writes through `relay`, which `client` must be connected through).
+ */
+async function commandsOf(
+  client: Client,
+  relay: CountingRelay,
+  action: () => Promise<unknown>,
+): Promise<{ commands: string[]; roundTrips: number }> {
   const info = await client.clientInfo();
   const monitor = await connect();
   const seen: string[] = [];
@@ -54,10 +105,12 @@ async function commandsOf(client: Client, action: () => Promise<unknown>): Promi
       if (match[2].toUpperCase() === 'ECHO' && match[3].includes(marker)) markerSeen();
       else seen.push(match[2].toUpperCase());
     });
+    const before = relay.writes;
     await action();
+    const roundTrips = relay.writes - before;
     await client.echo(marker);
     await ended;
-    return seen;
+    return { commands: seen, roundTrips };
   } finally {
     monitor.destroy();
   }
@@ -252,7 +305,25 @@ describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
     expect(await client.get(`${shared}y`)).toBe('1');
   });
 
-  describe('commands per rotation, counted on the server', () => {
+  describe('commands and round trips per rotation, counted on the server and the wire', () => {
+    let relay: CountingRelay;
+    let counted: Client;
+
+    beforeAll(async () => {
+      relay = await CountingRelay.start();
+      counted = createClient({ url: relay.url, disableOfflineQueue: true });
+      counted.on('error', () => undefined);
+      await counted.connect();
+    });
+
+    afterAll(async () => {
+      await counted.quit();
+      await relay.close();
+    });
+
+    const countedStore = () =>
+      new RedisRefreshTokenStore({ client: counted, keyPrefix: prefix, pythonCompat: true });
+
     async function chain(s: RedisRefreshTokenStore, familyId: string, user: string) {
       let head = randomUUID();
       await s.register(head, { userId: user, familyId, ttlSeconds: 300 });
@@ -263,37 +334,46 @@ describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
       return async (hinted: boolean) => {
         const next = randomUUID();
         let status = '';
-        const commands = await commandsOf(client, async () => {
+        const counts = await commandsOf(counted, relay, async () => {
           const options = hinted ? { familyId, userId: user } : { userId: user };
           status = (await s.rotate(head, next, 300, options)).status;
         });
         head = next;
         expect(status).toBe('rotated');
-        return commands;
+        return counts;
       };
     }
 
-    it('with the family hint: three script calls, sent together', async () => {
-      const rotate = await chain(store(), randomUUID(), randomUUID());
-      await expect(rotate(true)).resolves.toEqual(['EVALSHA', 'EVALSHA', 'EVALSHA']);
+    it('with the family hint: three script calls in one round trip', async () => {
+      const rotate = await chain(countedStore(), randomUUID(), randomUUID());
+      await expect(rotate(true)).resolves.toEqual({
+        commands: ['EVALSHA', 'EVALSHA', 'EVALSHA'],
+        roundTrips: 1,
+      });
     });
 
-    it('without it: the jti index read first', async () => {
-      const rotate = await chain(store(), randomUUID(), randomUUID());
-      await expect(rotate(false)).resolves.toEqual(['GET', 'EVALSHA', 'EVALSHA', 'EVALSHA']);
+    it('without it: the jti index read first, two round trips', async () => {
+      const rotate = await chain(countedStore(), randomUUID(), randomUUID());
+      await expect(rotate(false)).resolves.toEqual({
+        commands: ['GET', 'EVALSHA', 'EVALSHA', 'EVALSHA'],
+        roundTrips: 2,
+      });
     });
 
-    it('a legacy token: index read, claim, then four script calls sent together', async () => {
-      const s = store();
+    it('a legacy token: index read, claim, then four script calls together (three round trips)', async () => {
+      const s = countedStore();
       const warmJti = await pythonRegistered();
       await s.rotate(warmJti, randomUUID(), 300, { userId: randomUUID() });
       const old = await pythonRegistered();
       let status = '';
-      const commands = await commandsOf(client, async () => {
+      const counts = await commandsOf(counted, relay, async () => {
         status = (await s.rotate(old, randomUUID(), 300, { userId: randomUUID() })).status;
       });
       expect(status).toBe('rotated');
-      expect(commands).toEqual(['GET', 'EVALSHA', 'EVALSHA', 'EVALSHA', 'EVALSHA', 'EVALSHA']);
+      expect(counts).toEqual({
+        commands: ['GET', 'EVALSHA', 'EVALSHA', 'EVALSHA', 'EVALSHA', 'EVALSHA'],
+        roundTrips: 3,
+      });
     });
   });
 });
