@@ -7,6 +7,7 @@
  * address (commands run inside a script are not sent by the client and are not counted).
  */
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import os from 'node:os';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -38,14 +39,22 @@ const COUNTED = 100;
 
 type RedisClient = ReturnType<typeof createClient>;
 
-/** ops/s of `op` with IN_FLIGHT concurrent workers for `ms`. */
+interface Measured {
+  /** Operations per second of wall time. */
+  opsPerSecond: number;
+  /** This process's CPU time (user + system) per operation, in µs: what the client side costs. */
+  cpuMicrosPerOp: number;
+}
+
+/** `op` with IN_FLIGHT concurrent workers for `ms`. */
 async function throughput(
   op: (worker: number, i: number) => Promise<unknown>,
   ms: number,
-): Promise<number> {
+): Promise<Measured> {
   let done = 0;
   const end = performance.now() + ms;
   const start = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async (_, worker) => {
       for (let i = 0; performance.now() < end; i++) {
@@ -54,14 +63,19 @@ async function throughput(
       }
     }),
   );
-  return (done / (performance.now() - start)) * 1000;
+  const used = process.cpuUsage(cpu);
+  return {
+    opsPerSecond: (done / (performance.now() - start)) * 1000,
+    cpuMicrosPerOp: (used.user + used.system) / done,
+  };
 }
 
 interface StoreUnderTest {
   name: string;
   raw?: () => Promise<unknown>;
   revocation: RevocationStore;
-  refresh: RefreshTokenStore;
+  /** The store each rotation scenario runs on (a fresh one for memory: see below). */
+  refresh: () => RefreshTokenStore;
   sessions: SessionStore;
   close: () => Promise<void>;
 }
@@ -175,14 +189,68 @@ async function advances(
 }
 
 /**
- * The commands `client` sends during `action`, by name, as the server saw them (MONITOR on a
- * second connection, filtered to the client's address, ended by an ECHO marker).
+ * A TCP relay to Redis that counts the writes of the client connected through it. node-redis
+ * writes the commands queued in one tick with one corked write, so one write is one round
+ * trip: the client writes again only after reading what it waited for.
  */
-async function commandsOf(
+class CountingRelay {
+  writes = 0;
+  readonly #sockets = new Set<net.Socket>();
+
+  private constructor(readonly server: net.Server) {}
+
+  static async start(target: URL): Promise<CountingRelay> {
+    const server = net.createServer();
+    const relay = new CountingRelay(server);
+    server.on('connection', (downstream) => {
+      const upstream = net.connect(Number(target.port || 6379), target.hostname);
+      for (const socket of [downstream, upstream]) {
+        relay.#sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          downstream.destroy();
+          upstream.destroy();
+        });
+      }
+      downstream.on('data', (chunk) => {
+        relay.writes += 1;
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => downstream.write(chunk));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return relay;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+interface CommandCount {
+  perOperation: number;
+  roundTripsPerOperation: number;
+  byCommand: Record<string, number>;
+}
+
+/**
+ * Commands per operation as the server saw them (MONITOR on a second connection, filtered to
+ * the client's address, ended by an ECHO marker), and round trips per operation (writes through
+ * the relay the client is connected through), over COUNTED sequential operations.
+ */
+async function countPerOperation(
   client: RedisClient,
+  relay: CountingRelay,
   url: string,
-  action: () => Promise<void>,
-): Promise<Map<string, number>> {
+  op: (worker: number, i: number) => Promise<unknown>,
+): Promise<CommandCount> {
+  // Warm: scripts loaded, so no NOSCRIPT fallback is counted.
+  for (let i = 0; i < 3; i++) await op(0, i);
   const { addr } = await client.clientInfo();
   const monitor = createClient({ url });
   await monitor.connect();
@@ -198,46 +266,57 @@ async function commandsOf(
       if (name === 'ECHO' && match[3].includes(marker)) markerSeen();
       else seen.set(name, (seen.get(name) ?? 0) + 1);
     });
-    await action();
+    const before = relay.writes;
+    for (let i = 3; i < 3 + COUNTED; i++) await op(0, i);
+    const writes = relay.writes - before;
     await client.echo(marker);
     await ended;
-    return seen;
+    const byCommand = Object.fromEntries([...seen].map(([name, n]) => [name, n / COUNTED]));
+    const perOperation = [...seen.values()].reduce((x, y) => x + y, 0) / COUNTED;
+    return { perOperation, roundTripsPerOperation: writes / COUNTED, byCommand };
   } finally {
     monitor.destroy();
   }
 }
 
-interface CommandCount {
-  perOperation: number;
-  byCommand: Record<string, number>;
+/** The Redis counts, on a client of its own connected through a counting relay. */
+async function countRedis(url: string, prefix: string): Promise<Record<string, CommandCount>> {
+  const relay = await CountingRelay.start(new URL(url));
+  const client = createClient({ url: relay.url, disableOfflineQueue: true });
+  await client.connect();
+  try {
+    const refresh = new RedisRefreshTokenStore({ client, keyPrefix: `${prefix}rt:` });
+    const revocation = new RedisRevocationStore({ client, keyPrefix: `${prefix}bl:` });
+    const sessions = new RedisSessionStore({ client, keyPrefix: `${prefix}sess:` });
+    const tag = `count-${Date.now().toString(36)}`;
+    const count = (op: (worker: number, i: number) => Promise<unknown>) =>
+      countPerOperation(client, relay, url, op);
+    return {
+      storeRotateWithHints: await count(await storeRotations(refresh, `${tag}-d`)),
+      rotationWithFid: await count(await rotationChains(refresh, true, `${tag}-f`)),
+      rotationWithoutFid: await count(await rotationChains(refresh, false, `${tag}-n`)),
+      revocationCheck: await count(await checks(revocation, `${tag}-c`)),
+      sessionAdvance: await count(await advances(sessions, `${tag}-s`)),
+    };
+  } finally {
+    await client.quit();
+    await relay.close();
+  }
 }
 
-async function countPerOperation(
-  client: RedisClient,
-  url: string,
-  op: (worker: number, i: number) => Promise<unknown>,
-): Promise<CommandCount> {
-  // Warm: scripts loaded, so no NOSCRIPT fallback is counted.
-  for (let i = 0; i < 3; i++) await op(0, i);
-  const seen = await commandsOf(client, url, async () => {
-    for (let i = 3; i < 3 + COUNTED; i++) await op(0, i);
-  });
-  const byCommand = Object.fromEntries([...seen].map(([name, n]) => [name, n / COUNTED]));
-  const perOperation = [...seen.values()].reduce((a, b) => a + b, 0) / COUNTED;
-  return { perOperation, byCommand };
-}
-
-function describeCount(count: CommandCount): string {
+function describeCount(count: CommandCount): string[] {
   const parts = Object.entries(count.byCommand).map(([name, n]) => `${n} ${name}`);
-  return `${count.perOperation} (${parts.join(' + ')})`;
+  return [`${count.perOperation} (${parts.join(' + ')})`, String(count.roundTripsPerOperation)];
 }
 
-async function open(redisUrl: string): Promise<{ stores: StoreUnderTest[]; redis: RedisClient }> {
+async function open(redisUrl: string): Promise<{ stores: StoreUnderTest[]; prefix: string }> {
   const list: StoreUnderTest[] = [
     {
       name: 'memory',
       revocation: new MemoryRevocationStore(),
-      refresh: new MemoryRefreshTokenStore(),
+      // A fresh store per scenario: one scenario fills 100,000 entries, and a full
+      // MemoryRefreshTokenStore evicts on every insert, which is slower (bench/README.md).
+      refresh: () => new MemoryRefreshTokenStore(),
       sessions: new MemorySessionStore(),
       close: async () => undefined,
     },
@@ -245,11 +324,12 @@ async function open(redisUrl: string): Promise<{ stores: StoreUnderTest[]; redis
   const redis = createClient({ url: redisUrl, disableOfflineQueue: true });
   await redis.connect();
   const prefix = `bench:${process.pid}:`;
+  const redisRefresh = new RedisRefreshTokenStore({ client: redis, keyPrefix: `${prefix}rt:` });
   list.push({
     name: 'redis',
     raw: () => redis.ping(),
     revocation: new RedisRevocationStore({ client: redis, keyPrefix: `${prefix}bl:` }),
-    refresh: new RedisRefreshTokenStore({ client: redis, keyPrefix: `${prefix}rt:` }),
+    refresh: () => redisRefresh,
     sessions: new RedisSessionStore({ client: redis, keyPrefix: `${prefix}sess:` }),
     close: async () => {
       for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 }))
@@ -269,12 +349,13 @@ async function open(redisUrl: string): Promise<{ stores: StoreUnderTest[]; redis
     max: IN_FLIGHT,
   });
   const pgRevocation = new PostgresRevocationStore({ pool, tablePrefix });
+  const pgRefresh = new PostgresRefreshTokenStore({ pool, tablePrefix });
   await pgRevocation.migrate();
   list.push({
     name: 'postgres',
     raw: () => pool.query('SELECT 1'),
     revocation: pgRevocation,
-    refresh: new PostgresRefreshTokenStore({ pool, tablePrefix }),
+    refresh: () => pgRefresh,
     sessions: new PostgresSessionStore({ pool, tablePrefix }),
     close: async () => {
       await pool.query(`DROP TABLE IF EXISTS ${tables}`);
@@ -289,90 +370,56 @@ async function open(redisUrl: string): Promise<{ stores: StoreUnderTest[]; redis
     connectionLimit: IN_FLIGHT,
   });
   const myRevocation = new MysqlRevocationStore({ pool: my, tablePrefix });
+  const myRefresh = new MysqlRefreshTokenStore({ pool: my, tablePrefix });
   await myRevocation.migrate();
   list.push({
     name: 'mysql',
     raw: () => my.query('SELECT 1'),
     revocation: myRevocation,
-    refresh: new MysqlRefreshTokenStore({ pool: my, tablePrefix }),
+    refresh: () => myRefresh,
     sessions: new MysqlSessionStore({ pool: my, tablePrefix }),
     close: async () => {
       await my.query(`DROP TABLE IF EXISTS ${tables}`);
       await my.end();
     },
   });
-  return { stores: list, redis };
+  return { stores: list, prefix };
 }
 
 export async function runStores(): Promise<{ text: string }> {
   const ms = QUICK ? 700 : 2000;
   const redisUrl = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
   const loadBefore = os.loadavg()[0];
-  const { stores, redis } = await open(redisUrl);
+  const { stores, prefix } = await open(redisUrl);
   const rows: Array<Array<string>> = [];
-  const results: Record<string, Record<string, number>> = {};
-  const counts: Record<string, CommandCount> = {};
-  const ratio = (ops: number, raw: number): string =>
-    Number.isNaN(raw) ? '—' : (ops / raw).toFixed(2);
+  const results: Record<string, Record<string, Measured>> = {};
+  const cpuRows: Array<Array<string>> = [];
+  let counts: Record<string, CommandCount> = {};
   try {
     for (const s of stores) {
       const tag = `${s.name}-${Date.now().toString(36)}`;
-      const raw = s.raw ? await throughput(() => s.raw!(), ms) : NaN;
-      const direct = await throughput(await storeRotations(s.refresh, `${tag}-d`), ms);
-      const withFid = await throughput(await rotationChains(s.refresh, true, `${tag}-f`), ms);
-      const noFid = await throughput(await rotationChains(s.refresh, false, `${tag}-n`), ms);
-      const chk = await throughput(await checks(s.revocation, `${tag}-c`), ms);
-      const adv = await throughput(await advances(s.sessions, `${tag}-s`), ms);
-      results[s.name] = {
-        rawRoundTrip: raw,
-        storeRotations: direct,
-        rotationsWithFid: withFid,
-        rotationsWithoutFid: noFid,
-        revocationChecks: chk,
-        sessionAdvances: adv,
+      const raw = s.raw ? await throughput(() => s.raw!(), ms) : undefined;
+      const measured: Record<string, Measured> = {
+        storeRotations: await throughput(await storeRotations(s.refresh(), `${tag}-d`), ms),
+        rotationsWithFid: await throughput(await rotationChains(s.refresh(), true, `${tag}-f`), ms),
+        rotationsWithoutFid: await throughput(
+          await rotationChains(s.refresh(), false, `${tag}-n`),
+          ms,
+        ),
+        revocationChecks: await throughput(await checks(s.revocation, `${tag}-c`), ms),
+        sessionAdvances: await throughput(await advances(s.sessions, `${tag}-s`), ms),
       };
-      rows.push([
-        s.name,
-        Number.isNaN(raw) ? '—' : fmt(raw),
-        fmt(direct),
-        ratio(direct, raw),
-        fmt(withFid),
-        ratio(withFid, raw),
-        fmt(noFid),
-        ratio(noFid, raw),
-        fmt(chk),
-        ratio(chk, raw),
-        fmt(adv),
-        ratio(adv, raw),
-      ]);
-      if (s.name === 'redis') {
-        const tagged = `${tag}-count`;
-        counts.storeRotateWithHints = await countPerOperation(
-          redis,
-          redisUrl,
-          await storeRotations(s.refresh, `${tagged}-d`),
-        );
-        counts.rotationWithFid = await countPerOperation(
-          redis,
-          redisUrl,
-          await rotationChains(s.refresh, true, `${tagged}-f`),
-        );
-        counts.rotationWithoutFid = await countPerOperation(
-          redis,
-          redisUrl,
-          await rotationChains(s.refresh, false, `${tagged}-n`),
-        );
-        counts.revocationCheck = await countPerOperation(
-          redis,
-          redisUrl,
-          await checks(s.revocation, `${tagged}-c`),
-        );
-        counts.sessionAdvance = await countPerOperation(
-          redis,
-          redisUrl,
-          await advances(s.sessions, `${tagged}-s`),
-        );
+      results[s.name] = raw === undefined ? measured : { rawRoundTrip: raw, ...measured };
+      const row = [s.name, raw === undefined ? '—' : fmt(raw.opsPerSecond)];
+      const cpuRow = [s.name, raw === undefined ? '—' : raw.cpuMicrosPerOp.toFixed(1)];
+      for (const m of Object.values(measured)) {
+        row.push(fmt(m.opsPerSecond));
+        row.push(raw === undefined ? '—' : (m.opsPerSecond / raw.opsPerSecond).toFixed(2));
+        cpuRow.push(m.cpuMicrosPerOp.toFixed(1));
       }
+      rows.push(row);
+      cpuRows.push(cpuRow);
+      if (s.name === 'redis') counts = await countRedis(redisUrl, prefix);
     }
   } finally {
     for (const s of stores) await s.close();
@@ -384,9 +431,9 @@ export async function runStores(): Promise<{ text: string }> {
     loadAverage1m: load,
     msPerRun: ms,
     results,
-    redisCommandsPerOperation: counts,
+    redisPerOperation: counts,
   });
-  const countRows = Object.entries(counts).map(([name, count]) => [name, describeCount(count)]);
+  const countRows = Object.entries(counts).map(([name, count]) => [name, ...describeCount(count)]);
   return {
     text: [
       table(
@@ -408,8 +455,21 @@ export async function runStores(): Promise<{ text: string }> {
         rows,
       ),
       table(
-        `Redis commands sent by the store's client per operation (MONITOR on the server, mean of ${COUNTED})`,
-        ['operation', 'commands'],
+        `Client CPU per operation (µs of this process, user + system; less moved by the machine's load than ops/s)`,
+        [
+          'store',
+          'raw',
+          'store.rotate',
+          'policy rotation (fid)',
+          'policy rotation (no fid)',
+          'revocation check',
+          'session advance',
+        ],
+        cpuRows,
+      ),
+      table(
+        `Redis per operation, mean of ${COUNTED}: commands the store's client sent (MONITOR on the server) and round trips (its writes, through a counting relay)`,
+        ['operation', 'commands', 'round trips'],
         countRows,
       ),
     ].join('\n'),
