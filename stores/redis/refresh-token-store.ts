@@ -10,6 +10,7 @@ import {
   ADD_TO_SET,
   ADOPT_LEGACY,
   CLAIM_LEGACY,
+  LEGACY_ACTIVE,
   MEMBERS,
   REGISTER,
   REVOKE_FAMILY,
@@ -32,6 +33,8 @@ export interface RedisRefreshTokenStoreOptions {
    * active member. Presented again it is a replay or reuse like any rotated token. Needs the
    * caller's `userId` hint (the token's `sub`; `RefreshTokenPolicy` passes it), and only jtis
    * without `:`, `{` or `}` are looked up, so none of our own keys can pass for a legacy one.
+   * `isValid` reads such a key as active and `revoke` deletes it; `revokeFamily` and
+   * `revokeUser` cannot reach it (the Python layout records neither).
    */
   pythonCompat?: boolean | undefined;
   /** Prefix of the legacy keys `pythonCompat` reads. Default `rt:`, as the Python store. */
@@ -82,6 +85,12 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     return `${this.#familyTag(familyId)}m`;
   }
 
+  /** With `pythonCompat`, the Python store's key for `jti`; undefined when it cannot be one. */
+  #legacyKey(jti: string): string | undefined {
+    if (this.#legacyPrefix === undefined || !LEGACY_JTI.test(jti)) return undefined;
+    return `${this.#legacyPrefix}${jti}`;
+  }
+
   #userKey(userId: string): string {
     return `${this.#prefix}u:${userId}`;
   }
@@ -109,7 +118,10 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   isValid(jti: string): Promise<boolean> {
     return runRedis(async () => {
       const family = await this.#familyOf(jti);
-      if (family === undefined) return false;
+      if (family === undefined) {
+        const legacy = this.#legacyKey(jti);
+        return legacy !== undefined && (await LEGACY_ACTIVE.run(this.#client, [legacy], [])) === 1;
+      }
       const state = await TOKEN_STATE.run(this.#client, [this.#tokenKey(family, jti)], []);
       return state === 'active';
     });
@@ -147,9 +159,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
       }
       const family = await this.#familyOf(oldJti);
       if (family === undefined) {
-        if (this.#legacyPrefix === undefined || options.userId === undefined) {
-          return { status: 'unknown' };
-        }
+        if (options.userId === undefined) return { status: 'unknown' };
         return this.#rotateLegacy(oldJti, newJti, ttl, now, grace, options.userId, hinted);
       }
       if (family === hinted) return { status: 'unknown' };
@@ -167,9 +177,10 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     userId: string,
     hintedFamily: string | undefined,
   ): Promise<RotateResult> {
-    if (!LEGACY_JTI.test(oldJti)) return { status: 'unknown' };
+    const legacy = this.#legacyKey(oldJti);
+    if (legacy === undefined) return { status: 'unknown' };
     const c = this.#client;
-    const claimed = await CLAIM_LEGACY.run(c, [`${this.#legacyPrefix}${oldJti}`], []);
+    const claimed = await CLAIM_LEGACY.run(c, [legacy], []);
     if (typeof claimed !== 'number') {
       // Lost to a concurrent caller, whose adoption may already be written: judge by it.
       const family = await this.#familyOf(oldJti);
@@ -240,8 +251,13 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   revoke(jti: string): Promise<void> {
     return runRedis(async () => {
       const family = await this.#familyOf(jti);
-      if (family !== undefined)
+      if (family !== undefined) {
         await REVOKE_ONE.run(this.#client, [this.#tokenKey(family, jti)], []);
+        return;
+      }
+      // Logout of a token still in the Python layout: delete it, as the Python store did.
+      const legacy = this.#legacyKey(jti);
+      if (legacy !== undefined) await CLAIM_LEGACY.run(this.#client, [legacy], []);
     });
   }
 

@@ -112,3 +112,9 @@ redis.call('SADD', KEYS[3], ARGV[3], ARGV[5])
 local ttl = math.max(tonumber(ARGV[4]), tonumber(ARGV[6]))
 if redis.call('TTL', KEYS[3]) < ttl then redis.call('EXPIRE', KEYS[3], ttl) end
 return 1`);
+
+/** KEYS: legacy key. → 1 when it is a live token of the Python reference store (`"1"`). */
+export const LEGACY_ACTIVE = new RedisScript(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'string' then return 0 end
+if redis.call('GET', KEYS[1]) == '1' then return 1 end
+return 0`);

@@ -248,12 +248,26 @@ describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
     await expect(s.isValid(next)).resolves.toBe(false);
   });
 
+  it('reads a legacy token as valid and revokes it (logout) by deleting its key', async () => {
+    const s = store();
+    const old = await pythonRegistered();
+    await expect(s.isValid(old)).resolves.toBe(true);
+    await s.revoke(old);
+    expect(await client.exists(`rt:${old}`)).toBe(0);
+    await expect(s.isValid(old)).resolves.toBe(false);
+    await expect(s.rotate(old, randomUUID(), 300, { userId: randomUUID() })).resolves.toEqual({
+      status: 'unknown',
+    });
+  });
+
   it('without the option a legacy token is unknown and its key untouched', async () => {
     const s = store({});
     const old = await pythonRegistered();
     await expect(s.rotate(old, randomUUID(), 300, { userId: randomUUID() })).resolves.toEqual({
       status: 'unknown',
     });
+    await expect(s.isValid(old)).resolves.toBe(false);
+    await s.revoke(old);
     expect(await client.get(`rt:${old}`)).toBe('1');
   });
 
@@ -272,7 +286,10 @@ describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
     await expect(s.rotate('i:x', randomUUID(), 300, { userId: user })).resolves.toEqual({
       status: 'unknown',
     });
+    await expect(s.isValid('i:x')).resolves.toBe(false);
+    await s.revoke('i:x');
     expect(await client.get(`${shared}i:x`)).toBe('1');
+    await expect(s.isValid('x')).resolves.toBe(true);
     // The user's family set, the family's token records: wrong types, never claimed.
     await expect(s.rotate(`u:${user}`, randomUUID(), 300, { userId: user })).resolves.toEqual({
       status: 'unknown',
