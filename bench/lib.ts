@@ -1,4 +1,5 @@
 /** Shared benchmark helpers: timing loops, medians, tables, machine info, result files. */
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,4 +106,12 @@ export interface Bar {
   name: string;
   ok: boolean;
   detail: string;
+}
+
+/** A compact HS256 JWS of `payload` (what an issuer signs per refresh), on node:crypto. */
+export function signHs256(payload: Record<string, unknown>, secret: string): string {
+  const encode = (value: unknown): string =>
+    Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(payload)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }

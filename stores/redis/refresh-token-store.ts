@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type {
   RefreshTokenRegistration,
   RefreshTokenStore,
@@ -8,6 +8,9 @@ import type {
 import { runRedis, type RedisLikeClient } from './client';
 import {
   ADD_TO_SET,
+  ADOPT_LEGACY,
+  CLAIM_LEGACY,
+  LEGACY_ACTIVE,
   MEMBERS,
   REGISTER,
   REVOKE_FAMILY,
@@ -21,7 +24,26 @@ export interface RedisRefreshTokenStoreOptions {
   client: RedisLikeClient;
   /** Key prefix. Default `rt:`. */
   keyPrefix?: string | undefined;
+  /**
+   * Migration from the Python package's reference store, which keeps a refresh token as
+   * `rt:<jti>` = "1" with its TTL. Off by default. When on, a token with no record of ours but
+   * such a key rotates here once: the key is claimed and deleted atomically (one concurrent
+   * caller wins), the presented token becomes the rotated first member of a new family (the
+   * caller's `familyId` hint, else a new UUID, returned as `familyId`) and the new token its
+   * active member. Presented again it is a replay or reuse like any rotated token. Needs the
+   * caller's `userId` hint (the token's `sub`; `RefreshTokenPolicy` passes it), and only jtis
+   * without `:`, `{` or `}` are looked up, so none of our own keys can pass for a legacy one.
+   * `isValid` reads such a key as active and `revoke` deletes it; `revokeFamily` and
+   * `revokeUser` cannot reach it (the Python layout records neither). Should Redis fail between
+   * the claim and the writes that follow it, the token is gone and its user logs in again.
+   */
+  pythonCompat?: boolean | undefined;
+  /** Prefix of the legacy keys `pythonCompat` reads. Default `rt:`, as the Python store. */
+  pythonKeyPrefix?: string | undefined;
 }
+
+/** A jti whose legacy key cannot be one of ours (all of ours hold `:` or `{` after the prefix). */
+const LEGACY_JTI = /^[^:{}]{1,256}$/;
 
 /**
  * Refresh-token allowlist in Redis (single node or Cluster).
@@ -31,14 +53,20 @@ export interface RedisRefreshTokenStoreOptions {
  * - `rt:{<family hash>}:t:<jti>` → hash { s: active|rotated|revoked, u: user, f: family };
  * - `rt:{<family hash>}:m` → set of the family's jtis;
  * - `rt:u:<user>` → set of the user's family ids.
+ *
+ * With `pythonCompat`, `rt:<jti>` = "1" (the Python reference store's key) is read and claimed
+ * only for a jti none of these records names.
  */
 export class RedisRefreshTokenStore implements RefreshTokenStore {
   readonly #client: RedisLikeClient;
   readonly #prefix: string;
+  readonly #legacyPrefix: string | undefined;
 
   constructor(options: RedisRefreshTokenStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.keyPrefix ?? 'rt:';
+    this.#legacyPrefix =
+      options.pythonCompat === true ? (options.pythonKeyPrefix ?? 'rt:') : undefined;
   }
 
   #indexKey(jti: string): string {
@@ -56,6 +84,12 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
 
   #membersKey(familyId: string): string {
     return `${this.#familyTag(familyId)}m`;
+  }
+
+  /** With `pythonCompat`, the Python store's key for `jti`; undefined when it cannot be one. */
+  #legacyKey(jti: string): string | undefined {
+    if (this.#legacyPrefix === undefined || !LEGACY_JTI.test(jti)) return undefined;
+    return `${this.#legacyPrefix}${jti}`;
   }
 
   #userKey(userId: string): string {
@@ -85,7 +119,10 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   isValid(jti: string): Promise<boolean> {
     return runRedis(async () => {
       const family = await this.#familyOf(jti);
-      if (family === undefined) return false;
+      if (family === undefined) {
+        const legacy = this.#legacyKey(jti);
+        return legacy !== undefined && (await LEGACY_ACTIVE.run(this.#client, [legacy], [])) === 1;
+      }
       const state = await TOKEN_STATE.run(this.#client, [this.#tokenKey(family, jti)], []);
       return state === 'active';
     });
@@ -96,7 +133,8 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
    * `fid` claim, `userId` from `sub`): the rotation script and the index writes for the new
    * jti are sent together (node-redis pipelines them). Index writes for a rotation that then
    * loses are harmless: they point at a token that does not exist. Without a family hint the
-   * jti index is read first.
+   * jti index is read first. (Pinned by test/contract/redis-python-compat.test.ts: 3 commands in
+   * 1 round trip with the hint, 4 in 2 without.)
    */
   rotate(
     oldJti: string,
@@ -122,9 +160,53 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
         if (outcome.status !== 'unknown') return outcome;
       }
       const family = await this.#familyOf(oldJti);
-      if (family === undefined || family === hinted) return { status: 'unknown' };
+      if (family === undefined) {
+        if (options.userId === undefined) return { status: 'unknown' };
+        return this.#rotateLegacy(oldJti, newJti, ttl, now, grace, options.userId, hinted);
+      }
+      if (family === hinted) return { status: 'unknown' };
       return this.#rotateIn(family, options.userId, oldJti, newJti, ttl, now, grace);
     });
+  }
+
+  /** The `pythonCompat` path: no record of ours names `oldJti`. */
+  async #rotateLegacy(
+    oldJti: string,
+    newJti: string,
+    ttl: string,
+    now: number,
+    grace: string,
+    userId: string,
+    hintedFamily: string | undefined,
+  ): Promise<RotateResult> {
+    const legacy = this.#legacyKey(oldJti);
+    if (legacy === undefined) return { status: 'unknown' };
+    const c = this.#client;
+    const claimed = await CLAIM_LEGACY.run(c, [legacy], []);
+    if (typeof claimed !== 'number') {
+      // Lost to a concurrent caller, whose adoption may already be written: judge by it.
+      const family = await this.#familyOf(oldJti);
+      if (family === undefined) return { status: 'unknown' };
+      return this.#rotateIn(family, userId, oldJti, newJti, ttl, now, grace);
+    }
+    const familyId = hintedFamily ?? randomUUID();
+    const oldTtl = String(claimed > 0 ? claimed : ttl);
+    // Sent together: one round trip.
+    await Promise.all([
+      ADOPT_LEGACY.run(
+        c,
+        [
+          this.#tokenKey(familyId, oldJti),
+          this.#tokenKey(familyId, newJti),
+          this.#membersKey(familyId),
+        ],
+        [userId, familyId, oldJti, oldTtl, newJti, ttl, String(now)],
+      ),
+      SET_EX.run(c, [this.#indexKey(oldJti)], [familyId, oldTtl]),
+      SET_EX.run(c, [this.#indexKey(newJti)], [familyId, ttl]),
+      ADD_TO_SET.run(c, [this.#userKey(userId)], [familyId, ttl]),
+    ]);
+    return { status: 'rotated', userId, familyId, issuedAt: now };
   }
 
   async #rotateIn(
@@ -171,8 +253,13 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   revoke(jti: string): Promise<void> {
     return runRedis(async () => {
       const family = await this.#familyOf(jti);
-      if (family !== undefined)
+      if (family !== undefined) {
         await REVOKE_ONE.run(this.#client, [this.#tokenKey(family, jti)], []);
+        return;
+      }
+      // Logout of a token still in the Python layout: delete it, as the Python store did.
+      const legacy = this.#legacyKey(jti);
+      if (legacy !== undefined) await CLAIM_LEGACY.run(this.#client, [legacy], []);
     });
   }
 

@@ -83,3 +83,38 @@ export const MEMBERS = new RedisScript(`return redis.call('SMEMBERS', KEYS[1])`)
 
 /** KEYS: token. → its state or nil. */
 export const TOKEN_STATE = new RedisScript(`return redis.call('HGET', KEYS[1], 's')`);
+
+/**
+ * Claim a refresh token of the Python reference store (`rt:<jti>` = "1", SETEX): only a
+ * string key holding "1" is taken, and it is deleted in the same script, so of concurrent
+ * callers exactly one gets its TTL back. KEYS: legacy key. → remaining TTL in seconds (-1:
+ * none), or false when there is nothing to claim.
+ */
+export const CLAIM_LEGACY = new RedisScript(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'string' then return false end
+if redis.call('GET', KEYS[1]) ~= '1' then return false end
+local ttl = redis.call('TTL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return ttl`);
+
+/**
+ * A claimed legacy token joins our layout as the rotated first member of a new family, its
+ * successor active: presented again it is a replay (inside the grace) or reuse, as any
+ * rotated token. KEYS: old token, new token, members. ARGV: user, family, old jti, its ttl,
+ * new jti, ttl, now (epoch s).
+ */
+export const ADOPT_LEGACY = new RedisScript(`
+redis.call('HSET', KEYS[1], 's', 'rotated', 'u', ARGV[1], 'f', ARGV[2], 'n', ARGV[5], 'r', ARGV[7])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('HSET', KEYS[2], 's', 'active', 'u', ARGV[1], 'f', ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+redis.call('SADD', KEYS[3], ARGV[3], ARGV[5])
+local ttl = math.max(tonumber(ARGV[4]), tonumber(ARGV[6]))
+if redis.call('TTL', KEYS[3]) < ttl then redis.call('EXPIRE', KEYS[3], ttl) end
+return 1`);
+
+/** KEYS: legacy key. → 1 when it is a live token of the Python reference store (`"1"`). */
+export const LEGACY_ACTIVE = new RedisScript(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'string' then return 0 end
+if redis.call('GET', KEYS[1]) == '1' then return 1 end
+return 0`);

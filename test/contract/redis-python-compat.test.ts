@@ -1,0 +1,396 @@
+/**
+ * RedisRefreshTokenStore on the machine's Redis: `pythonCompat` (refresh tokens the Python
+ * reference store left as `rt:<jti>` = "1" rotate here once), and the commands one rotation
+ * sends, counted on the server by MONITOR filtered to the store's own connection, and its
+ * round trips, counted by a TCP relay between that connection and Redis.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { createClient } from 'redis';
+import { RefreshTokenPolicy } from '../../lib/security/refresh-token-policy';
+import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
+import { describeWithService, services, uniquePrefix } from '../helpers/services';
+
+type Client = ReturnType<typeof createClient>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SECRET = 'Refresh-Compat_Secret-0123456789-abcdefghij';
+
+async function connect(): Promise<Client> {
+  const client = createClient({ url: services.redis.url, disableOfflineQueue: true });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+async function dropPrefix(client: Client, prefix: string): Promise<void> {
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+    if (keys.length > 0) await client.del(keys);
+  }
+}
+
+/** A refresh token as the Python package signs it: HS256, no `fid`. */
+function pythonToken(sub: string, jti: string): string {
+  const encode = (value: unknown): string =>
+    Buffer.from(JSON.stringify(value)).toString('base64url');
+  const payload = { sub, jti, type: 'refresh', exp: Math.floor(Date.now() / 1000) + 3600 };
+  const input = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(payload)}`;
+  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+}
+
+/**
+ * A TCP relay to Redis that counts the writes its clients make. node-redis writes the commands
+ * queued in one tick with one corked write, so one write is one round trip: the client
+ * writes again only after it has read what it waited for.
+ */
+class CountingRelay {
+  writes = 0;
+  readonly #sockets = new Set<net.Socket>();
+
+  private constructor(readonly server: net.Server) {}
+
+  static async start(): Promise<CountingRelay> {
+    const server = net.createServer();
+    const relay = new CountingRelay(server);
+    server.on('connection', (downstream) => {
+      const upstream = net.connect(services.redis.port, services.redis.host);
+      for (const socket of [downstream, upstream]) {
+        relay.#sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          downstream.destroy();
+          upstream.destroy();
+        });
+      }
+      downstream.on('data', (chunk) => {
+        relay.writes += 1;
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => downstream.write(chunk));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return relay;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+/**
+ * The commands `client` sends while `action` runs, as the server saw them (MONITOR on a second
+ * connection, filtered to the client's address; commands run inside a script are not counted),
+ * and the round trips (writes through `relay`, which `client` must be connected through).
+ */
+async function commandsOf(
+  client: Client,
+  relay: CountingRelay,
+  action: () => Promise<unknown>,
+): Promise<{ commands: string[]; roundTrips: number }> {
+  const info = await client.clientInfo();
+  const monitor = await connect();
+  const seen: string[] = [];
+  const marker = `end-${randomUUID()}`;
+  let markerSeen: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (markerSeen = resolve));
+  try {
+    await monitor.monitor((line: string) => {
+      const match = /^\S+ \[\d+ (\S+)\] "([^"]+)"(.*)$/.exec(line);
+      if (match === null || match[1] !== info.addr) return;
+      if (match[2].toUpperCase() === 'ECHO' && match[3].includes(marker)) markerSeen();
+      else seen.push(match[2].toUpperCase());
+    });
+    const before = relay.writes;
+    await action();
+    const roundTrips = relay.writes - before;
+    await client.echo(marker);
+    await ended;
+    return { commands: seen, roundTrips };
+  } finally {
+    monitor.destroy();
+  }
+}
+
+describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
+  let client: Client;
+  let prefix: string;
+  const legacyKeys: string[] = [];
+
+  /** A token the Python store wrote: `rt:<jti>` = "1" with its TTL. */
+  async function pythonRegistered(ttl = 600): Promise<string> {
+    const jti = randomUUID();
+    legacyKeys.push(`rt:${jti}`);
+    await client.set(`rt:${jti}`, '1', { EX: ttl });
+    return jti;
+  }
+
+  beforeAll(async () => {
+    client = await connect();
+    prefix = uniquePrefix('pycompat');
+  });
+
+  afterAll(async () => {
+    if (legacyKeys.length > 0) await client.del(legacyKeys);
+    await dropPrefix(client, prefix);
+    await client.quit();
+  });
+
+  const store = (options: { pythonCompat?: boolean } = { pythonCompat: true }) =>
+    new RedisRefreshTokenStore({ client, keyPrefix: prefix, ...options });
+
+  it('rotates a token known only as rt:<jti> once, into a new family, and deletes that key', async () => {
+    const s = store();
+    const old = await pythonRegistered(600);
+    const user = randomUUID();
+    const next = randomUUID();
+    const now = Math.floor(Date.now() / 1000);
+    const outcome = await s.rotate(old, next, 300, { userId: user, nowSeconds: now });
+    expect(outcome).toEqual({
+      status: 'rotated',
+      userId: user,
+      familyId: expect.any(String),
+      issuedAt: now,
+    });
+    const familyId = (outcome as { familyId: string }).familyId;
+    expect(familyId).toMatch(UUID);
+    expect(await client.exists(`rt:${old}`)).toBe(0);
+    await expect(s.isValid(next)).resolves.toBe(true);
+    await expect(s.isValid(old)).resolves.toBe(false);
+    // Presented again: a rotated member of that family (no grace here: reuse).
+    await expect(s.rotate(old, randomUUID(), 300, { userId: user })).resolves.toEqual({
+      status: 'reused',
+      userId: user,
+      familyId,
+    });
+    // The successor rotates as any token of ours, with or without the family hint.
+    const third = randomUUID();
+    await expect(
+      s.rotate(next, third, 300, { userId: user, familyId, graceSeconds: 10 }),
+    ).resolves.toMatchObject({ status: 'rotated', userId: user, familyId });
+    await expect(s.rotate(third, randomUUID(), 300, { userId: user })).resolves.toMatchObject({
+      status: 'rotated',
+      familyId,
+    });
+    // revokeUser reaches the migrated family.
+    await expect(s.revokeUser(user)).resolves.toBe(1);
+  });
+
+  it('keeps the legacy TTL for the retired token and uses the caller family hint', async () => {
+    const s = store();
+    const old = await pythonRegistered(500);
+    const user = randomUUID();
+    const hint = randomUUID();
+    const next = randomUUID();
+    await expect(s.rotate(old, next, 300, { userId: user, familyId: hint })).resolves.toMatchObject(
+      { status: 'rotated', familyId: hint },
+    );
+    // Inside the grace, with the successor unused, the old token gets the same successor.
+    await expect(
+      s.rotate(old, randomUUID(), 300, { userId: user, graceSeconds: 30 }),
+    ).resolves.toMatchObject({ status: 'replayed', jti: next, familyId: hint });
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 }))
+      keys.push(...batch);
+    const oldRecord = keys.find((k) => k.endsWith(`:t:${old}`));
+    const newRecord = keys.find((k) => k.endsWith(`:t:${next}`));
+    expect(oldRecord).toBeDefined();
+    expect(newRecord).toBeDefined();
+    const oldTtl = await client.ttl(oldRecord!);
+    expect(oldTtl).toBeGreaterThan(480);
+    expect(oldTtl).toBeLessThanOrEqual(500);
+    expect(await client.ttl(newRecord!)).toBeLessThanOrEqual(300);
+  });
+
+  it('of 20 concurrent rotations of one legacy token exactly one rotates', async () => {
+    const s = store();
+    const old = await pythonRegistered();
+    const user = randomUUID();
+    const nexts = Array.from({ length: 20 }, () => randomUUID());
+    const outcomes = await Promise.all(
+      nexts.map((next) => s.rotate(old, next, 300, { userId: user, graceSeconds: 0 })),
+    );
+    const rotated = outcomes.filter((o) => o.status === 'rotated');
+    expect(rotated).toHaveLength(1);
+    for (const o of outcomes) expect(['rotated', 'reused', 'unknown']).toContain(o.status);
+    const winner = nexts[outcomes.findIndex((o) => o.status === 'rotated')];
+    const validity = await Promise.all(nexts.map((next) => s.isValid(next)));
+    expect(validity.filter(Boolean)).toHaveLength(1);
+    await expect(s.isValid(winner)).resolves.toBe(true);
+    // The winner's token then rotates normally.
+    const familyId = (rotated[0] as { familyId: string }).familyId;
+    await expect(
+      s.rotate(winner, randomUUID(), 300, { userId: user, familyId }),
+    ).resolves.toMatchObject({
+      status: 'rotated',
+      familyId,
+    });
+  });
+
+  it('through RefreshTokenPolicy: a Python token (no fid) rotates once, its replay revokes the new family', async () => {
+    const s = store();
+    const policy = new RefreshTokenPolicy({ secret: SECRET, store: s, graceSeconds: 0 });
+    const user = randomUUID();
+    const old = await pythonRegistered();
+    const token = pythonToken(user, old);
+    const next = randomUUID();
+    const result = await policy.validateAndRotate(token, { newJti: next, ttlSeconds: 300 });
+    expect(result).toMatchObject({ userId: user, oldJti: old, jti: next });
+    expect(result.familyId).toMatch(UUID);
+    await expect(s.isValid(next)).resolves.toBe(true);
+    await expect(policy.validateAndRotate(token, { newJti: randomUUID() })).rejects.toMatchObject({
+      message: expect.stringMatching(/already used or revoked/),
+    });
+    await expect(s.isValid(next)).resolves.toBe(false);
+  });
+
+  it('reads a legacy token as valid and revokes it (logout) by deleting its key', async () => {
+    const s = store();
+    const old = await pythonRegistered();
+    await expect(s.isValid(old)).resolves.toBe(true);
+    await s.revoke(old);
+    expect(await client.exists(`rt:${old}`)).toBe(0);
+    await expect(s.isValid(old)).resolves.toBe(false);
+    await expect(s.rotate(old, randomUUID(), 300, { userId: randomUUID() })).resolves.toEqual({
+      status: 'unknown',
+    });
+  });
+
+  it('without the option a legacy token is unknown and its key untouched', async () => {
+    const s = store({});
+    const old = await pythonRegistered();
+    await expect(s.rotate(old, randomUUID(), 300, { userId: randomUUID() })).resolves.toEqual({
+      status: 'unknown',
+    });
+    await expect(s.isValid(old)).resolves.toBe(false);
+    await s.revoke(old);
+    expect(await client.get(`rt:${old}`)).toBe('1');
+  });
+
+  it('never takes one of its own keys, a non-"1" value or a record of ours for a legacy token', async () => {
+    // Our keys and the legacy keys under one prefix, as with the defaults (both `rt:`).
+    const shared = `${prefix}shared:`;
+    const s = new RedisRefreshTokenStore({
+      client,
+      keyPrefix: shared,
+      pythonCompat: true,
+      pythonKeyPrefix: shared,
+    });
+    const user = randomUUID();
+    // Family "1": our jti index `<prefix>i:x` then holds "1", as a legacy key would.
+    await s.register('x', { userId: user, familyId: '1', ttlSeconds: 300 });
+    await expect(s.rotate('i:x', randomUUID(), 300, { userId: user })).resolves.toEqual({
+      status: 'unknown',
+    });
+    await expect(s.isValid('i:x')).resolves.toBe(false);
+    await s.revoke('i:x');
+    expect(await client.get(`${shared}i:x`)).toBe('1');
+    await expect(s.isValid('x')).resolves.toBe(true);
+    // The user's family set, the family's token records: wrong types, never claimed.
+    await expect(s.rotate(`u:${user}`, randomUUID(), 300, { userId: user })).resolves.toEqual({
+      status: 'unknown',
+    });
+    expect(await client.sMembers(`${shared}u:${user}`)).toEqual(['1']);
+    // A key of another shape (not the Python layout) is left alone.
+    const other = randomUUID();
+    await client.set(`${shared}${other}`, 'true', { EX: 60 });
+    await expect(s.rotate(other, randomUUID(), 300, { userId: user })).resolves.toEqual({
+      status: 'unknown',
+    });
+    expect(await client.get(`${shared}${other}`)).toBe('true');
+    // No user hint: nothing to register the token to, the key stays.
+    const orphan = randomUUID();
+    await client.set(`${shared}${orphan}`, '1', { EX: 60 });
+    await expect(s.rotate(orphan, randomUUID(), 300)).resolves.toEqual({ status: 'unknown' });
+    expect(await client.get(`${shared}${orphan}`)).toBe('1');
+    // A jti we know decides by our record, even with a legacy key beside it.
+    await s.register('y', { userId: user, familyId: 'fy', ttlSeconds: 300 });
+    await expect(s.rotate('y', 'y2', 300, { userId: user })).resolves.toMatchObject({
+      status: 'rotated',
+      familyId: 'fy',
+    });
+    await client.set(`${shared}y`, '1', { EX: 60 });
+    await expect(s.rotate('y', 'y3', 300, { userId: user })).resolves.toEqual({
+      status: 'reused',
+      userId: user,
+      familyId: 'fy',
+    });
+    expect(await client.get(`${shared}y`)).toBe('1');
+  });
+
+  describe('commands and round trips per rotation, counted on the server and the wire', () => {
+    let relay: CountingRelay;
+    let counted: Client;
+
+    beforeAll(async () => {
+      relay = await CountingRelay.start();
+      counted = createClient({ url: relay.url, disableOfflineQueue: true });
+      counted.on('error', () => undefined);
+      await counted.connect();
+    });
+
+    afterAll(async () => {
+      await counted.quit();
+      await relay.close();
+    });
+
+    const countedStore = () =>
+      new RedisRefreshTokenStore({ client: counted, keyPrefix: prefix, pythonCompat: true });
+
+    async function chain(s: RedisRefreshTokenStore, familyId: string, user: string) {
+      let head = randomUUID();
+      await s.register(head, { userId: user, familyId, ttlSeconds: 300 });
+      // Warm: the scripts are loaded (a first EVALSHA after a SCRIPT FLUSH falls back to EVAL).
+      const warm = randomUUID();
+      await s.rotate(head, warm, 300, { familyId, userId: user });
+      head = warm;
+      return async (hinted: boolean) => {
+        const next = randomUUID();
+        let status = '';
+        const counts = await commandsOf(counted, relay, async () => {
+          const options = hinted ? { familyId, userId: user } : { userId: user };
+          status = (await s.rotate(head, next, 300, options)).status;
+        });
+        head = next;
+        expect(status).toBe('rotated');
+        return counts;
+      };
+    }
+
+    it('with the family hint: three script calls in one round trip', async () => {
+      const rotate = await chain(countedStore(), randomUUID(), randomUUID());
+      await expect(rotate(true)).resolves.toEqual({
+        commands: ['EVALSHA', 'EVALSHA', 'EVALSHA'],
+        roundTrips: 1,
+      });
+    });
+
+    it('without it: the jti index read first, two round trips', async () => {
+      const rotate = await chain(countedStore(), randomUUID(), randomUUID());
+      await expect(rotate(false)).resolves.toEqual({
+        commands: ['GET', 'EVALSHA', 'EVALSHA', 'EVALSHA'],
+        roundTrips: 2,
+      });
+    });
+
+    it('a legacy token: index read, claim, then four script calls together (three round trips)', async () => {
+      const s = countedStore();
+      const warmJti = await pythonRegistered();
+      await s.rotate(warmJti, randomUUID(), 300, { userId: randomUUID() });
+      const old = await pythonRegistered();
+      let status = '';
+      const counts = await commandsOf(counted, relay, async () => {
+        status = (await s.rotate(old, randomUUID(), 300, { userId: randomUUID() })).status;
+      });
+      expect(status).toBe('rotated');
+      expect(counts).toEqual({
+        commands: ['GET', 'EVALSHA', 'EVALSHA', 'EVALSHA', 'EVALSHA', 'EVALSHA'],
+        roundTrips: 3,
+      });
+    });
+  });
+});
