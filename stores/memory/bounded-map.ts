@@ -20,6 +20,8 @@ export class BoundedExpiringMap<V extends Expiring> {
   readonly #onRemove: ((key: string, value: V) => void) | undefined;
   /** A lower bound of every entry's expiry: before it, a sweep cannot free anything. */
   #nextExpiryAt = Number.POSITIVE_INFINITY;
+  /** When the last full sweep ran: at most one per second, or a full map under rolling expiry sweeps on every insert. */
+  #lastSweepAt = Number.NEGATIVE_INFINITY;
   #evictions = 0;
 
   constructor(options: {
@@ -83,7 +85,8 @@ export class BoundedExpiringMap<V extends Expiring> {
 
   #makeRoom(): void {
     if (this.#entries.size < this.#maxEntries) return;
-    if (this.#clock() >= this.#nextExpiryAt) this.#sweepExpired();
+    const now = this.#clock();
+    if (now >= this.#nextExpiryAt && now - this.#lastSweepAt >= 1000) this.#sweepExpired();
     // Map iteration order is insertion order, so the first key is the oldest entry.
     while (this.#entries.size >= this.#maxEntries) {
       const oldest = this.#entries.keys().next();
@@ -95,6 +98,7 @@ export class BoundedExpiringMap<V extends Expiring> {
 
   #sweepExpired(): void {
     const now = this.#clock();
+    this.#lastSweepAt = now;
     let next = Number.POSITIVE_INFINITY;
     for (const [key, value] of this.#entries) {
       if (now >= value.expiresAt) this.delete(key);
