@@ -31,6 +31,8 @@ function compilerOptions(): ts.CompilerOptions {
     types: ['node'],
     strict: true,
     exactOptionalPropertyTypes: true,
+    // A snippet that imports what it never uses misleads the reader: refuse it.
+    noUnusedLocals: true,
     esModuleInterop: true,
     skipLibCheck: true,
     noEmit: true,
@@ -152,6 +154,8 @@ describe('README code', () => {
       expect(login.status).toBe(200);
       const { access_token: access, refresh_token: refresh, session_id: sessionId } = login.body;
       expect((await call('GET', '/me', access)).body.email).toBe('user@example.com');
+      // A forged token: the one policy (with the metrics hooks) sees it.
+      expect((await call('GET', '/me', `${access}x`)).status).toBe(401);
       expect((await call('GET', '/admin', access)).status).toBe(403);
       expect((await call('GET', '/passport/me', access)).status).toBe(200);
       const sessions = await call('GET', '/auth/sessions', access);
@@ -167,6 +171,9 @@ describe('README code', () => {
       expect(scraped.status).toBe(200);
       expect(scraped.body).toMatch(/auth_login_attempts_total\{result="success"\} 1/);
       expect(scraped.body).toMatch(/auth_login_attempts_total\{result="wrong_credentials"\} 1/);
+      // Authentication feeds the same metrics (one policy, not one per snippet).
+      expect(scraped.body).toMatch(/auth_token_validation_failures_total\{reason="invalid"\} 1/);
+      expect(scraped.body).toMatch(/auth_token_refresh_total\{result="success"\} 1/);
       expect((await call('GET', '/.well-known/jwks.json')).status).toBe(200);
     });
   });
