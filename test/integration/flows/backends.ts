@@ -50,6 +50,51 @@ export interface Backend {
   open(clock: () => number): Promise<BackendStores>;
 }
 
+interface SqlClasses<Pool> {
+  Revocation: new (o: { pool: Pool; tablePrefix: string; clock: () => number }) => RevocationStore;
+  Refresh: new (o: {
+    pool: Pool;
+    tablePrefix: string;
+    clock: () => number;
+  }) => RefreshTokenStore & {
+    migrate(): Promise<void>;
+  };
+  Sessions: new (o: { pool: Pool; tablePrefix: string; clock: () => number }) => SessionStore;
+}
+
+/** A SQL backend: its three stores on one pool and private tables, the rate limit in memory. */
+function sqlBackend<Pool>(
+  name: 'postgres' | 'mysql',
+  connect: () => Promise<{
+    pool: Pool;
+    stores: SqlClasses<Pool>;
+    query(sql: string): Promise<unknown>;
+    end(): Promise<void>;
+  }>,
+): Backend {
+  return {
+    name,
+    service: name,
+    async open(clock) {
+      const { pool, stores, query, end } = await connect();
+      const p = tablePrefix();
+      const options = { pool, tablePrefix: p, clock };
+      const refresh = new stores.Refresh(options);
+      await refresh.migrate(); // creates every table of the three stores
+      return {
+        revocation: new stores.Revocation(options),
+        refresh,
+        sessions: new stores.Sessions(options),
+        rateLimit: new MemoryRateLimitStore({ clock }),
+        close: async () => {
+          await query(`DROP TABLE IF EXISTS ${p}revoked_tokens, ${p}refresh_tokens, ${p}sessions`);
+          await end();
+        },
+      };
+    },
+  };
+}
+
 const tablePrefix = (): string => `t_fl_${process.pid}_${Math.random().toString(36).slice(2, 8)}_`;
 
 export const backends: Backend[] = [
@@ -85,54 +130,30 @@ export const backends: Backend[] = [
       };
     },
   },
-  {
-    name: 'postgres',
-    service: 'postgres',
-    async open(clock) {
-      const pool = new pg.Pool({ ...services.postgres, max: 10 });
-      const options = { pool, tablePrefix: tablePrefix(), clock };
-      const stores = {
-        revocation: new PostgresRevocationStore(options),
-        refresh: new PostgresRefreshTokenStore(options),
-        sessions: new PostgresSessionStore(options),
-      };
-      await stores.refresh.migrate();
-      const p = options.tablePrefix;
-      return {
-        ...stores,
-        rateLimit: new MemoryRateLimitStore({ clock }),
-        close: async () => {
-          await pool.query(
-            `DROP TABLE IF EXISTS ${p}revoked_tokens, ${p}refresh_tokens, ${p}sessions`,
-          );
-          await pool.end();
-        },
-      };
-    },
-  },
-  {
-    name: 'mysql',
-    service: 'mysql',
-    async open(clock) {
-      const pool = mysql.createPool({ ...services.mysql, connectionLimit: 10 });
-      const options = { pool, tablePrefix: tablePrefix(), clock };
-      const stores = {
-        revocation: new MysqlRevocationStore(options),
-        refresh: new MysqlRefreshTokenStore(options),
-        sessions: new MysqlSessionStore(options),
-      };
-      await stores.refresh.migrate();
-      const p = options.tablePrefix;
-      return {
-        ...stores,
-        rateLimit: new MemoryRateLimitStore({ clock }),
-        close: async () => {
-          await pool.query(
-            `DROP TABLE IF EXISTS ${p}revoked_tokens, ${p}refresh_tokens, ${p}sessions`,
-          );
-          await pool.end();
-        },
-      };
-    },
-  },
+  sqlBackend('postgres', async () => {
+    const pool = new pg.Pool({ ...services.postgres, max: 10 });
+    return {
+      pool,
+      stores: {
+        Revocation: PostgresRevocationStore,
+        Refresh: PostgresRefreshTokenStore,
+        Sessions: PostgresSessionStore,
+      },
+      query: (sql: string) => pool.query(sql),
+      end: () => pool.end(),
+    };
+  }),
+  sqlBackend('mysql', async () => {
+    const pool = mysql.createPool({ ...services.mysql, connectionLimit: 10 });
+    return {
+      pool,
+      stores: {
+        Revocation: MysqlRevocationStore,
+        Refresh: MysqlRefreshTokenStore,
+        Sessions: MysqlSessionStore,
+      },
+      query: (sql: string) => pool.query(sql),
+      end: () => pool.end(),
+    };
+  }),
 ];
