@@ -566,7 +566,10 @@ async function outage(h: Harness, fault: Fault): Promise<void> {
       10_000,
     );
     const recoveredAt = Date.now();
-    await pause(300);
+    // The fail_open breakers close on their own next probe under the same traffic: wait for
+    // that (a bound, not a fixed pause, so a slow machine cannot leave one open for the next test).
+    await until(() => h.breakers.every((b) => b.state === 'closed'), 10_000);
+    await pause(100);
     await h.stopTraffic();
     clearInterval(sampler);
     if (!recovered) {
