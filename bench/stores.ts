@@ -7,7 +7,6 @@
  * address (commands run inside a script are not sent by the client and are not counted).
  */
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -32,6 +31,7 @@ import {
 } from '../stores/sql/postgres';
 import { HS_SECRET } from './keys';
 import { QUICK, fmt, signHs256, table, writeResult } from './lib';
+import { CountingRelay, commandsOf, connectRedis } from '../test/helpers/redis-client';
 
 const IN_FLIGHT = 16;
 /** Operations per counted Redis scenario. */
@@ -188,50 +188,6 @@ async function advances(
   };
 }
 
-/**
- * A TCP relay to Redis that counts the writes of the client connected through it. node-redis
- * writes the commands queued in one tick with one corked write, so one write is one round
- * trip: the client writes again only after reading what it waited for.
- */
-class CountingRelay {
-  writes = 0;
-  readonly #sockets = new Set<net.Socket>();
-
-  private constructor(readonly server: net.Server) {}
-
-  static async start(target: URL): Promise<CountingRelay> {
-    const server = net.createServer();
-    const relay = new CountingRelay(server);
-    server.on('connection', (downstream) => {
-      const upstream = net.connect(Number(target.port || 6379), target.hostname);
-      for (const socket of [downstream, upstream]) {
-        relay.#sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          downstream.destroy();
-          upstream.destroy();
-        });
-      }
-      downstream.on('data', (chunk) => {
-        relay.writes += 1;
-        upstream.write(chunk);
-      });
-      upstream.on('data', (chunk) => downstream.write(chunk));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return relay;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
-
 interface CommandCount {
   perOperation: number;
   roundTripsPerOperation: number;
@@ -251,39 +207,27 @@ async function countPerOperation(
 ): Promise<CommandCount> {
   // Warm: scripts loaded, so no NOSCRIPT fallback is counted.
   for (let i = 0; i < 3; i++) await op(0, i);
-  const { addr } = await client.clientInfo();
-  const monitor = createClient({ url });
-  await monitor.connect();
-  const seen = new Map<string, number>();
-  const marker = `bench-end-${randomUUID()}`;
-  let markerSeen: () => void = () => undefined;
-  const ended = new Promise<void>((resolve) => (markerSeen = resolve));
-  try {
-    await monitor.monitor((line: string) => {
-      const match = /^\S+ \[\d+ (\S+)\] "([^"]+)"(.*)$/.exec(line);
-      if (match === null || match[1] !== addr) return;
-      const name = match[2].toUpperCase();
-      if (name === 'ECHO' && match[3].includes(marker)) markerSeen();
-      else seen.set(name, (seen.get(name) ?? 0) + 1);
-    });
-    const before = relay.writes;
+  const { commands, roundTrips } = await commandsOf(client, relay, url, async () => {
     for (let i = 3; i < 3 + COUNTED; i++) await op(0, i);
-    const writes = relay.writes - before;
-    await client.echo(marker);
-    await ended;
-    const byCommand = Object.fromEntries([...seen].map(([name, n]) => [name, n / COUNTED]));
-    const perOperation = [...seen.values()].reduce((x, y) => x + y, 0) / COUNTED;
-    return { perOperation, roundTripsPerOperation: writes / COUNTED, byCommand };
-  } finally {
-    monitor.destroy();
-  }
+  });
+  const seen = new Map<string, number>();
+  for (const name of commands) seen.set(name, (seen.get(name) ?? 0) + 1);
+  const byCommand = Object.fromEntries([...seen].map(([name, n]) => [name, n / COUNTED]));
+  return {
+    perOperation: commands.length / COUNTED,
+    roundTripsPerOperation: roundTrips / COUNTED,
+    byCommand,
+  };
 }
 
 /** The Redis counts, on a client of its own connected through a counting relay. */
 async function countRedis(url: string, prefix: string): Promise<Record<string, CommandCount>> {
-  const relay = await CountingRelay.start(new URL(url));
-  const client = createClient({ url: relay.url, disableOfflineQueue: true });
-  await client.connect();
+  const target = new URL(url);
+  const relay = await CountingRelay.start({
+    host: target.hostname,
+    port: Number(target.port || 6379),
+  });
+  const client = await connectRedis(relay.url);
   try {
     const refresh = new RedisRefreshTokenStore({ client, keyPrefix: `${prefix}rt:` });
     const revocation = new RedisRevocationStore({ client, keyPrefix: `${prefix}bl:` });

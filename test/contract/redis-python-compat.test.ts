@@ -5,29 +5,21 @@
  * round trips, counted by a TCP relay between that connection and Redis.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import net from 'node:net';
-import { createClient } from 'redis';
 import { RefreshTokenPolicy } from '../../lib/security/refresh-token-policy';
 import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
+import {
+  commandsOf,
+  connectRedis as connect,
+  CountingRelay,
+  dropRedisPrefix as dropPrefix,
+  type TestRedisClient,
+} from '../helpers/redis-client';
 import { describeWithService, services, uniquePrefix } from '../helpers/services';
 
-type Client = ReturnType<typeof createClient>;
+type Client = TestRedisClient;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SECRET = 'Refresh-Compat_Secret-0123456789-abcdefghij';
-
-async function connect(): Promise<Client> {
-  const client = createClient({ url: services.redis.url, disableOfflineQueue: true });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
-
-async function dropPrefix(client: Client, prefix: string): Promise<void> {
-  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-    if (keys.length > 0) await client.del(keys);
-  }
-}
 
 /** A refresh token as the Python package signs it: HS256, no `fid`. */
 function pythonToken(sub: string, jti: string): string {
@@ -36,84 +28,6 @@ function pythonToken(sub: string, jti: string): string {
   const payload = { sub, jti, type: 'refresh', exp: Math.floor(Date.now() / 1000) + 3600 };
   const input = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(payload)}`;
   return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
-}
-
-/**
- * A TCP relay to Redis that counts the writes its clients make. node-redis writes the commands
- * queued in one tick with one corked write, so one write is one round trip: the client
- * writes again only after it has read what it waited for.
- */
-class CountingRelay {
-  writes = 0;
-  readonly #sockets = new Set<net.Socket>();
-
-  private constructor(readonly server: net.Server) {}
-
-  static async start(): Promise<CountingRelay> {
-    const server = net.createServer();
-    const relay = new CountingRelay(server);
-    server.on('connection', (downstream) => {
-      const upstream = net.connect(services.redis.port, services.redis.host);
-      for (const socket of [downstream, upstream]) {
-        relay.#sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          downstream.destroy();
-          upstream.destroy();
-        });
-      }
-      downstream.on('data', (chunk) => {
-        relay.writes += 1;
-        upstream.write(chunk);
-      });
-      upstream.on('data', (chunk) => downstream.write(chunk));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return relay;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
-
-/**
- * The commands `client` sends while `action` runs, as the server saw them (MONITOR on a second
- * connection, filtered to the client's address; commands run inside a script are not counted),
- * and the round trips (writes through `relay`, which `client` must be connected through).
- */
-async function commandsOf(
-  client: Client,
-  relay: CountingRelay,
-  action: () => Promise<unknown>,
-): Promise<{ commands: string[]; roundTrips: number }> {
-  const info = await client.clientInfo();
-  const monitor = await connect();
-  const seen: string[] = [];
-  const marker = `end-${randomUUID()}`;
-  let markerSeen: () => void = () => undefined;
-  const ended = new Promise<void>((resolve) => (markerSeen = resolve));
-  try {
-    await monitor.monitor((line: string) => {
-      const match = /^\S+ \[\d+ (\S+)\] "([^"]+)"(.*)$/.exec(line);
-      if (match === null || match[1] !== info.addr) return;
-      if (match[2].toUpperCase() === 'ECHO' && match[3].includes(marker)) markerSeen();
-      else seen.push(match[2].toUpperCase());
-    });
-    const before = relay.writes;
-    await action();
-    const roundTrips = relay.writes - before;
-    await client.echo(marker);
-    await ended;
-    return { commands: seen, roundTrips };
-  } finally {
-    monitor.destroy();
-  }
 }
 
 describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
@@ -327,10 +241,8 @@ describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
     let counted: Client;
 
     beforeAll(async () => {
-      relay = await CountingRelay.start();
-      counted = createClient({ url: relay.url, disableOfflineQueue: true });
-      counted.on('error', () => undefined);
-      await counted.connect();
+      relay = await CountingRelay.start(services.redis);
+      counted = await connect(relay.url);
     });
 
     afterAll(async () => {
@@ -351,7 +263,7 @@ describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
       return async (hinted: boolean) => {
         const next = randomUUID();
         let status = '';
-        const counts = await commandsOf(counted, relay, async () => {
+        const counts = await commandsOf(counted, relay, services.redis.url, async () => {
           const options = hinted ? { familyId, userId: user } : { userId: user };
           status = (await s.rotate(head, next, 300, options)).status;
         });
@@ -383,7 +295,7 @@ describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
       await s.rotate(warmJti, randomUUID(), 300, { userId: randomUUID() });
       const old = await pythonRegistered();
       let status = '';
-      const counts = await commandsOf(counted, relay, async () => {
+      const counts = await commandsOf(counted, relay, services.redis.url, async () => {
         status = (await s.rotate(old, randomUUID(), 300, { userId: randomUUID() })).status;
       });
       expect(status).toBe('rotated');

@@ -1,29 +1,14 @@
 /** The shared store contracts on the machine's Redis (CI fails if it is unreachable). */
-import { createClient } from 'redis';
 import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
 import { RedisRevocationStore } from '../../stores/redis/revocation-store';
 import { RedisSessionStore } from '../../stores/redis/session-store';
 import { RedisRateLimitStore } from '../../stores/redis/rate-limit-store';
-import { describeWithService, services, uniquePrefix } from '../helpers/services';
+import { connectRedis as connect, dropRedisPrefix as dropPrefix } from '../helpers/redis-client';
+import { describeWithService, uniquePrefix } from '../helpers/services';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
 import { describeRateLimitStore } from './rate-limit-store.contract';
-
-type Client = ReturnType<typeof createClient>;
-
-async function connect(): Promise<Client> {
-  const client = createClient({ url: services.redis.url, disableOfflineQueue: true });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
-
-async function dropPrefix(client: Client, prefix: string): Promise<void> {
-  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-    if (keys.length > 0) await client.del(keys);
-  }
-}
 
 describeWithService('redis', 'Redis stores', () => {
   describeRevocationStore('redis', async () => {

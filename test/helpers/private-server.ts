@@ -9,6 +9,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor } from './redis-server';
+import { registerGatedSuite } from './services';
 
 /** Every live server, so that a failing or interrupted test run still removes them. */
 const live = new Set<ProcessGroupServer>();
@@ -85,33 +87,16 @@ export function describeWithBinaries(
   title: string,
   body: () => void,
 ): void {
-  if (why === undefined) {
-    describe(title, body);
-    return;
-  }
-  if (process.env.CI === 'true') {
-    describe(title, () => {
-      it('has the server binaries it needs (CI=true)', () => {
-        throw new Error(`${why}: CI requires them.`);
-      });
-    });
-    return;
-  }
-  console.warn(`\n!!! SKIPPING "${title}": ${why}. Install them to run it. !!!\n`);
-  describe.skip(title, body);
-}
-
-export async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  registerGatedSuite({
+    title,
+    body,
+    available: why === undefined,
+    missing: why ?? '',
+    requirement: 'the server binaries',
+    remedy: 'Install them to run it.',
+    ci: process.env.CI === 'true',
+    api: { describe, skip: describe.skip },
+  });
 }
 
 interface ProcessEntry {

@@ -17,7 +17,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(
+/** Polls `check` every 50 ms until it holds, or throws after `timeoutMs`. */
+export async function waitFor(
   check: () => Promise<boolean>,
   timeoutMs: number,
   what: string,

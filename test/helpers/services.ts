@@ -64,24 +64,52 @@ export interface ServiceSuite {
  * so Jest reports the tests as skipped (never as passed) and a loud warning names the server.
  */
 export function registerServiceSuite(suite: ServiceSuite): void {
-  const { name, title, body, api } = suite;
-  if (suite.reachable) {
+  const { name } = suite;
+  const { host, port } = services[name];
+  registerGatedSuite({
+    ...suite,
+    available: suite.reachable,
+    missing: `${name} is not reachable at ${host}:${port}`,
+    requirement: name,
+    remedy: `Start ${name} to run it.`,
+  });
+}
+
+/** A suite that needs something of the machine (a server, server binaries). */
+export interface GatedSuite {
+  title: string;
+  body: () => void;
+  available: boolean;
+  /** What is missing, e.g. `redis is not reachable at 127.0.0.1:6379`. */
+  missing: string;
+  /** The test title's noun under CI: `requires <requirement> (CI=true)`. */
+  requirement: string;
+  /** What to do, e.g. `Start redis to run it.` */
+  remedy: string;
+  ci: boolean;
+  api: SuiteApi;
+  warn?: (message: string) => void;
+}
+
+/**
+ * The one policy for suites that need the machine: run when available; under CI a suite whose
+ * one test fails (CI never skips); elsewhere skipped (reported as skipped) with a loud warning.
+ */
+export function registerGatedSuite(suite: GatedSuite): void {
+  const { title, body, api, missing } = suite;
+  if (suite.available) {
     api.describe(title, body);
     return;
   }
-  const { host, port } = services[name];
-  const message = `${name} is not reachable at ${host}:${port}`;
   if (suite.ci) {
     api.describe(title, () => {
-      it(`requires ${name} (CI=true)`, () => {
-        throw new Error(`${message}: CI requires it.`);
+      it(`requires ${suite.requirement} (CI=true)`, () => {
+        throw new Error(`${missing}: CI requires it.`);
       });
     });
     return;
   }
-  (suite.warn ?? console.warn)(
-    `\n!!! SKIPPING "${title}": ${message}. Start ${name} to run it. !!!\n`,
-  );
+  (suite.warn ?? console.warn)(`\n!!! SKIPPING "${title}": ${missing}. ${suite.remedy} !!!\n`);
   api.skip(title, body);
 }
 
