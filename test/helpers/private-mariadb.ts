@@ -50,7 +50,6 @@ export interface PrivateMariadbOptions {
 
 export class PrivateMariadb extends ProcessGroupServer {
   readonly user = 'root';
-  readonly host = '127.0.0.1';
   readonly database: string;
   readonly maxConnections: number;
   protected readonly shutdownSignal = 'SIGTERM';
@@ -84,15 +83,6 @@ export class PrivateMariadb extends ProcessGroupServer {
       await server.destroy();
       throw err;
     }
-  }
-
-  /** Settings for `mysql2` pools and connections. */
-  connection(): { host: string; port: number; user: string; database: string } {
-    return { host: this.host, port: this.port, user: this.user, database: this.database };
-  }
-
-  get dataDir(): string {
-    return path.join(this.dir, 'data');
   }
 
   #installDb(): void {

@@ -58,7 +58,6 @@ export interface PrivatePostgresOptions {
 
 export class PrivatePostgres extends ProcessGroupServer {
   readonly user = 'postgres';
-  readonly host = '127.0.0.1';
   readonly database: string;
   readonly maxConnections: number;
   protected readonly shutdownSignal = 'SIGINT'; // "fast" shutdown
@@ -99,15 +98,6 @@ export class PrivatePostgres extends ProcessGroupServer {
       await server.destroy();
       throw err;
     }
-  }
-
-  /** Settings for `pg.Pool` / `pg.Client`. */
-  connection(): { host: string; port: number; user: string; database: string } {
-    return { host: this.host, port: this.port, user: this.user, database: this.database };
-  }
-
-  get dataDir(): string {
-    return path.join(this.dir, 'data');
   }
 
   #initdb(): void {

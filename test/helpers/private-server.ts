@@ -192,6 +192,9 @@ function signalTree(root: number, sig: NodeJS.Signals): number[] {
  */
 export abstract class ProcessGroupServer {
   readonly dir: string;
+  readonly host = '127.0.0.1';
+  abstract readonly user: string;
+  abstract readonly database: string;
   #child: ChildProcess | undefined;
   #destroyed = false;
   readonly #reaper: ChildProcess;
@@ -212,6 +215,15 @@ export abstract class ProcessGroupServer {
   protected abstract ready(): Promise<boolean>;
   /** The signal of a clean shutdown. */
   protected abstract readonly shutdownSignal: NodeJS.Signals;
+
+  /** Settings for the driver's pools and connections (`pg`, `mysql2`). */
+  connection(): { host: string; port: number; user: string; database: string } {
+    return { host: this.host, port: this.port, user: this.user, database: this.database };
+  }
+
+  get dataDir(): string {
+    return path.join(this.dir, 'data');
+  }
 
   get running(): boolean {
     return this.#child !== undefined && this.#child.exitCode === null;
