@@ -96,6 +96,11 @@ export interface RotateOptions {
    * else hangs on the family (its session). A throw is logged; the verdict stays 401.
    */
   onReuse?: ((family: { userId: string; familyId: string }) => Promise<void> | void) | undefined;
+  /**
+   * Called with the verified token before the store is asked (e.g. a per-family rate limit);
+   * what it throws is the answer, and nothing rotates.
+   */
+  beforeRotate?: ((token: RefreshTokenData) => Promise<void> | void) | undefined;
 }
 
 export interface RotationResult {
@@ -221,6 +226,7 @@ export class RefreshTokenPolicy {
       throw new TypeError('validateAndRotate: ttlSeconds must be a positive number of seconds');
     }
     const data = this.#decode(token);
+    if (options.beforeRotate !== undefined) await options.beforeRotate(data);
     const { userId, jti: oldJti } = data;
     const guard = this.#guard;
     const store = this.store;

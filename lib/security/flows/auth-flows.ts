@@ -306,9 +306,12 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
   async function refresh(request: FlowRequest): Promise<FlowResponse> {
     await limiter?.checkIp(request.ip);
     const token = refreshTokenOf(request);
-    const presented = await refreshPolicy.verify(token);
-    await limiter?.checkFamily(presented.familyId ?? presented.jti);
     const rotated: RotationResult = await refreshPolicy.validateAndRotate(token, {
+      // The token is verified once; the family limit applies before anything rotates.
+      beforeRotate:
+        limiter === undefined
+          ? undefined
+          : (presented) => limiter.checkFamily(presented.familyId ?? presented.jti),
       newJti: randomUUID(),
       ttlSeconds: issuer.refreshTtlSeconds,
       onReuse: async ({ userId, familyId }) => {

@@ -639,3 +639,24 @@ describe('RefreshTokenPolicy: Python parity of sub and aud', () => {
     expect(error.message).toBe('Invalid refresh token');
   });
 });
+
+describe('RefreshTokenPolicy.validateAndRotate beforeRotate', () => {
+  it('sees the verified token once, and what it throws stops the rotation before the store', async () => {
+    const store = new FaultyRefreshTokenStore();
+    const { policy } = policyWith({ store });
+    const minted = mint();
+    const seen: string[] = [];
+    const refusal = new Error('limited');
+    await expect(
+      policy.validateAndRotate(minted.token, {
+        newJti: 'n1',
+        beforeRotate: (data) => {
+          seen.push(data.jti);
+          throw refusal;
+        },
+      }),
+    ).rejects.toBe(refusal);
+    expect(seen).toEqual([minted.jti]);
+    expect(store.calls).toBe(0);
+  });
+});
