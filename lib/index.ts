@@ -109,6 +109,7 @@ export {
 export {
   RefreshTokenPolicy,
   type RefreshTokenPolicyOptions,
+  type PlannedRotation,
   type RotateOptions,
   type RotationResult,
   type RefreshSecret,

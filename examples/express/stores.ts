@@ -98,11 +98,13 @@ async function openRedis(settings: AuthSettings): Promise<OpenedStores> {
       `AUTH_STORE=redis but Redis at ${host}:${port} cannot be reached (${err instanceof Error ? err.message : String(err)}).`,
     );
   }
+  // The refresh store advances the sessions in its rotation script: one command per refresh.
+  const sessionStore = new RedisSessionStore({ client });
   return {
     kind: 'redis',
     revocationStore: new RedisRevocationStore({ client }),
-    refreshStore: new RedisRefreshTokenStore({ client }),
-    sessionStore: new RedisSessionStore({ client }),
+    refreshStore: new RedisRefreshTokenStore({ client, sessions: sessionStore }),
+    sessionStore,
     rateLimitStore: new RedisRateLimitStore({ client }),
     description: `redis ${host}:${port}`,
     close: async () => {
@@ -175,7 +177,7 @@ async function openMysql(env: Record<string, string | undefined>): Promise<Opene
  * stores/sql/migrations/*.sql): a missing one refuses the start, naming it.
  */
 async function prepareTables(
-  store: { migrate(): Promise<void>; isValid(jti: string): Promise<boolean> },
+  store: { migrate(): Promise<void>; isValid(jti: string, userId: string): Promise<boolean> },
   env: Record<string, string | undefined>,
   kind: 'postgres' | 'mysql',
   close: () => Promise<void>,
@@ -183,7 +185,7 @@ async function prepareTables(
   const migrate = (env.AUTH_DB_MIGRATE ?? 'true').trim().toLowerCase() !== 'false';
   try {
     if (migrate) await store.migrate();
-    else await store.isValid('start-up-probe');
+    else await store.isValid('start-up-probe', 'start-up-probe');
   } catch (err) {
     await close().catch(() => undefined);
     const why = err instanceof Error ? err.message : String(err);

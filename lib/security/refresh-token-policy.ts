@@ -22,7 +22,7 @@ import type { CircuitBreaker } from './circuit-breaker';
 import { assertFailureMode, policyStoreGuard, type StoreGuard } from './store-guard';
 import { callHook } from './hooks';
 import { JwsError, jwsFailureDetail, prepareKey, verifyCompact, type PreparedKey } from './jws';
-import type { RefreshTokenStore, RotateResult } from './stores';
+import type { RefreshTokenStore, RotateResult, SessionAdvance, SessionRecord } from './stores';
 import type { FailureMode } from '../core/failure-mode';
 import type { ValidationHooks } from './types';
 
@@ -97,10 +97,25 @@ export interface RotateOptions {
    */
   onReuse?: ((family: { userId: string; familyId: string }) => Promise<void> | void) | undefined;
   /**
-   * Called with the verified token before the store is asked (e.g. a per-family rate limit);
-   * what it throws is the answer, and nothing rotates.
+   * Called with the verified token and the rotation it is about to ask for, before the store
+   * is asked (a per-family rate limit, the user lookup); what it throws is the answer, and
+   * nothing rotates. What it returns is the session advance of that rotation: a store that
+   * keeps sessions with its tokens applies it in the same atomic step (`RotationResult.session`).
    */
-  beforeRotate?: ((token: RefreshTokenData) => Promise<void> | void) | undefined;
+  beforeRotate?:
+    | ((
+        token: RefreshTokenData,
+        planned: PlannedRotation,
+      ) => Promise<SessionAdvance | void> | SessionAdvance | void)
+    | undefined;
+}
+
+/** The rotation `validateAndRotate` is about to ask the store for. */
+export interface PlannedRotation {
+  /** `newJti`. */
+  jti: string;
+  /** The rotation time (epoch seconds): a rotation that wins issues its tokens at this time. */
+  issuedAt: number;
 }
 
 export interface RotationResult {
@@ -119,6 +134,11 @@ export interface RotationResult {
   replayed?: boolean;
   /** The family (from the store, else the token's `fid` claim) — give it to the new token. */
   familyId?: string;
+  /**
+   * Present when the store applied `beforeRotate`'s session advance with the rotation: the
+   * updated session, or null when the family has no active session.
+   */
+  session?: SessionRecord | null;
   /**
    * True when the store could not answer and `fail_open` let the token through WITHOUT
    * rotation: reuse was not checked and `newJti` is not registered (it will be refused as
@@ -226,11 +246,14 @@ export class RefreshTokenPolicy {
       throw new TypeError('validateAndRotate: ttlSeconds must be a positive number of seconds');
     }
     const data = this.#decode(token);
-    if (options.beforeRotate !== undefined) await options.beforeRotate(data);
+    const now = Math.floor(this.#clock() / 1000);
+    const session =
+      options.beforeRotate === undefined
+        ? undefined
+        : ((await options.beforeRotate(data, { jti: newJti, issuedAt: now })) ?? undefined);
     const { userId, jti: oldJti } = data;
     const guard = this.#guard;
     const store = this.store;
-    const now = Math.floor(this.#clock() / 1000);
     const fresh = { userId, oldJti, jti: newJti, issuedAt: now };
     if (guard === undefined || store === undefined) {
       this.#succeeded(newJti, userId);
@@ -245,6 +268,7 @@ export class RefreshTokenPolicy {
           nowSeconds: now,
           familyId: data.familyId,
           userId,
+          session: data.familyId === undefined ? undefined : session,
           deadline: Date.now() + guard.timeoutMs,
         }),
       );
@@ -256,7 +280,13 @@ export class RefreshTokenPolicy {
 
     if (outcome.status === 'rotated') {
       this.#succeeded(newJti, userId);
-      return { ...fresh, issuedAt: outcome.issuedAt, familyId: outcome.familyId };
+      const rotated: RotationResult = {
+        ...fresh,
+        issuedAt: outcome.issuedAt,
+        familyId: outcome.familyId,
+      };
+      if (outcome.session !== undefined) rotated.session = outcome.session;
+      return rotated;
     }
     if (outcome.status === 'replayed') {
       this.#succeeded(outcome.jti, userId);
@@ -270,7 +300,7 @@ export class RefreshTokenPolicy {
       };
     }
     if (outcome.status === 'reused') {
-      await this.#revokeStolenFamily(outcome.familyId);
+      await this.#revokeStolenFamily(outcome.familyId, outcome.userId);
       if (options.onReuse !== undefined) {
         try {
           await options.onReuse({ userId: outcome.userId, familyId: outcome.familyId });
@@ -287,28 +317,32 @@ export class RefreshTokenPolicy {
     throw this.#fail(Messages.REFRESH_REUSED, 'revoked');
   }
 
-  /** Records a freshly issued refresh token (at login). No store: no-op. */
+  /**
+   * Records a freshly issued refresh token (at login). A UUID `userId` in any spelling is kept
+   * in its canonical form, the one `verify` reads from the token's `sub`. No store: no-op.
+   */
   async register(
     jti: string,
     registration: { userId: string; familyId: string; ttlSeconds: number },
   ): Promise<void> {
     const store = this.store;
     if (store === undefined || this.#guard === undefined) return;
-    await this.#guard.run(() => store.register(jti, registration));
+    const userId = canonicalUuid(registration.userId) ?? registration.userId;
+    await this.#guard.run(() => store.register(jti, { ...registration, userId }));
   }
 
-  /** Revokes one refresh token (logout). No store: no-op, as Python. */
-  async revoke(jti: string): Promise<void> {
+  /** Revokes one refresh token of `userId` (logout). No store: no-op, as Python. */
+  async revoke(jti: string, userId: string): Promise<void> {
     const store = this.store;
     if (store === undefined || this.#guard === undefined) return;
-    await this.#guard.run(() => store.revoke(jti));
+    await this.#guard.run(() => store.revoke(jti, userId));
   }
 
-  /** Revokes every token of a family; resolves to how many were active (0 without a store). */
-  async revokeFamily(familyId: string): Promise<number> {
+  /** Revokes every token of a family of `userId`; resolves to how many were active (0 without a store). */
+  async revokeFamily(familyId: string, userId: string): Promise<number> {
     const store = this.store;
     if (store === undefined || this.#guard === undefined) return 0;
-    return this.#guard.run(() => store.revokeFamily(familyId));
+    return this.#guard.run(() => store.revokeFamily(familyId, userId));
   }
 
   /** Revokes every token of a user ("log out everywhere"); resolves to how many were active. */
@@ -378,9 +412,9 @@ export class RefreshTokenPolicy {
     return payload;
   }
 
-  async #revokeStolenFamily(familyId: string): Promise<void> {
+  async #revokeStolenFamily(familyId: string, userId: string): Promise<void> {
     try {
-      await this.revokeFamily(familyId);
+      await this.revokeFamily(familyId, userId);
     } catch (error) {
       // The verdict stays "reused" (401); the family stays live until the store is back.
       this.#logger.error(

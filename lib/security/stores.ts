@@ -32,11 +32,22 @@ export interface StoreRotateOptions {
   /** The caller's clock in epoch seconds (default the store's): recorded as the rotation time. */
   nowSeconds?: number | undefined;
   /**
-   * What the presented token says of itself (its `fid` and `sub`), so a store can go straight
-   * to the family's keys. Only a hint: the store's own record decides.
+   * The presented token's user (its `sub`). A refresh token is addressed by its user and its
+   * jti: a jti registered for another user is `unknown` here (so a store can keep a user's
+   * tokens together: one Redis Cluster slot, one index range).
+   */
+  userId: string;
+  /**
+   * The family the presented token names (its `fid`): the family `session` is planned for.
+   * Only a hint: the store's own record decides the family of the rotation.
    */
   familyId?: string | undefined;
-  userId?: string | undefined;
+  /**
+   * The session of the family advances in the same atomic step, when the store keeps sessions
+   * with its tokens (it then reports `session` in the `rotated` result); applied only to a
+   * rotation in the `familyId` named above.
+   */
+  session?: SessionAdvance | undefined;
   /**
    * Epoch ms after which the caller no longer waits (its guard answered 503): a store that
    * can still undo the rotation then (a SQL transaction) rolls back instead of committing.
@@ -55,28 +66,41 @@ export interface StoreRotateOptions {
  * - `unknown`: `old` was never registered here, or has expired.
  */
 export type RotateResult =
-  | { status: 'rotated'; userId: string; familyId: string; issuedAt: number }
+  | {
+      status: 'rotated';
+      userId: string;
+      familyId: string;
+      issuedAt: number;
+      /**
+       * Present when the store applied the `session` advance with the rotation: the updated
+       * session, or null when the family has no active session. Absent: the caller advances it.
+       */
+      session?: SessionRecord | null | undefined;
+    }
   | { status: 'replayed'; userId: string; familyId: string; jti: string; issuedAt: number }
   | { status: 'reused'; userId: string; familyId: string }
   | { status: 'unknown' };
 
-/** Refresh-token allowlist with rotation, families and theft detection. */
+/**
+ * Refresh-token allowlist with rotation, families and theft detection. Every token is
+ * addressed by its user and its jti (the user is the verified token's `sub`).
+ */
 export interface RefreshTokenStore {
   /** Record a freshly issued refresh `jti` as active (at login). */
   register(jti: string, registration: RefreshTokenRegistration): Promise<void>;
-  /** True while `jti` is active (registered, not rotated, not revoked, not expired). */
-  isValid(jti: string): Promise<boolean>;
-  /** Atomically retire `oldJti` and activate `newJti` in its family for `ttlSeconds`. */
+  /** True while `jti` is an active token of `userId` (registered, not rotated, not revoked, not expired). */
+  isValid(jti: string, userId: string): Promise<boolean>;
+  /** Atomically retire `oldJti` (a token of `options.userId`) and activate `newJti` in its family for `ttlSeconds`. */
   rotate(
     oldJti: string,
     newJti: string,
     ttlSeconds: number,
-    options?: StoreRotateOptions,
+    options: StoreRotateOptions,
   ): Promise<RotateResult>;
-  /** Revoke one token (logout). Unknown jti: no-op. */
-  revoke(jti: string): Promise<void>;
-  /** Revoke every token of a family; resolves to how many were active. */
-  revokeFamily(familyId: string): Promise<number>;
+  /** Revoke one token of `userId` (logout). Unknown jti, or another user's: no-op. */
+  revoke(jti: string, userId: string): Promise<void>;
+  /** Revoke every token of a family of `userId`; resolves to how many were active. */
+  revokeFamily(familyId: string, userId: string): Promise<number>;
   /** Revoke every token of a user; resolves to how many were active. */
   revokeUser(userId: string): Promise<number>;
   close?: (() => Promise<void>) | undefined;

@@ -64,20 +64,26 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     this.#activate(jti, registration.userId, registration.familyId, registration.ttlSeconds);
   }
 
-  async isValid(jti: string): Promise<boolean> {
-    return this.#tokens.get(jti)?.state === 'active';
+  async isValid(jti: string, userId: string): Promise<boolean> {
+    return this.#record(jti, userId)?.state === 'active';
+  }
+
+  /** The token `jti` of `userId` (another user's jti is no token of this one). */
+  #record(jti: string, userId: string): TokenRecord | undefined {
+    const record = this.#tokens.get(jti);
+    return record?.userId === userId ? record : undefined;
   }
 
   async rotate(
     oldJti: string,
     newJti: string,
     ttlSeconds: number,
-    options: StoreRotateOptions = {},
+    options: StoreRotateOptions,
   ): Promise<RotateResult> {
     // Validate before touching state, so a bad ttl cannot leave `oldJti` retired with no successor.
     expiryFromTtl(this.#tokens.now(), ttlSeconds, 'rotate');
     const now = options.nowSeconds ?? Math.floor(this.#tokens.now() / 1000);
-    const old = this.#tokens.get(oldJti);
+    const old = this.#record(oldJti, options.userId);
     if (old === undefined) return { status: 'unknown' };
     const { userId, familyId } = old;
     if (old.state !== 'active') {
@@ -102,17 +108,17 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     return { status: 'rotated', userId, familyId, issuedAt: now };
   }
 
-  async revoke(jti: string): Promise<void> {
-    const record = this.#tokens.get(jti);
+  async revoke(jti: string, userId: string): Promise<void> {
+    const record = this.#record(jti, userId);
     if (record?.state === 'active') record.state = 'revoked';
   }
 
-  async revokeFamily(familyId: string): Promise<number> {
-    return this.#revokeAll(this.#byFamily.get(familyId));
+  async revokeFamily(familyId: string, userId: string): Promise<number> {
+    return this.#revokeAll(this.#byFamily.get(familyId), userId);
   }
 
   async revokeUser(userId: string): Promise<number> {
-    return this.#revokeAll(this.#byUser.get(userId));
+    return this.#revokeAll(this.#byUser.get(userId), userId);
   }
 
   #activate(jti: string, userId: string, familyId: string, ttlSeconds: number): void {
@@ -126,12 +132,12 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     index(this.#byUser, userId, jti);
   }
 
-  #revokeAll(jtis: Set<string> | undefined): number {
+  #revokeAll(jtis: Set<string> | undefined, userId: string): number {
     if (jtis === undefined) return 0;
     let revoked = 0;
     // Copy first: reading an expired entry removes it from the set being iterated.
     for (const jti of [...jtis]) {
-      const record = this.#tokens.get(jti);
+      const record = this.#record(jti, userId);
       if (record?.state === 'active') {
         record.state = 'revoked';
         revoked += 1;

@@ -1,24 +1,26 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { ConfigurationError } from '../../lib/core/errors';
 import type {
   RefreshTokenRegistration,
   RefreshTokenStore,
   RotateResult,
+  SessionRecord,
   StoreRotateOptions,
 } from '../../lib/security/stores';
 import { runRedis, type RedisLikeClient } from './client';
+import { sessionKeyspaceOf, userTag } from './keys';
 import {
-  ADD_TO_SET,
   ADOPT_LEGACY,
   CLAIM_LEGACY,
   LEGACY_ACTIVE,
-  MEMBERS,
   REGISTER,
   REVOKE_FAMILY,
   REVOKE_ONE,
+  REVOKE_USER,
   ROTATE,
-  SET_EX,
   TOKEN_STATE,
 } from './scripts';
+import { parseSession, sessionAdvanceJson, type RedisSessionStore } from './session-store';
 
 export interface RedisRefreshTokenStoreOptions {
   client: RedisLikeClient;
@@ -40,19 +42,25 @@ export interface RedisRefreshTokenStoreOptions {
   pythonCompat?: boolean | undefined;
   /** Prefix of the legacy keys `pythonCompat` reads. Default `rt:`, as the Python store. */
   pythonKeyPrefix?: string | undefined;
+  /**
+   * The `RedisSessionStore` (on the same client) of the auth flows: a rotation then advances
+   * the session of its family in its own script, so a refresh is one command to Redis.
+   */
+  sessions?: RedisSessionStore | undefined;
 }
 
-/** A jti whose legacy key cannot be one of ours (all of ours hold `:` or `{` after the prefix). */
+/** A jti whose legacy key cannot be one of ours (all of ours hold `{` after the prefix). */
 const LEGACY_JTI = /^[^:{}]{1,256}$/;
 
 /**
- * Refresh-token allowlist in Redis (single node or Cluster).
+ * Refresh-token allowlist in Redis (single node or Cluster). Every key of one user carries the
+ * user's hash tag, so each operation is one script on one slot, and a rotation (with the
+ * advance of its session, when `sessions` is given) is one command.
  *
- * Key layout (prefix `rt:`):
- * - `rt:i:<jti>` → family id (the jti index, expires with the token);
- * - `rt:{<family hash>}:t:<jti>` → hash { s: active|rotated|revoked, u: user, f: family };
- * - `rt:{<family hash>}:m` → set of the family's jtis;
- * - `rt:u:<user>` → set of the user's family ids.
+ * Key layout (prefix `rt:`, `{U}` the user's hash tag):
+ * - `rt:{U}:t:<jti>` → hash { s: active|rotated|revoked, u: user, f: family, n: successor, r: rotated at };
+ * - `rt:{U}:m:<family>` → set of the family's jtis;
+ * - `rt:{U}:f` → set of the user's families.
  *
  * With `pythonCompat`, `rt:<jti>` = "1" (the Python reference store's key) is read and claimed
  * only for a jti none of these records names.
@@ -61,29 +69,30 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   readonly #client: RedisLikeClient;
   readonly #prefix: string;
   readonly #legacyPrefix: string | undefined;
+  readonly #sessionPrefix: string | undefined;
 
   constructor(options: RedisRefreshTokenStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.keyPrefix ?? 'rt:';
     this.#legacyPrefix =
       options.pythonCompat === true ? (options.pythonKeyPrefix ?? 'rt:') : undefined;
+    if (options.sessions !== undefined) {
+      const keyspace = sessionKeyspaceOf(options.sessions);
+      if (keyspace === undefined || keyspace.client !== options.client) {
+        throw new ConfigurationError(
+          'RedisRefreshTokenStore: `sessions` must be a RedisSessionStore on the same client',
+        );
+      }
+      this.#sessionPrefix = keyspace.prefix;
+    }
   }
 
-  #indexKey(jti: string): string {
-    return `${this.#prefix}i:${jti}`;
+  #tag(userId: string): string {
+    return userTag(this.#prefix, userId);
   }
 
-  #familyTag(familyId: string): string {
-    // Hash the id into the tag: an id with braces must not break slot co-location.
-    return `${this.#prefix}{${createHash('sha256').update(familyId).digest('hex').slice(0, 32)}}:`;
-  }
-
-  #tokenKey(familyId: string, jti: string): string {
-    return `${this.#familyTag(familyId)}t:${jti}`;
-  }
-
-  #membersKey(familyId: string): string {
-    return `${this.#familyTag(familyId)}m`;
+  #tokenKey(userId: string, jti: string): string {
+    return `${this.#tag(userId)}t:${jti}`;
   }
 
   /** With `pythonCompat`, the Python store's key for `jti`; undefined when it cannot be one. */
@@ -92,151 +101,85 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     return `${this.#legacyPrefix}${jti}`;
   }
 
-  #userKey(userId: string): string {
-    return `${this.#prefix}u:${userId}`;
-  }
-
-  async #familyOf(jti: string): Promise<string | undefined> {
-    const family = await this.#client.get(this.#indexKey(jti));
-    return typeof family === 'string' ? family : undefined;
-  }
-
   register(jti: string, registration: RefreshTokenRegistration): Promise<void> {
     const { userId, familyId } = registration;
     const ttl = String(Math.max(1, Math.ceil(registration.ttlSeconds)));
     return runRedis(async () => {
-      const c = this.#client;
       await REGISTER.run(
-        c,
-        [this.#tokenKey(familyId, jti), this.#membersKey(familyId)],
-        [userId, familyId, ttl, jti],
+        this.#client,
+        [this.#tokenKey(userId, jti)],
+        [userId, familyId, ttl, jti, this.#tag(userId)],
       );
-      await ADD_TO_SET.run(c, [this.#userKey(userId)], [familyId, ttl]);
-      await SET_EX.run(c, [this.#indexKey(jti)], [familyId, ttl]);
     });
   }
 
-  isValid(jti: string): Promise<boolean> {
+  isValid(jti: string, userId: string): Promise<boolean> {
     return runRedis(async () => {
-      const family = await this.#familyOf(jti);
-      if (family === undefined) {
-        const legacy = this.#legacyKey(jti);
-        return legacy !== undefined && (await LEGACY_ACTIVE.run(this.#client, [legacy], [])) === 1;
-      }
-      const state = await TOKEN_STATE.run(this.#client, [this.#tokenKey(family, jti)], []);
-      return state === 'active';
+      const state = await TOKEN_STATE.run(this.#client, [this.#tokenKey(userId, jti)], [userId]);
+      if (typeof state === 'string') return state === 'active';
+      const legacy = this.#legacyKey(jti);
+      return legacy !== undefined && (await LEGACY_ACTIVE.run(this.#client, [legacy], [])) === 1;
     });
   }
 
   /**
-   * One round trip when the caller names the token's family and user (`familyId` from its
-   * `fid` claim, `userId` from `sub`): the rotation script and the index writes for the new
-   * jti are sent together (node-redis pipelines them). Index writes for a rotation that then
-   * loses are harmless: they point at a token that does not exist. Without a family hint the
-   * jti index is read first. (Pinned by test/contract/redis-python-compat.test.ts: 3 commands in
-   * 1 round trip with the hint, 4 in 2 without.)
+   * One command: the rotation script over the user's keys, which with `sessions` also
+   * advances the session of the family. (Pinned by test/contract/redis-python-compat.test.ts.)
    */
   rotate(
     oldJti: string,
     newJti: string,
     ttlSeconds: number,
-    options: StoreRotateOptions = {},
+    options: StoreRotateOptions,
   ): Promise<RotateResult> {
     const ttl = String(Math.max(1, Math.ceil(ttlSeconds)));
     const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
     const grace = String(Math.max(0, options.graceSeconds ?? 0));
+    const { userId } = options;
     return runRedis(async (): Promise<RotateResult> => {
-      const hinted = options.familyId;
-      if (hinted !== undefined) {
-        const outcome = await this.#rotateIn(
-          hinted,
-          options.userId,
-          oldJti,
-          newJti,
-          ttl,
-          now,
-          grace,
-        );
-        if (outcome.status !== 'unknown') return outcome;
-      }
-      const family = await this.#familyOf(oldJti);
-      if (family === undefined) {
-        if (options.userId === undefined) return { status: 'unknown' };
-        return this.#rotateLegacy(oldJti, newJti, ttl, now, grace, options.userId, hinted);
-      }
-      if (family === hinted) return { status: 'unknown' };
-      return this.#rotateIn(family, options.userId, oldJti, newJti, ttl, now, grace);
+      const outcome = await this.#rotate(oldJti, newJti, ttl, now, grace, options);
+      if (outcome.status !== 'unknown' || this.#legacyKey(oldJti) === undefined) return outcome;
+      return this.#rotateLegacy(oldJti, newJti, ttl, now, grace, userId, options);
     });
   }
 
-  /** The `pythonCompat` path: no record of ours names `oldJti`. */
-  async #rotateLegacy(
+  async #rotate(
     oldJti: string,
     newJti: string,
     ttl: string,
     now: number,
     grace: string,
-    userId: string,
-    hintedFamily: string | undefined,
+    options: StoreRotateOptions,
   ): Promise<RotateResult> {
-    const legacy = this.#legacyKey(oldJti);
-    if (legacy === undefined) return { status: 'unknown' };
-    const c = this.#client;
-    const claimed = await CLAIM_LEGACY.run(c, [legacy], []);
-    if (typeof claimed !== 'number') {
-      // Lost to a concurrent caller, whose adoption may already be written: judge by it.
-      const family = await this.#familyOf(oldJti);
-      if (family === undefined) return { status: 'unknown' };
-      return this.#rotateIn(family, userId, oldJti, newJti, ttl, now, grace);
-    }
-    const familyId = hintedFamily ?? randomUUID();
-    const oldTtl = String(claimed > 0 ? claimed : ttl);
-    // Sent together: one round trip.
-    await Promise.all([
-      ADOPT_LEGACY.run(
-        c,
-        [
-          this.#tokenKey(familyId, oldJti),
-          this.#tokenKey(familyId, newJti),
-          this.#membersKey(familyId),
-        ],
-        [userId, familyId, oldJti, oldTtl, newJti, ttl, String(now)],
-      ),
-      SET_EX.run(c, [this.#indexKey(oldJti)], [familyId, oldTtl]),
-      SET_EX.run(c, [this.#indexKey(newJti)], [familyId, ttl]),
-      ADD_TO_SET.run(c, [this.#userKey(userId)], [familyId, ttl]),
-    ]);
-    return { status: 'rotated', userId, familyId, issuedAt: now };
-  }
-
-  async #rotateIn(
-    family: string,
-    user: string | undefined,
-    oldJti: string,
-    newJti: string,
-    ttl: string,
-    now: number,
-    grace: string,
-  ): Promise<RotateResult> {
-    const c = this.#client;
-    // Sent together: node-redis writes them in one go, so this is one round trip.
-    const [reply] = await Promise.all([
-      ROTATE.run(
-        c,
-        [this.#tokenKey(family, oldJti), this.#tokenKey(family, newJti), this.#membersKey(family)],
-        [newJti, ttl, String(now), grace, `${this.#familyTag(family)}t:`],
-      ) as Promise<string[]>,
-      SET_EX.run(c, [this.#indexKey(newJti)], [family, ttl]),
-      // Keep the user's family set alive as long as the family (for revokeUser).
-      user === undefined ? undefined : ADD_TO_SET.run(c, [this.#userKey(user)], [family, ttl]),
-    ]);
+    const { userId } = options;
+    const advance = this.#sessionPrefix !== undefined ? options.session : undefined;
+    const reply = (await ROTATE.run(
+      this.#client,
+      [this.#tokenKey(userId, oldJti), this.#tokenKey(userId, newJti)],
+      [
+        newJti,
+        ttl,
+        String(now),
+        grace,
+        this.#tag(userId),
+        userId,
+        options.familyId ?? '',
+        advance === undefined ? '' : userTag(this.#sessionPrefix!, userId),
+        advance === undefined ? '' : sessionAdvanceJson(advance),
+      ],
+    )) as unknown[];
     const status = reply[0];
     if (status === 'unknown') return { status: 'unknown' };
-    const userId = String(reply[1]);
     const familyId = String(reply[2]);
     if (status === 'rotated') {
-      if (user !== userId) await ADD_TO_SET.run(c, [this.#userKey(userId)], [familyId, ttl]);
-      return { status: 'rotated', userId, familyId, issuedAt: Number(reply[3]) };
+      const rotated: RotateResult = {
+        status: 'rotated',
+        userId,
+        familyId,
+        issuedAt: Number(reply[3]),
+      };
+      if (reply[4] !== 'skipped') rotated.session = sessionOf(userId, reply[4]);
+      return rotated;
     }
     if (status === 'replayed') {
       return {
@@ -250,38 +193,60 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     return { status: 'reused', userId, familyId };
   }
 
-  revoke(jti: string): Promise<void> {
+  /** The `pythonCompat` path: no record of ours names `oldJti`. */
+  async #rotateLegacy(
+    oldJti: string,
+    newJti: string,
+    ttl: string,
+    now: number,
+    grace: string,
+    userId: string,
+    options: StoreRotateOptions,
+  ): Promise<RotateResult> {
+    const c = this.#client;
+    const claimed = await CLAIM_LEGACY.run(c, [this.#legacyKey(oldJti)!], []);
+    if (typeof claimed !== 'number') {
+      // Lost to a concurrent caller, whose adoption may already be written: judge by it.
+      return this.#rotate(oldJti, newJti, ttl, now, grace, options);
+    }
+    const familyId = options.familyId ?? randomUUID();
+    const oldTtl = String(claimed > 0 ? claimed : ttl);
+    await ADOPT_LEGACY.run(
+      c,
+      [this.#tokenKey(userId, oldJti), this.#tokenKey(userId, newJti)],
+      [userId, familyId, oldJti, oldTtl, newJti, ttl, String(now), this.#tag(userId)],
+    );
+    return { status: 'rotated', userId, familyId, issuedAt: now };
+  }
+
+  revoke(jti: string, userId: string): Promise<void> {
     return runRedis(async () => {
-      const family = await this.#familyOf(jti);
-      if (family !== undefined) {
-        await REVOKE_ONE.run(this.#client, [this.#tokenKey(family, jti)], []);
-        return;
-      }
+      const c = this.#client;
+      await REVOKE_ONE.run(c, [this.#tokenKey(userId, jti)], [userId]);
       // Logout of a token still in the Python layout: delete it, as the Python store did.
       const legacy = this.#legacyKey(jti);
-      if (legacy !== undefined) await CLAIM_LEGACY.run(this.#client, [legacy], []);
+      if (legacy !== undefined) await CLAIM_LEGACY.run(c, [legacy], []);
     });
   }
 
-  revokeFamily(familyId: string): Promise<number> {
-    return runRedis(() => this.#revokeFamily(familyId));
-  }
-
-  async #revokeFamily(familyId: string): Promise<number> {
-    const count = await REVOKE_FAMILY.run(
-      this.#client,
-      [this.#membersKey(familyId)],
-      [`${this.#familyTag(familyId)}t:`],
+  revokeFamily(familyId: string, userId: string): Promise<number> {
+    const tag = this.#tag(userId);
+    return runRedis(async () =>
+      Number(
+        await REVOKE_FAMILY.run(this.#client, [`${tag}m:${familyId}`], [tag, familyId, userId]),
+      ),
     );
-    return Number(count);
   }
 
   revokeUser(userId: string): Promise<number> {
-    return runRedis(async () => {
-      const families = (await MEMBERS.run(this.#client, [this.#userKey(userId)], [])) as string[];
-      let revoked = 0;
-      for (const family of families) revoked += await this.#revokeFamily(String(family));
-      return revoked;
-    });
+    const tag = this.#tag(userId);
+    return runRedis(async () =>
+      Number(await REVOKE_USER.run(this.#client, [`${tag}f`], [tag, userId])),
+    );
   }
+}
+
+/** The session a rotation advanced (null: its family has none live). */
+function sessionOf(userId: string, reply: unknown): SessionRecord | null {
+  return reply === '' ? null : (parseSession(userId, reply) ?? null);
 }

@@ -29,19 +29,35 @@ if redis.call('TTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS
 redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[2])
 return 1`);
 
-/** KEYS: family, user index. ARGV: now, session key prefix, update json, ttl. → json or false. */
-export const ADVANCE = new RedisScript(`${LIVE}
-local id = redis.call('GET', KEYS[1])
-if not id then return false end
-local skey = ARGV[2] .. id
-local json, s = live(skey, tonumber(ARGV[1]))
-if not json then return false end
-for k, v in pairs(cjson.decode(ARGV[3])) do s[k] = v end
-local updated = cjson.encode(s)
-redis.call('SET', skey, updated, 'EX', ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-if redis.call('TTL', KEYS[2]) < tonumber(ARGV[4]) then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
-return updated`);
+/**
+ * `advance_session(tag, family, now, update)`: apply a rotation to the live session of
+ * `family` (the keys under the user's `tag`, `sess:{…}:`); its keys then live until the new
+ * refresh expiry. → the updated json, or false when the family has no live session. Shared by
+ * ADVANCE and by the refresh store's ROTATE, which advances the session in the rotation itself.
+ */
+export const ADVANCE_SESSION = `${LIVE}
+local function advance_session(tag, family, now, update)
+  local fkey = tag .. 'f:' .. family
+  local id = redis.call('GET', fkey)
+  if not id then return false end
+  local skey = tag .. 's:' .. id
+  local json, s = live(skey, now)
+  if not json then return false end
+  local changes = cjson.decode(update)
+  for k, v in pairs(changes) do s[k] = v end
+  local ttl = math.max(1, tonumber(s.refreshExpiresAt) - now)
+  local updated = cjson.encode(s)
+  redis.call('SET', skey, updated, 'EX', ttl)
+  redis.call('EXPIRE', fkey, ttl)
+  local zkey = tag .. 'z'
+  if redis.call('TTL', zkey) < ttl then redis.call('EXPIRE', zkey, ttl) end
+  return updated
+end
+`;
+
+/** KEYS: family, user index (both under the user's tag). ARGV: now, user tag, family, update json. → json or false. */
+export const ADVANCE = new RedisScript(`${ADVANCE_SESSION}
+return advance_session(ARGV[2], ARGV[3], tonumber(ARGV[1]), ARGV[4])`);
 
 /** KEYS: session. ARGV: now. → json or false. */
 export const GET = new RedisScript(`${LIVE}

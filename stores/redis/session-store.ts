@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   MAX_LISTED_SESSIONS,
   type SessionAdvance,
@@ -7,6 +6,7 @@ import {
 } from '../../lib/security/stores';
 import { boundedListLimit, clipSession } from '../session-fields';
 import { runRedis, type RedisLikeClient } from './client';
+import { registerSessionKeyspace, userTag } from './keys';
 import { ADVANCE, CREATE, END, END_ALL, GET, GET_BY_FAMILY, LIST } from './session-scripts';
 
 export interface RedisSessionStoreOptions {
@@ -33,11 +33,11 @@ export class RedisSessionStore implements SessionStore {
     this.#client = options.client;
     this.#prefix = options.keyPrefix ?? 'sess:';
     this.#clock = options.clock ?? Date.now;
+    registerSessionKeyspace(this, { client: this.#client, prefix: this.#prefix });
   }
 
   #tag(userId: string): string {
-    // Hash the id into the tag: an id with braces must not break slot co-location.
-    return `${this.#prefix}{${createHash('sha256').update(userId).digest('hex').slice(0, 32)}}:`;
+    return userTag(this.#prefix, userId);
   }
 
   #now(): number {
@@ -64,26 +64,13 @@ export class RedisSessionStore implements SessionStore {
     update: SessionAdvance,
   ): Promise<SessionRecord | undefined> {
     const tag = this.#tag(userId);
-    const { accessJti, accessExpiresAt, refreshTokenHash, refreshExpiresAt, lastUsedAt } = update;
-    const ttl = Math.max(1, refreshExpiresAt - this.#now());
     return runRedis(async () =>
-      this.#parse(
+      parseSession(
         userId,
         await ADVANCE.run(
           this.#client,
           [`${tag}f:${familyId}`, `${tag}z`],
-          [
-            String(this.#now()),
-            `${tag}s:`,
-            JSON.stringify({
-              accessJti,
-              accessExpiresAt,
-              refreshTokenHash,
-              refreshExpiresAt,
-              lastUsedAt,
-            }),
-            String(ttl),
-          ],
+          [String(this.#now()), tag, familyId, sessionAdvanceJson(update)],
         ),
       ),
     );
@@ -92,7 +79,7 @@ export class RedisSessionStore implements SessionStore {
   get(userId: string, sessionId: string): Promise<SessionRecord | undefined> {
     const tag = this.#tag(userId);
     return runRedis(async () =>
-      this.#parse(
+      parseSession(
         userId,
         await GET.run(this.#client, [`${tag}s:${sessionId}`], [String(this.#now())]),
       ),
@@ -102,7 +89,7 @@ export class RedisSessionStore implements SessionStore {
   getByFamily(userId: string, familyId: string): Promise<SessionRecord | undefined> {
     const tag = this.#tag(userId);
     return runRedis(async () =>
-      this.#parse(
+      parseSession(
         userId,
         await GET_BY_FAMILY.run(
           this.#client,
@@ -116,7 +103,7 @@ export class RedisSessionStore implements SessionStore {
   list(userId: string, limit: number = MAX_LISTED_SESSIONS): Promise<SessionRecord[]> {
     const tag = this.#tag(userId);
     return runRedis(async () =>
-      this.#parseAll(
+      parseSessions(
         userId,
         await LIST.run(
           this.#client,
@@ -140,7 +127,7 @@ export class RedisSessionStore implements SessionStore {
   revokeAll(userId: string): Promise<SessionRecord[]> {
     const tag = this.#tag(userId);
     return runRedis(async () =>
-      this.#parseAll(
+      parseSessions(
         userId,
         await END_ALL.run(this.#client, [`${tag}z`], [String(this.#now()), `${tag}s:`, `${tag}f:`]),
       ),
@@ -150,7 +137,7 @@ export class RedisSessionStore implements SessionStore {
   #end(userId: string, key: string, by: 'id' | 'family'): Promise<SessionRecord | undefined> {
     const tag = this.#tag(userId);
     return runRedis(async () =>
-      this.#parse(
+      parseSession(
         userId,
         await END.run(
           this.#client,
@@ -160,16 +147,28 @@ export class RedisSessionStore implements SessionStore {
       ),
     );
   }
+}
 
-  /** A session read back, or undefined (none, or another user's under a colliding tag). */
-  #parse(userId: string, reply: unknown): SessionRecord | undefined {
-    if (typeof reply !== 'string') return undefined;
-    const session = JSON.parse(reply) as SessionRecord;
-    return session.userId === userId ? session : undefined;
-  }
+/** The fields a rotation changes, as the JSON the advance script merges into the session. */
+export function sessionAdvanceJson(update: SessionAdvance): string {
+  const { accessJti, accessExpiresAt, refreshTokenHash, refreshExpiresAt, lastUsedAt } = update;
+  return JSON.stringify({
+    accessJti,
+    accessExpiresAt,
+    refreshTokenHash,
+    refreshExpiresAt,
+    lastUsedAt,
+  });
+}
 
-  #parseAll(userId: string, reply: unknown): SessionRecord[] {
-    if (!Array.isArray(reply)) return [];
-    return reply.flatMap((item) => this.#parse(userId, item) ?? []);
-  }
+/** A session read back, or undefined (none, or another user's under a colliding tag). */
+export function parseSession(userId: string, reply: unknown): SessionRecord | undefined {
+  if (typeof reply !== 'string') return undefined;
+  const session = JSON.parse(reply) as SessionRecord;
+  return session.userId === userId ? session : undefined;
+}
+
+function parseSessions(userId: string, reply: unknown): SessionRecord[] {
+  if (!Array.isArray(reply)) return [];
+  return reply.flatMap((item) => parseSession(userId, item) ?? []);
 }

@@ -13,6 +13,12 @@ export interface SqlResult {
 /** Runs one statement; `sql` uses `?` placeholders whatever the database. */
 export type SqlRunner = (sql: string, values?: unknown[]) => Promise<SqlResult>;
 
+/** One statement with its values (`?` placeholders). */
+export interface SqlStatement {
+  sql: string;
+  values: unknown[];
+}
+
 export interface SqlDialect<Pool> {
   readonly name: 'postgres' | 'mysql';
   /** Current database time (millisecond precision). */
@@ -39,6 +45,13 @@ export interface SqlDialect<Pool> {
    * answered 503 by then, and a late commit would make the client's retry look like reuse.
    */
   transaction<T>(pool: Pool, work: (run: SqlRunner) => Promise<T>, deadline?: number): Promise<T>;
+  /**
+   * Statements that need no answer in between, in one transaction (rolled back past
+   * `deadline`, as `transaction`); resolves their results in order. PostgreSQL sends `BEGIN`
+   * and all of them as one simple query, then `COMMIT`: two round trips whatever their number
+   * (the values go in as escaped literals). MySQL runs them one by one.
+   */
+  batch(pool: Pool, statements: SqlStatement[], deadline?: number): Promise<SqlResult[]>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -67,6 +80,27 @@ function abandonPastDeadline(deadline: number | undefined): void {
   if (deadline !== undefined && Date.now() >= deadline) {
     throw new Error('transaction abandoned: the caller stopped waiting');
   }
+}
+
+/** A value as a PostgreSQL literal (what node-postgres' `escapeLiteral` writes for text). */
+function pgLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`not a finite number: ${value}`);
+    return String(value);
+  }
+  const text = String(value);
+  const quoted = `'${text.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`;
+  return text.includes('\\') ? ` E${quoted}` : quoted;
+}
+
+/** `sql` with each `?` replaced by its value as a literal (values are never re-scanned). */
+function inlined({ sql, values }: SqlStatement): string {
+  const parts = sql.split('?');
+  if (parts.length !== values.length + 1) {
+    throw new Error(`${parts.length - 1} placeholders for ${values.length} values`);
+  }
+  return parts.reduce((out, part, i) => out + pgLiteral(values[i - 1]) + part);
 }
 
 function numbered(sql: string): string {
@@ -98,41 +132,69 @@ export const postgresDialect: SqlDialect<PgPoolLike> = {
   addColumn: (table, column, type) =>
     `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`,
   run: (pool) => pgRunner(pool),
-  async transaction(pool, work, deadline) {
-    let failed: Error | undefined;
-    const onError = (err: Error): void => {
-      failed ??= err;
-    };
-    // pg-pool takes its own 'error' listener off a client it hands out: without ours, a
-    // connection lost mid-transaction is an uncaught exception. Added in the connect callback,
-    // since pg can emit the error in the same socket read that freed the client.
-    const client = await new Promise<PgClientLike>((resolve, reject) => {
-      pool.connect((err, pooled) => {
-        if (err || !pooled) {
-          reject(err ?? new Error('the pg pool gave no client'));
-          return;
-        }
-        pooled.on?.('error', onError);
-        resolve(pooled);
-      });
-    });
-    try {
-      await client.query('BEGIN');
-      const result = await work(pgRunner(client));
-      abandonPastDeadline(deadline);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      failed ??= err as Error;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.removeListener?.('error', onError);
-      // A connection that failed mid-transaction is destroyed, not returned to the pool.
-      client.release(failed);
-    }
-  },
+  transaction: (pool, work, deadline) =>
+    pgTransaction(
+      pool,
+      async (client) => {
+        await client.query('BEGIN');
+        return work(pgRunner(client));
+      },
+      deadline,
+    ),
+  batch: (pool, statements, deadline) =>
+    pgTransaction(
+      pool,
+      async (client) => {
+        // One simple query: BEGIN and every statement; pg answers with one result each.
+        const text = ['BEGIN', ...statements.map(inlined)].join(';\n');
+        const results = (await client.query(text)) as unknown as PgResult[];
+        return results.slice(1).map((r) => ({ rows: r.rows ?? [], affected: r.rowCount ?? 0 }));
+      },
+      deadline,
+    ),
 };
+
+/**
+ * `work` on one pooled client, which opens the transaction; then COMMIT, or ROLLBACK when it
+ * throws or `deadline` has passed.
+ */
+async function pgTransaction<T>(
+  pool: PgPoolLike,
+  work: (client: PgClientLike) => Promise<T>,
+  deadline: number | undefined,
+): Promise<T> {
+  let failed: Error | undefined;
+  const onError = (err: Error): void => {
+    failed ??= err;
+  };
+  // pg-pool takes its own 'error' listener off a client it hands out: without ours, a
+  // connection lost mid-transaction is an uncaught exception. Added in the connect callback,
+  // since pg can emit the error in the same socket read that freed the client.
+  const client = await new Promise<PgClientLike>((resolve, reject) => {
+    pool.connect((err, pooled) => {
+      if (err || !pooled) {
+        reject(err ?? new Error('the pg pool gave no client'));
+        return;
+      }
+      pooled.on?.('error', onError);
+      resolve(pooled);
+    });
+  });
+  try {
+    const result = await work(client);
+    abandonPastDeadline(deadline);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    failed ??= err as Error;
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.removeListener?.('error', onError);
+    // A connection that failed mid-transaction is destroyed, not returned to the pool.
+    client.release(failed);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // MySQL / MariaDB (mysql2/promise)
@@ -188,6 +250,17 @@ export const mysqlDialect: SqlDialect<MysqlPoolLike> = {
   // MariaDB has ADD COLUMN IF NOT EXISTS, MySQL 8 does not: migrate() checks first.
   addColumn: (table, column, type) => `ALTER TABLE ${table} ADD COLUMN ${column} ${type}`,
   run: (pool) => mysqlRunner(pool),
+  batch(pool, statements, deadline) {
+    return this.transaction(
+      pool,
+      async (sql) => {
+        const results: SqlResult[] = [];
+        for (const { sql: text, values } of statements) results.push(await sql(text, values));
+        return results;
+      },
+      deadline,
+    );
+  },
   async transaction(pool, work, deadline) {
     const conn = await pool.getConnection();
     try {

@@ -3,6 +3,7 @@
  * ignored by every read, the rotation winner decided by one conditional UPDATE inside a
  * transaction. `PostgresXxxStore` and `MysqlXxxStore` are these classes bound to a dialect.
  */
+import { ConfigurationError } from '../../lib/core/errors';
 import { storeFailure } from '../../lib/core/store-errors';
 import {
   MAX_LISTED_SESSIONS,
@@ -16,7 +17,7 @@ import {
   type StoreRotateOptions,
 } from '../../lib/security/stores';
 import { boundedListLimit, clipSession } from '../session-fields';
-import type { SqlDialect, SqlRunner } from './dialect';
+import type { SqlDialect, SqlRunner, SqlStatement } from './dialect';
 import { sqlSchema } from './schema';
 import { tableNames, type SqlTables } from './tables';
 
@@ -122,7 +123,43 @@ export class SqlRevocationStore<Pool> extends SqlStore<Pool> implements Revocati
   }
 }
 
+export interface SqlRefreshTokenStoreOptions<Pool> extends SqlStoreOptions<Pool> {
+  /**
+   * The session store (on the same pool) of the auth flows: a rotation then advances the
+   * session of its family in the same atomic step (PostgreSQL: the same statement).
+   */
+  sessions?: SqlSessionStore<Pool> | undefined;
+}
+
+/** What one `rotate` call asks for. */
+interface RotationPlan {
+  oldJti: string;
+  newJti: string;
+  ttl: number;
+  at: number;
+  userId: string;
+  advance: { family: string; update: SessionAdvance } | undefined;
+}
+
+/** Sessions tables of the session stores, by store (kept off their public surface). */
+const sessionTables = new WeakMap<object, { pool: unknown; table: string }>();
+
 export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements RefreshTokenStore {
+  readonly #sessionTable: string | undefined;
+
+  constructor(dialect: SqlDialect<Pool>, options: SqlRefreshTokenStoreOptions<Pool>) {
+    super(dialect, options);
+    if (options.sessions !== undefined) {
+      const linked = sessionTables.get(options.sessions);
+      if (linked === undefined || linked.pool !== options.pool) {
+        throw new ConfigurationError(
+          `${this.constructor.name}: \`sessions\` must be a session store of the same database on the same pool`,
+        );
+      }
+      this.#sessionTable = linked.table;
+    }
+  }
+
   /** INSERT … upsert of an active token (`?` × 4: jti, user, family, ttl seconds). */
   #activate(): string {
     const d = this.dialect;
@@ -145,116 +182,259 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
     await this.run(() => this.sql(this.#activate(), [jti, userId, familyId, wholeSeconds(ttl)]));
   }
 
-  async isValid(jti: string): Promise<boolean> {
+  async isValid(jti: string, userId: string): Promise<boolean> {
     const result = await this.run(() =>
       this.sql(
         `SELECT 1 AS hit FROM ${this.tables.refresh}
-         WHERE jti = ? AND state = 'active' AND expires_at > ${this.dialect.now}`,
-        [jti],
+         WHERE jti = ? AND user_id = ? AND state = 'active' AND expires_at > ${this.dialect.now}`,
+        [jti, userId],
       ),
     );
     return result.rows.length > 0;
   }
 
   /**
-   * One transaction on one connection, two round trips for the winner (the conditional
-   * UPDATE that decides it, then the INSERT of the successor); a loser reads the retired row
-   * and, inside the grace, its successor, on the connection it already holds (asking the pool
-   * for a second one while holding the first starves a small pool under a race).
+   * The winner is decided by one conditional UPDATE of the presented row; the successor
+   * inherits its user and family in the same transaction, the session of the family (with
+   * `sessions`) advances in it, and the retired row is read back for a caller that did not
+   * win (a replay inside the grace, or reuse). The statements need no answer in between:
+   * PostgreSQL sends them in one round trip and commits in a second; MySQL runs them one by
+   * one. Past the caller's deadline the transaction rolls back instead of committing.
    */
   rotate(
     oldJti: string,
     newJti: string,
     ttl: number,
-    options: StoreRotateOptions = {},
+    options: StoreRotateOptions,
   ): Promise<RotateResult> {
+    const plan: RotationPlan = {
+      oldJti,
+      newJti,
+      ttl: wholeSeconds(ttl),
+      at: options.nowSeconds ?? this.nowSeconds(),
+      userId: options.userId,
+      advance:
+        this.#sessionTable === undefined ||
+        options.familyId === undefined ||
+        options.session === undefined
+          ? undefined
+          : { family: options.familyId, update: options.session },
+    };
+    const grace = Math.max(0, options.graceSeconds ?? 0);
+    const postgres = this.dialect.name === 'postgres';
+    const statements = postgres ? this.#postgresRotation(plan) : this.#mysqlRotation(plan);
+    return this.run(async () => {
+      const results = await this.dialect.batch(this.pool, statements, options.deadline);
+      const retired = results.at(-1)!.rows[0];
+      const won = postgres
+        ? results[0]!.rows[0]
+        : results[0]!.affected === 1
+          ? results.at(-2)!.rows[0]
+          : undefined;
+      if (won === undefined) return this.#judge(plan, grace, retired);
+      const session = postgres ? won.session : won.id == null ? null : won;
+      return this.#rotated(plan, String(won.rotated_family), session);
+    });
+  }
+
+  /** The retired row as a caller that did not win reads it (last statement of a rotation). */
+  #retiredRow(plan: RotationPlan): SqlStatement {
     const t = this.tables.refresh;
     const now = this.dialect.now;
-    const at = options.nowSeconds ?? this.nowSeconds();
-    const grace = Math.max(0, options.graceSeconds ?? 0);
-    return this.run(() =>
-      this.dialect.transaction(
-        this.pool,
-        async (sql): Promise<RotateResult> => {
-          const won = await sql(
-            `UPDATE ${t} SET state = 'rotated', successor_jti = ?, rotated_at = ?
-           WHERE jti = ? AND state = 'active' AND expires_at > ${now}`,
-            [newJti, at, oldJti],
-          );
-          if (won.affected === 1) {
-            // The successor inherits user and family from the retired row, in the same statement.
-            await sql(
-              `INSERT INTO ${t} (jti, user_id, family_id, state, expires_at)
-             SELECT ?, user_id, family_id, 'active', ${this.dialect.nowPlus('?')} FROM ${t} WHERE jti = ?`,
-              [newJti, wholeSeconds(ttl), oldJti],
-            );
-            const [row] = (await sql(`SELECT user_id, family_id FROM ${t} WHERE jti = ?`, [newJti]))
-              .rows;
-            return {
-              status: 'rotated',
-              userId: String(row!.user_id),
-              familyId: String(row!.family_id),
-              issuedAt: at,
-            };
-          }
-          const [known] = (
-            await sql(
-              `SELECT o.user_id, o.family_id, o.state, o.successor_jti, o.rotated_at, n.state AS successor_state
-             FROM ${t} o LEFT JOIN ${t} n ON n.jti = o.successor_jti AND n.expires_at > ${now}
-             WHERE o.jti = ? AND o.expires_at > ${now}`,
-              [oldJti],
-            )
-          ).rows;
-          if (known === undefined) return { status: 'unknown' };
-          const userId = String(known.user_id);
-          const familyId = String(known.family_id);
-          const rotatedAt = known.rotated_at === null ? undefined : Number(known.rotated_at);
-          if (
-            known.state === 'rotated' &&
-            typeof known.successor_jti === 'string' &&
-            rotatedAt !== undefined &&
-            grace > 0 &&
-            at - rotatedAt <= grace &&
-            known.successor_state === 'active'
-          ) {
-            return {
-              status: 'replayed',
-              userId,
-              familyId,
-              jti: known.successor_jti,
-              issuedAt: rotatedAt,
-            };
-          }
-          return { status: 'reused', userId, familyId };
-        },
-        options.deadline,
-      ),
-    );
+    return {
+      sql: `SELECT o.family_id, o.state, o.successor_jti, o.rotated_at, n.state AS successor_state
+        FROM ${t} o LEFT JOIN ${t} n ON n.jti = o.successor_jti AND n.expires_at > ${now}
+        WHERE o.jti = ? AND o.user_id = ? AND o.expires_at > ${now}`,
+      values: [plan.oldJti, plan.userId],
+    };
   }
 
-  async revoke(jti: string): Promise<void> {
+  /**
+   * PostgreSQL: the deciding UPDATE, the successor's INSERT and the session's UPDATE in one
+   * statement (data-modifying CTEs), which returns a row only to the winner; then the retired row.
+   */
+  #postgresRotation(plan: RotationPlan): SqlStatement[] {
+    const t = this.tables.refresh;
+    const values: unknown[] = [
+      plan.newJti,
+      plan.at,
+      plan.oldJti,
+      plan.userId,
+      plan.newJti,
+      plan.ttl,
+    ];
+    let session = '';
+    let sessionColumn = 'NULL AS session';
+    if (plan.advance !== undefined) {
+      const st = this.#sessionTable!;
+      const u = plan.advance.update;
+      session = `, sess AS (
+        UPDATE ${st} SET access_jti = ?, access_expires_at = ?, refresh_token_hash = ?,
+          refresh_expires_at = ?, last_used_at = ?
+        FROM won WHERE ${st}.user_id = won.user_id AND ${st}.family_id = won.family_id
+          AND won.family_id = ? AND ${st}.refresh_expires_at > ?
+        RETURNING ${st}.*)`;
+      sessionColumn = '(SELECT row_to_json(sess) FROM sess) AS session';
+      values.push(
+        u.accessJti,
+        u.accessExpiresAt,
+        u.refreshTokenHash,
+        u.refreshExpiresAt,
+        u.lastUsedAt,
+        plan.advance.family,
+        plan.at,
+      );
+    }
+    const rotation = {
+      sql: `WITH won AS (
+        UPDATE ${t} SET state = 'rotated', successor_jti = ?, rotated_at = ?
+        WHERE jti = ? AND user_id = ? AND state = 'active' AND expires_at > now()
+        RETURNING user_id, family_id
+      ), successor AS (
+        INSERT INTO ${t} (jti, user_id, family_id, state, expires_at)
+        SELECT ?, user_id, family_id, 'active', now() + ? * interval '1 second' FROM won
+        RETURNING jti
+      )${session}
+      SELECT won.family_id AS rotated_family, ${sessionColumn} FROM won`,
+      values,
+    };
+    return [rotation, this.#retiredRow(plan)];
+  }
+
+  /**
+   * MySQL: the deciding UPDATE (the winner is who changed a row); the successor and the
+   * session, written only when this call retired the row; the read-back of both; the retired row.
+   */
+  #mysqlRotation(plan: RotationPlan): SqlStatement[] {
+    const t = this.tables.refresh;
+    const now = this.dialect.now;
+    // Matches the retired row only when this call retired it (its successor is `newJti`).
+    const mine = `o.jti = ? AND o.user_id = ? AND o.state = 'rotated' AND o.successor_jti = ? AND o.rotated_at = ?`;
+    const mineValues = [plan.oldJti, plan.userId, plan.newJti, plan.at];
+    const statements: SqlStatement[] = [
+      {
+        sql: `UPDATE ${t} SET state = 'rotated', successor_jti = ?, rotated_at = ?
+          WHERE jti = ? AND user_id = ? AND state = 'active' AND expires_at > ${now}`,
+        values: [plan.newJti, plan.at, plan.oldJti, plan.userId],
+      },
+      {
+        sql: `INSERT INTO ${t} (jti, user_id, family_id, state, expires_at)
+          SELECT ?, o.user_id, o.family_id, 'active', ${this.dialect.nowPlus('?')} FROM ${t} o WHERE ${mine}`,
+        values: [plan.newJti, plan.ttl, ...mineValues],
+      },
+    ];
+    const advance = plan.advance;
+    if (advance === undefined) {
+      statements.push({
+        sql: `SELECT o.family_id AS rotated_family FROM ${t} o WHERE ${mine}`,
+        values: mineValues,
+      });
+    } else {
+      const st = this.#sessionTable!;
+      const u = advance.update;
+      statements.push(
+        {
+          sql: `UPDATE ${st} s JOIN ${t} o ON ${mine}
+              AND s.user_id = o.user_id AND s.family_id = o.family_id
+            SET s.access_jti = ?, s.access_expires_at = ?, s.refresh_token_hash = ?,
+              s.refresh_expires_at = ?, s.last_used_at = ?
+            WHERE o.family_id = ? AND s.refresh_expires_at > ?`,
+          values: [
+            ...mineValues,
+            u.accessJti,
+            u.accessExpiresAt,
+            u.refreshTokenHash,
+            u.refreshExpiresAt,
+            u.lastUsedAt,
+            advance.family,
+            plan.at,
+          ],
+        },
+        {
+          sql: `SELECT o.family_id AS rotated_family, s.* FROM ${t} o
+            LEFT JOIN ${st} s ON s.user_id = o.user_id AND s.family_id = o.family_id
+              AND s.refresh_expires_at > ?
+            WHERE ${mine}`,
+          values: [plan.at, ...mineValues],
+        },
+      );
+    }
+    statements.push(this.#retiredRow(plan));
+    return statements;
+  }
+
+  /** The rotated result, with the advanced session when one was planned for this family. */
+  #rotated(plan: RotationPlan, familyId: string, session: unknown): RotateResult {
+    const rotated: RotateResult = {
+      status: 'rotated',
+      userId: plan.userId,
+      familyId,
+      issuedAt: plan.at,
+    };
+    if (plan.advance !== undefined && plan.advance.family === familyId) {
+      rotated.session =
+        session === null || session === undefined
+          ? null
+          : toSession(session as Record<string, unknown>);
+    }
+    return rotated;
+  }
+
+  /** A presentation that did not win: a replay inside the grace, reuse, or unknown. */
+  #judge(
+    plan: RotationPlan,
+    grace: number,
+    known: Record<string, unknown> | undefined,
+  ): RotateResult {
+    if (known === undefined) return { status: 'unknown' };
+    const userId = plan.userId;
+    const familyId = String(known.family_id);
+    const rotatedAt = known.rotated_at === null ? undefined : Number(known.rotated_at);
+    if (
+      known.state === 'rotated' &&
+      typeof known.successor_jti === 'string' &&
+      rotatedAt !== undefined &&
+      grace > 0 &&
+      plan.at - rotatedAt <= grace &&
+      known.successor_state === 'active'
+    ) {
+      return {
+        status: 'replayed',
+        userId,
+        familyId,
+        jti: known.successor_jti,
+        issuedAt: rotatedAt,
+      };
+    }
+    return { status: 'reused', userId, familyId };
+  }
+
+  async revoke(jti: string, userId: string): Promise<void> {
     await this.run(() =>
       this.sql(
-        `UPDATE ${this.tables.refresh} SET state = 'revoked' WHERE jti = ? AND state = 'active'`,
-        [jti],
+        `UPDATE ${this.tables.refresh} SET state = 'revoked'
+         WHERE jti = ? AND user_id = ? AND state = 'active'`,
+        [jti, userId],
       ),
     );
   }
 
-  revokeFamily(familyId: string): Promise<number> {
-    return this.#revokeWhere('family_id', familyId);
+  revokeFamily(familyId: string, userId: string): Promise<number> {
+    return this.#revokeWhere(userId, familyId);
   }
 
   revokeUser(userId: string): Promise<number> {
-    return this.#revokeWhere('user_id', userId);
+    return this.#revokeWhere(userId);
   }
 
-  async #revokeWhere(column: 'family_id' | 'user_id', value: string): Promise<number> {
+  /** Revoke the active tokens of `userId`, of one family when `familyId` is given. */
+  async #revokeWhere(userId: string, familyId?: string): Promise<number> {
+    const family = familyId === undefined ? '' : 'AND family_id = ?';
     const result = await this.run(() =>
       this.sql(
         `UPDATE ${this.tables.refresh} SET state = 'revoked'
-         WHERE ${column} = ? AND state = 'active' AND expires_at > ${this.dialect.now}`,
-        [value],
+         WHERE user_id = ? ${family} AND state = 'active' AND expires_at > ${this.dialect.now}`,
+        familyId === undefined ? [userId] : [userId, familyId],
       ),
     );
     return result.affected;
@@ -305,6 +485,11 @@ function toSession(row: Record<string, unknown>): SessionRecord {
 
 /** Sessions in one table; times are epoch seconds of the application's clock. */
 export class SqlSessionStore<Pool> extends SqlStore<Pool> implements SessionStore {
+  constructor(dialect: SqlDialect<Pool>, options: SqlStoreOptions<Pool>) {
+    super(dialect, options);
+    sessionTables.set(this, { pool: options.pool, table: this.tables.sessions });
+  }
+
   async create(session: SessionRecord): Promise<void> {
     const s = clipSession(session);
     if (s.refreshExpiresAt <= this.nowSeconds()) return; // born expired: nothing to keep

@@ -130,9 +130,11 @@ describe('MemoryRefreshTokenStore bounds', () => {
     await store.register('b', registration('u', 'f'));
     await store.register('c', registration('u', 'f'));
     expect(store.evictions).toBe(1);
-    await expect(store.isValid('a')).resolves.toBe(false);
-    await expect(store.rotate('a', 'a2', 60)).resolves.toEqual({ status: 'unknown' });
-    await expect(store.revokeFamily('f')).resolves.toBe(2);
+    await expect(store.isValid('a', 'u')).resolves.toBe(false);
+    await expect(store.rotate('a', 'a2', 60, { userId: 'u' })).resolves.toEqual({
+      status: 'unknown',
+    });
+    await expect(store.revokeFamily('f', 'u')).resolves.toBe(2);
   });
 
   it('evicts expired tokens before live ones', async () => {
@@ -143,8 +145,8 @@ describe('MemoryRefreshTokenStore bounds', () => {
     clock.advance(10_000);
     await store.register('fresh', registration('u', 'f3'));
     expect(store.evictions).toBe(0);
-    await expect(store.isValid('long')).resolves.toBe(true);
-    await expect(store.isValid('fresh')).resolves.toBe(true);
+    await expect(store.isValid('long', 'u')).resolves.toBe(true);
+    await expect(store.isValid('fresh', 'u')).resolves.toBe(true);
     await expect(store.revokeUser('u')).resolves.toBe(2);
   });
 
@@ -152,16 +154,18 @@ describe('MemoryRefreshTokenStore bounds', () => {
     const clock = manualClock();
     const store = new MemoryRefreshTokenStore({ clock: clock.now });
     await store.register('old', registration('u', 'f', 60));
-    await store.rotate('old', 'new', 3600);
+    await store.rotate('old', 'new', 3600, { userId: 'u' });
     clock.advance(59_000);
-    await expect(store.rotate('old', 'x', 60)).resolves.toEqual({
+    await expect(store.rotate('old', 'x', 60, { userId: 'u' })).resolves.toEqual({
       status: 'reused',
       userId: 'u',
       familyId: 'f',
     });
     clock.advance(1000);
-    await expect(store.rotate('old', 'y', 60)).resolves.toEqual({ status: 'unknown' });
-    await expect(store.isValid('new')).resolves.toBe(true);
+    await expect(store.rotate('old', 'y', 60, { userId: 'u' })).resolves.toEqual({
+      status: 'unknown',
+    });
+    await expect(store.isValid('new', 'u')).resolves.toBe(true);
     expect(store.size).toBe(1);
   });
 
@@ -174,22 +178,26 @@ describe('MemoryRefreshTokenStore bounds', () => {
     }
     expect(store.size).toBeLessThanOrEqual(10);
     expect(store.evictions).toBe(0);
-    await expect(store.revokeFamily('fam-0')).resolves.toBe(0);
+    await expect(store.revokeFamily('fam-0', 'user-0')).resolves.toBe(0);
   });
 
   it('does not register a token whose ttl is 0 or below', async () => {
     const store = new MemoryRefreshTokenStore();
     await store.register('born-dead', registration('u', 'f', 0));
-    await expect(store.isValid('born-dead')).resolves.toBe(false);
-    await expect(store.rotate('born-dead', 'n', 60)).resolves.toEqual({ status: 'unknown' });
+    await expect(store.isValid('born-dead', 'u')).resolves.toBe(false);
+    await expect(store.rotate('born-dead', 'n', 60, { userId: 'u' })).resolves.toEqual({
+      status: 'unknown',
+    });
   });
 
   it('leaves the old token active when rotate is given a ttl that is not a number', async () => {
     const store = new MemoryRefreshTokenStore();
     await store.register('old', registration('u', 'f'));
-    await expect(store.rotate('old', 'new', Number.NaN)).rejects.toThrow(TypeError);
-    await expect(store.isValid('old')).resolves.toBe(true);
-    await expect(store.isValid('new')).resolves.toBe(false);
+    await expect(store.rotate('old', 'new', Number.NaN, { userId: 'u' })).rejects.toThrow(
+      TypeError,
+    );
+    await expect(store.isValid('old', 'u')).resolves.toBe(true);
+    await expect(store.isValid('new', 'u')).resolves.toBe(false);
   });
 
   it('rejects a maxEntries that is not a positive integer with a ConfigurationError', () => {

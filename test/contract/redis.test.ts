@@ -35,6 +35,20 @@ describeWithService('redis', 'Redis stores', () => {
     };
   });
 
+  // The same contract with sessions linked: the rotation script also advances sessions.
+  describeRefreshTokenStore('redis with sessions', async () => {
+    const client = await connect();
+    const keyPrefix = uniquePrefix('rts');
+    const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
+    return {
+      store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
+      cleanup: async () => {
+        await dropPrefix(client, keyPrefix);
+        await client.quit();
+      },
+    };
+  });
+
   describeRateLimitStore('redis', async () => {
     const client = await connect();
     const keyPrefix = uniquePrefix('rl');
@@ -85,14 +99,14 @@ describeWithService('redis', 'Redis stores', () => {
       const store = new RedisRefreshTokenStore({ client, keyPrefix });
       await store.register('a', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
       await client.scriptFlush();
-      await expect(store.rotate('a', 'b', 60)).resolves.toEqual({
+      await expect(store.rotate('a', 'b', 60, { userId: 'u' })).resolves.toEqual({
         status: 'rotated',
         userId: 'u',
         familyId: 'f',
         issuedAt: expect.any(Number),
       });
       await client.scriptFlush();
-      await expect(store.rotate('a', 'c', 60)).resolves.toEqual({
+      await expect(store.rotate('a', 'c', 60, { userId: 'u' })).resolves.toEqual({
         status: 'reused',
         userId: 'u',
         familyId: 'f',

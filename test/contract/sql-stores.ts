@@ -82,7 +82,9 @@ export function describeSqlStores<Pool>(backend: SqlBackend<Pool>): void {
       try {
         await store.register('old', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
         const results = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => store.rotate('old', `new-${i}`, 60)),
+          Array.from({ length: 20 }, (_, i) =>
+            store.rotate('old', `new-${i}`, 60, { userId: 'u' }),
+          ),
         );
         expect(results.filter((r) => r.status === 'rotated')).toHaveLength(1);
         expect(results.filter((r) => r.status === 'reused')).toHaveLength(19);
@@ -111,9 +113,9 @@ export function describeSqlStores<Pool>(backend: SqlBackend<Pool>): void {
         await store.register('short', { userId: 'u', familyId: 'f', ttlSeconds: 1 });
         await store.register('long', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
         await new Promise((r) => setTimeout(r, 1100));
-        await expect(store.isValid('short')).resolves.toBe(false);
+        await expect(store.isValid('short', 'u')).resolves.toBe(false);
         await expect(store.purgeExpired()).resolves.toBe(1);
-        await expect(store.isValid('long')).resolves.toBe(true);
+        await expect(store.isValid('long', 'u')).resolves.toBe(true);
       } finally {
         await cleanup();
       }
@@ -128,10 +130,10 @@ export function describeSqlStores<Pool>(backend: SqlBackend<Pool>): void {
         await store.migrate();
         await store.register('a', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
         await expect(
-          store.rotate('a', 'b', 60, { graceSeconds: 10, nowSeconds: 100 }),
+          store.rotate('a', 'b', 60, { userId: 'u', graceSeconds: 10, nowSeconds: 100 }),
         ).resolves.toMatchObject({ status: 'rotated' });
         await expect(
-          store.rotate('a', 'c', 60, { graceSeconds: 10, nowSeconds: 101 }),
+          store.rotate('a', 'c', 60, { userId: 'u', graceSeconds: 10, nowSeconds: 101 }),
         ).resolves.toMatchObject({ status: 'replayed', jti: 'b' });
       } finally {
         await backend.query(

@@ -8,6 +8,7 @@ import type {
   RefreshTokenStore,
   RevocationStore,
   RotateResult,
+  StoreRotateOptions,
 } from '../../lib/security/stores';
 import { MemoryRefreshTokenStore, MemoryRevocationStore } from '../../stores/memory';
 
@@ -54,20 +55,25 @@ export class FaultyRefreshTokenStore extends FaultSwitch implements RefreshToken
     return this.run(() => this.inner.register(jti, registration));
   }
 
-  isValid(jti: string): Promise<boolean> {
-    return this.run(() => this.inner.isValid(jti));
+  isValid(jti: string, userId: string): Promise<boolean> {
+    return this.run(() => this.inner.isValid(jti, userId));
   }
 
-  rotate(oldJti: string, newJti: string, ttlSeconds: number): Promise<RotateResult> {
-    return this.run(() => this.inner.rotate(oldJti, newJti, ttlSeconds));
+  rotate(
+    oldJti: string,
+    newJti: string,
+    ttlSeconds: number,
+    options: StoreRotateOptions,
+  ): Promise<RotateResult> {
+    return this.run(() => this.inner.rotate(oldJti, newJti, ttlSeconds, options));
   }
 
-  revoke(jti: string): Promise<void> {
-    return this.run(() => this.inner.revoke(jti));
+  revoke(jti: string, userId: string): Promise<void> {
+    return this.run(() => this.inner.revoke(jti, userId));
   }
 
-  revokeFamily(familyId: string): Promise<number> {
-    return this.run(() => this.inner.revokeFamily(familyId));
+  revokeFamily(familyId: string, userId: string): Promise<number> {
+    return this.run(() => this.inner.revokeFamily(familyId, userId));
   }
 
   revokeUser(userId: string): Promise<number> {

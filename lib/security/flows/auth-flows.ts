@@ -17,7 +17,7 @@ import {
 import { readCookie } from '../../core/extract-token';
 import type { FailureMode } from '../../core/failure-mode';
 import { hashToken } from '../../core/crypto-utils';
-import type { Logger, TokenPair } from '../../core/types';
+import type { Logger, RefreshTokenData, TokenPair } from '../../core/types';
 import type { CircuitBreaker } from '../circuit-breaker';
 import { callHook } from '../hooks';
 import {
@@ -36,8 +36,13 @@ import {
 } from '../http/request-authenticator';
 import type { RefreshTokenPolicy, RotationResult } from '../refresh-token-policy';
 import { policyStoreGuard, type StoreGuard } from '../store-guard';
-import type { SessionRecord, SessionStore } from '../stores';
-import type { AccessTokenSubject, TokenIssuer } from '../token-issuer';
+import type { SessionAdvance, SessionRecord, SessionStore } from '../stores';
+import type {
+  AccessTokenSubject,
+  IssuedRefreshToken,
+  IssuedToken,
+  TokenIssuer,
+} from '../token-issuer';
 import type { TokenPolicy } from '../token-policy';
 import type { ValidationHooks } from '../types';
 import type { RefreshRateLimiter } from './rate-limiter';
@@ -117,6 +122,12 @@ const loginSchema = Joi.object({
 }).unknown(true);
 const refreshBodySchema = Joi.object({ refresh_token: Joi.string().max(8192) }).unknown(true);
 
+/** An access token and its refresh token, signed together. */
+interface IssuedPair {
+  access: IssuedToken;
+  refresh: IssuedRefreshToken;
+}
+
 const WRONG_CREDENTIALS = 'Incorrect email or password';
 const INACTIVE_USER = 'Unknown or inactive user';
 
@@ -187,7 +198,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
 
   /** Ends a session's tokens: its refresh family, and its access jti for that token's life. */
   async function endTokensOf(session: SessionRecord): Promise<void> {
-    await refreshPolicy.revokeFamily(session.familyId);
+    await refreshPolicy.revokeFamily(session.familyId, session.userId);
     await policy.revoke(session.accessJti, session.accessExpiresAt);
   }
 
@@ -222,7 +233,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
   function issuePair(
     user: AuthUser,
     refresh: { jti: string; familyId?: string | undefined; issuedAt: number },
-  ) {
+  ): IssuedPair {
     const userId = user.sub;
     const refreshToken = issuer.issueRefreshToken({
       userId,
@@ -303,49 +314,82 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     return token;
   }
 
+  /** The user behind a refresh, or the 400 (the presented token is revoked with it). */
+  async function activeUser(presented: RefreshTokenData): Promise<AuthUser> {
+    const user = await options.findUser(presented.userId);
+    if (user && user.is_active !== false) return user;
+    // Refused: the token must not stay usable (presented again, it counts as reuse).
+    await refreshPolicy.revoke(presented.jti, presented.userId);
+    throw new InvalidRequestError(INACTIVE_USER, realm);
+  }
+
+  function sessionAdvanceOf(pair: IssuedPair, lastUsedAt: number): SessionAdvance {
+    return {
+      accessJti: pair.access.jti,
+      accessExpiresAt: pair.access.expiresAt,
+      refreshTokenHash: hashToken(pair.refresh.token),
+      refreshExpiresAt: pair.refresh.expiresAt,
+      lastUsedAt,
+    };
+  }
+
+  /**
+   * The one correct rotation. The token is verified once; before the store is asked, the
+   * family limit applies, the user is looked up and the new pair is signed with the planned
+   * jti, family and time, so a store that keeps sessions with its tokens advances the session
+   * in the rotation's own atomic step (one round trip on Redis).
+   */
   async function refresh(request: FlowRequest): Promise<FlowResponse> {
     await limiter?.checkIp(request.ip);
     const token = refreshTokenOf(request);
+    let planned:
+      { user: AuthUser; pair: IssuedPair; advance: SessionAdvance; issuedAt: number } | undefined;
     const rotated: RotationResult = await refreshPolicy.validateAndRotate(token, {
-      // The token is verified once; the family limit applies before anything rotates.
-      beforeRotate:
-        limiter === undefined
-          ? undefined
-          : (presented) => limiter.checkFamily(presented.familyId ?? presented.jti),
       newJti: randomUUID(),
       ttlSeconds: issuer.refreshTtlSeconds,
+      beforeRotate: async (presented, next) => {
+        await limiter?.checkFamily(presented.familyId ?? presented.jti);
+        const user = await activeUser(presented);
+        const pair = issuePair(
+          { ...user, sub: presented.userId },
+          { jti: next.jti, familyId: presented.familyId, issuedAt: next.issuedAt },
+        );
+        const advance = sessionAdvanceOf(pair, next.issuedAt);
+        planned = { user, pair, advance, issuedAt: next.issuedAt };
+        return sessions === undefined ? undefined : planned.advance;
+      },
       onReuse: async ({ userId, familyId }) => {
         const ended = await sessionWrite((store) => store.revokeByFamily(userId, familyId));
         if (ended) await policy.revoke(ended.accessJti, ended.accessExpiresAt);
       },
     });
-    const user = await options.findUser(rotated.userId);
-    if (!user || user.is_active === false) {
-      // What was just rotated in must not outlive the refusal.
-      if (!rotated.replayed) await refreshPolicy.revoke(rotated.jti);
-      throw new InvalidRequestError(INACTIVE_USER, realm);
-    }
-    const { access, refresh: next } = issuePair(
-      { ...user, sub: rotated.userId },
-      { jti: rotated.jti, familyId: rotated.familyId, issuedAt: rotated.issuedAt },
-    );
-    let sessionId: string | undefined;
-    if (sessions !== undefined && !rotated.replayed && !rotated.degraded) {
-      const advanced = await sessionWrite((store) =>
-        store.advance(rotated.userId, next.familyId, {
-          accessJti: access.jti,
-          accessExpiresAt: access.expiresAt,
-          refreshTokenHash: hashToken(next.token),
-          refreshExpiresAt: next.expiresAt,
-          lastUsedAt: now(),
-        }),
+    if (planned === undefined) throw new Error('auth-sdk-m8: the refresh was not planned');
+    let { pair, advance } = planned;
+    if (
+      rotated.jti !== pair.refresh.jti ||
+      rotated.familyId !== pair.refresh.familyId ||
+      rotated.issuedAt !== planned.issuedAt
+    ) {
+      // A replay inside the grace (the successor already issued) or a family the token did
+      // not name: sign what the store decided.
+      pair = issuePair(
+        { ...planned.user, sub: rotated.userId },
+        { jti: rotated.jti, familyId: rotated.familyId, issuedAt: rotated.issuedAt },
       );
-      sessionId = advanced?.id;
-    } else if (sessions !== undefined && rotated.replayed) {
-      sessionId = (await sessionWrite((store) => store.getByFamily(rotated.userId, next.familyId)))
-        ?.id;
+      advance = sessionAdvanceOf(pair, rotated.issuedAt);
     }
-    return answer(200, { access: access.token, refresh: next.token, sessionId }, {});
+    let sessionId: string | undefined;
+    if (rotated.session !== undefined) {
+      sessionId = rotated.session?.id; // advanced with the rotation itself
+    } else if (sessions !== undefined && !rotated.replayed && !rotated.degraded) {
+      const familyId = pair.refresh.familyId;
+      sessionId = (await sessionWrite((store) => store.advance(rotated.userId, familyId, advance)))
+        ?.id;
+    } else if (sessions !== undefined && rotated.replayed) {
+      const familyId = pair.refresh.familyId;
+      sessionId = (await sessionWrite((store) => store.getByFamily(rotated.userId, familyId)))?.id;
+    }
+    return answer(200, { access: pair.access.token, refresh: pair.refresh.token, sessionId }, {});
   }
 
   async function authenticated(request: FlowRequest): Promise<Authenticated> {
@@ -373,7 +417,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
         ? undefined
         : await refreshPolicy.verify(refreshToken).catch(() => undefined);
     if (refresh !== undefined && refresh.userId === userId) {
-      await refreshPolicy.revoke(refresh.jti);
+      await refreshPolicy.revoke(refresh.jti, refresh.userId);
       if (refresh.familyId !== undefined) {
         const session = await sessionWrite((store) =>
           store.revokeByFamily(userId, refresh.familyId!),

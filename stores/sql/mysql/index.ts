@@ -5,6 +5,7 @@ import {
   SqlRefreshTokenStore,
   SqlRevocationStore,
   SqlSessionStore,
+  type SqlRefreshTokenStoreOptions,
   type SqlStoreOptions,
 } from '../stores';
 
@@ -12,6 +13,14 @@ export type { MysqlPoolLike, MysqlConnectionLike } from '../dialect';
 export { DEFAULT_TABLE_PREFIX } from '../tables';
 
 export type MysqlStoreOptions = SqlStoreOptions<MysqlPoolLike>;
+
+export interface MysqlRefreshTokenStoreOptions extends SqlRefreshTokenStoreOptions<MysqlPoolLike> {
+  /**
+   * The `MysqlSessionStore` on the same pool: each rotation then advances the session of its
+   * family in the same atomic step.
+   */
+  sessions?: MysqlSessionStore | undefined;
+}
 
 /** Access-token revocation in MySQL/MariaDB (database time). */
 export class MysqlRevocationStore extends SqlRevocationStore<MysqlPoolLike> {
@@ -22,7 +31,7 @@ export class MysqlRevocationStore extends SqlRevocationStore<MysqlPoolLike> {
 
 /** Refresh-token rotation in MySQL/MariaDB: the winner is one conditional UPDATE. */
 export class MysqlRefreshTokenStore extends SqlRefreshTokenStore<MysqlPoolLike> {
-  constructor(options: MysqlStoreOptions) {
+  constructor(options: MysqlRefreshTokenStoreOptions) {
     super(mysqlDialect, options);
   }
 }

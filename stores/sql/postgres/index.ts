@@ -5,6 +5,7 @@ import {
   SqlRefreshTokenStore,
   SqlRevocationStore,
   SqlSessionStore,
+  type SqlRefreshTokenStoreOptions,
   type SqlStoreOptions,
 } from '../stores';
 
@@ -12,6 +13,14 @@ export type { PgPoolLike, PgClientLike } from '../dialect';
 export { DEFAULT_TABLE_PREFIX } from '../tables';
 
 export type PostgresStoreOptions = SqlStoreOptions<PgPoolLike>;
+
+export interface PostgresRefreshTokenStoreOptions extends SqlRefreshTokenStoreOptions<PgPoolLike> {
+  /**
+   * The `PostgresSessionStore` on the same pool: each rotation then advances the session of its
+   * family in the same atomic step.
+   */
+  sessions?: PostgresSessionStore | undefined;
+}
 
 /** Access-token revocation in PostgreSQL (database time). */
 export class PostgresRevocationStore extends SqlRevocationStore<PgPoolLike> {
@@ -22,7 +31,7 @@ export class PostgresRevocationStore extends SqlRevocationStore<PgPoolLike> {
 
 /** Refresh-token rotation in PostgreSQL: the winner is one conditional UPDATE. */
 export class PostgresRefreshTokenStore extends SqlRefreshTokenStore<PgPoolLike> {
-  constructor(options: PostgresStoreOptions) {
+  constructor(options: PostgresRefreshTokenStoreOptions) {
     super(postgresDialect, options);
   }
 }

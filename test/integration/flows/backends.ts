@@ -50,24 +50,25 @@ export interface Backend {
   open(clock: () => number): Promise<BackendStores>;
 }
 
-interface SqlClasses<Pool> {
+interface SqlClasses<Pool, Sessions extends SessionStore> {
   Revocation: new (o: { pool: Pool; tablePrefix: string; clock: () => number }) => RevocationStore;
   Refresh: new (o: {
     pool: Pool;
     tablePrefix: string;
     clock: () => number;
+    sessions: Sessions;
   }) => RefreshTokenStore & {
     migrate(): Promise<void>;
   };
-  Sessions: new (o: { pool: Pool; tablePrefix: string; clock: () => number }) => SessionStore;
+  Sessions: new (o: { pool: Pool; tablePrefix: string; clock: () => number }) => Sessions;
 }
 
 /** A SQL backend: its three stores on one pool and private tables, the rate limit in memory. */
-function sqlBackend<Pool>(
+function sqlBackend<Pool, Sessions extends SessionStore>(
   name: 'postgres' | 'mysql',
   connect: () => Promise<{
     pool: Pool;
-    stores: SqlClasses<Pool>;
+    stores: SqlClasses<Pool, Sessions>;
     query(sql: string): Promise<unknown>;
     end(): Promise<void>;
   }>,
@@ -79,12 +80,14 @@ function sqlBackend<Pool>(
       const { pool, stores, query, end } = await connect();
       const p = tablePrefix();
       const options = { pool, tablePrefix: p, clock };
-      const refresh = new stores.Refresh(options);
+      // Linked, as the README wires them: each rotation advances its session in one step.
+      const sessions = new stores.Sessions(options);
+      const refresh = new stores.Refresh({ ...options, sessions });
       await refresh.migrate(); // creates every table of the three stores
       return {
         revocation: new stores.Revocation(options),
         refresh,
-        sessions: new stores.Sessions(options),
+        sessions,
         rateLimit: new MemoryRateLimitStore({ clock }),
         close: async () => {
           await query(`DROP TABLE IF EXISTS ${p}revoked_tokens, ${p}refresh_tokens, ${p}sessions`);
@@ -116,10 +119,12 @@ export const backends: Backend[] = [
       client.on('error', () => undefined);
       await client.connect();
       const prefix = uniquePrefix('flows');
+      // Linked, as the README wires them: each rotation advances its session in one script.
+      const sessions = new RedisSessionStore({ client, keyPrefix: `${prefix}sess:`, clock });
       return {
         revocation: new RedisRevocationStore({ client, keyPrefix: `${prefix}bl:` }),
-        refresh: new RedisRefreshTokenStore({ client, keyPrefix: `${prefix}rt:` }),
-        sessions: new RedisSessionStore({ client, keyPrefix: `${prefix}sess:`, clock }),
+        refresh: new RedisRefreshTokenStore({ client, keyPrefix: `${prefix}rt:`, sessions }),
+        sessions,
         rateLimit: new RedisRateLimitStore({ client, keyPrefix: `${prefix}rl:` }),
         close: async () => {
           for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {

@@ -43,7 +43,7 @@ describeWithBinaries(
         // As a policy calls it: its guard gives up after 300 ms and passes the deadline.
         const rotation = guardStoreCall(
           undefined,
-          () => store.rotate('old', 'new', 60, { deadline: Date.now() + 300 }),
+          () => store.rotate('old', 'new', 60, { userId: 'u', deadline: Date.now() + 300 }),
           { timeoutMs: 300, store: 'postgres' },
         );
         await expect(rotation).rejects.toBeInstanceOf(StoreUnavailableError);
@@ -57,8 +57,10 @@ describeWithBinaries(
         server.resume();
       }
       await server.start();
-      await expect(store.isValid('old')).resolves.toBe(true); // the rotation never committed
-      await expect(store.rotate('old', 'new', 60)).resolves.toMatchObject({ status: 'rotated' });
+      await expect(store.isValid('old', 'u')).resolves.toBe(true); // the rotation never committed
+      await expect(store.rotate('old', 'new', 60, { userId: 'u' })).resolves.toMatchObject({
+        status: 'rotated',
+      });
       expect(pool.waitingCount).toBe(0);
     }, 30_000);
 
@@ -81,7 +83,7 @@ describeWithBinaries(
       pool.on('acquire', onAcquire);
       process.prependListener('uncaughtException', onUncaught);
       try {
-        await store.rotate('handover', 'handover-2', 60).catch(() => undefined);
+        await store.rotate('handover', 'handover-2', 60, { userId: 'u' }).catch(() => undefined);
         await new Promise((r) => setTimeout(r, 50));
         expect(uncaught).toEqual([]);
       } finally {
@@ -89,7 +91,7 @@ describeWithBinaries(
         pool.off('acquire', onAcquire);
       }
       expect(pool.totalCount - pool.idleCount).toBe(0);
-      await expect(store.isValid('handover-2')).resolves.toBeDefined();
+      await expect(store.isValid('handover-2', 'u')).resolves.toBeDefined();
     });
   },
 );

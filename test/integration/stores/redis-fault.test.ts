@@ -158,11 +158,15 @@ describe('Redis outages through TokenPolicy (private redis-server)', () => {
   it('refresh rotation survives a flushed script cache (NOSCRIPT) after the restarts', async () => {
     const store = new RedisRefreshTokenStore({ client });
     await store.register('r1', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
-    await expect(store.rotate('r1', 'r2', 60)).resolves.toMatchObject({ status: 'rotated' });
+    await expect(store.rotate('r1', 'r2', 60, { userId: 'u' })).resolves.toMatchObject({
+      status: 'rotated',
+    });
     const raw = createClient({ url: redis.url });
     await raw.connect();
     await raw.scriptFlush();
     await raw.quit();
-    await expect(store.rotate('r2', 'r3', 60)).resolves.toMatchObject({ status: 'rotated' });
+    await expect(store.rotate('r2', 'r3', 60, { userId: 'u' })).resolves.toMatchObject({
+      status: 'rotated',
+    });
   });
 });

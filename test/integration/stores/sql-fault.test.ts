@@ -643,7 +643,7 @@ async function outage(h: Harness, fault: Fault): Promise<void> {
 
     // 4. Nothing committed before the outage was lost.
     await expect(db.revocation.isRevoked(revokedJti)).resolves.toBe(true);
-    await expect(db.refresh.isValid(activeJti)).resolves.toBe(true);
+    await expect(db.refresh.isValid(activeJti, 'u')).resolves.toBe(true);
     await expect(h.access.fail_closed.validate(revokedToken)).rejects.toMatchObject({
       reason: 'revoked',
       status: 401,
@@ -805,7 +805,10 @@ function suite(name: 'postgres' | 'mysql', unavailable: string | undefined): voi
           guardStoreCall(
             undefined,
             () =>
-              store.rotate(jti, `${jti}-next`, 600, { deadline: Date.now() + STORE_TIMEOUT_MS }),
+              store.rotate(jti, `${jti}-next`, 600, {
+                userId: 'u',
+                deadline: Date.now() + STORE_TIMEOUT_MS,
+              }),
             { timeoutMs: STORE_TIMEOUT_MS, store: h.db.name },
           ),
         ).rejects.toBeInstanceOf(StoreUnavailableError);
@@ -821,9 +824,9 @@ function suite(name: 'postgres' | 'mysql', unavailable: string | undefined): voi
       ).toBe(true);
       // The client, told 503, retries with the same token: it must still be the active one,
       // or the retry reads as a reuse and its whole family is revoked.
-      await expect(store.isValid(`${jti}-next`)).resolves.toBe(false);
-      await expect(store.isValid(jti)).resolves.toBe(true);
-      await expect(store.rotate(jti, `${jti}-retry`, 600)).resolves.toMatchObject({
+      await expect(store.isValid(`${jti}-next`, 'u')).resolves.toBe(false);
+      await expect(store.isValid(jti, 'u')).resolves.toBe(true);
+      await expect(store.rotate(jti, `${jti}-retry`, 600, { userId: 'u' })).resolves.toMatchObject({
         status: 'rotated',
       });
     });

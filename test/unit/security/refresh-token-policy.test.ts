@@ -299,8 +299,8 @@ describe('RefreshTokenPolicy validation (no store)', () => {
 
   it('treats revoke, revokeFamily and revokeUser as no-ops without a store', async () => {
     const { policy } = policyWith();
-    await expect(policy.revoke('j')).resolves.toBeUndefined();
-    await expect(policy.revokeFamily('f')).resolves.toBe(0);
+    await expect(policy.revoke('j', 'u')).resolves.toBeUndefined();
+    await expect(policy.revokeFamily('f', 'u')).resolves.toBe(0);
     await expect(policy.revokeUser('u')).resolves.toBe(0);
     await expect(
       policy.register('j', { userId: 'u', familyId: 'f', ttlSeconds: 60 }),
@@ -362,23 +362,23 @@ describe('RefreshTokenPolicy rotation with a store', () => {
       familyId,
     });
     expect(successes).toEqual([{ jti: 'next-1', sub, tokenType: 'refresh' }]);
-    await expect(store.isValid(jti)).resolves.toBe(false);
-    await expect(store.isValid('next-1')).resolves.toBe(true);
+    await expect(store.isValid(jti, sub)).resolves.toBe(false);
+    await expect(store.isValid('next-1', sub)).resolves.toBe(true);
   });
 
   it('registers the new token for ttlSeconds', async () => {
     let now = Date.now();
     const store = new MemoryRefreshTokenStore({ clock: () => now });
-    const { policy, token } = await loggedIn(store);
+    const { policy, token, sub } = await loggedIn(store);
     await policy.validateAndRotate(token, { newJti: 'short-lived', ttlSeconds: 30 });
     now += 29_000;
-    await expect(store.isValid('short-lived')).resolves.toBe(true);
+    await expect(store.isValid('short-lived', sub)).resolves.toBe(true);
     now += 1_000;
-    await expect(store.isValid('short-lived')).resolves.toBe(false);
+    await expect(store.isValid('short-lived', sub)).resolves.toBe(false);
   });
 
   it('detects reuse: 401 "already used or revoked", reason reused, and the whole family is revoked', async () => {
-    const { policy, store, token, failures } = await loggedIn();
+    const { policy, store, token, sub, failures } = await loggedIn();
     await policy.validateAndRotate(token, { newJti: 'next-2' });
     const error = await rejection(policy.validateAndRotate(token, { newJti: 'next-3' }));
     expect(error).toMatchObject({
@@ -388,8 +388,8 @@ describe('RefreshTokenPolicy rotation with a store', () => {
       status: 401,
     });
     expect(failures).toEqual([{ reason: 'reused', tokenType: 'refresh' }]);
-    await expect(store.isValid('next-2')).resolves.toBe(false); // the thief's (or victim's) successor
-    await expect(store.isValid('next-3')).resolves.toBe(false);
+    await expect(store.isValid('next-2', sub)).resolves.toBe(false); // the thief's (or victim's) successor
+    await expect(store.isValid('next-3', sub)).resolves.toBe(false);
   });
 
   it('refuses a token the store does not know with the same message and reason revoked', async () => {
@@ -403,8 +403,8 @@ describe('RefreshTokenPolicy rotation with a store', () => {
   });
 
   it('refuses a token revoked at logout', async () => {
-    const { policy, token, jti } = await loggedIn();
-    await policy.revoke(jti);
+    const { policy, token, sub, jti } = await loggedIn();
+    await policy.revoke(jti, sub);
     expect((await rejection(policy.validateAndRotate(token, { newJti: 'n' }))).reason).toBe(
       'reused',
     );
@@ -437,7 +437,8 @@ describe('RefreshTokenPolicy rotation with a store', () => {
     expect(successes).toHaveLength(1);
     expect(failures).toHaveLength(19);
     // The winner's new token went down with the family: the theft signal cuts off both parties.
-    for (let i = 0; i < 20; i += 1) await expect(store.isValid(`par-${i}`)).resolves.toBe(false);
+    for (let i = 0; i < 20; i += 1)
+      await expect(store.isValid(`par-${i}`, sub)).resolves.toBe(false);
   });
 
   it('answers 503 under fail_closed (default) when the store fails, reporting onDegraded', async () => {
@@ -552,7 +553,7 @@ describe('RefreshTokenPolicy rotation with a store', () => {
   it('delegates revokeFamily and revokeUser to the store and resolves to the counts', async () => {
     const { policy, sub, familyId } = await loggedIn();
     await expect(policy.revokeUser(sub)).resolves.toBe(1);
-    await expect(policy.revokeFamily(familyId)).resolves.toBe(0);
+    await expect(policy.revokeFamily(familyId, sub)).resolves.toBe(0);
   });
 });
 

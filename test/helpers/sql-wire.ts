@@ -1,0 +1,127 @@
+/**
+ * A TCP relay to PostgreSQL or MySQL/MariaDB that reads the client's side of the wire protocol
+ * and records every command the client sends, as the server receives it: one entry per round
+ * trip (PostgreSQL: a simple `Query`, its statements joined by `+`, or an extended-protocol
+ * batch ended by `Sync`; MySQL: a command packet, sequence id 0). Exact, whatever the
+ * machine's load: nothing is timed.
+ */
+import net from 'node:net';
+
+export type SqlProtocol = 'postgres' | 'mysql';
+
+/** Reads one client stream; calls `command` with the first word of each statement sent. */
+function postgresReader(command: (word: string) => void): (chunk: Buffer) => void {
+  let buffer = Buffer.alloc(0);
+  let started = false;
+  let pending = ''; // the statement of an extended-protocol batch, until its Sync
+  return (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    for (;;) {
+      if (!started) {
+        // Untyped start-up message (or SSLRequest): Int32 length, then its body.
+        if (buffer.length < 4) return;
+        const length = buffer.readInt32BE(0);
+        if (buffer.length < length) return;
+        const code = buffer.readInt32BE(4);
+        buffer = buffer.subarray(length);
+        if (code !== 80877103) started = true; // an SSLRequest is followed by a start-up
+        continue;
+      }
+      if (buffer.length < 5) return;
+      const type = String.fromCharCode(buffer[0]!);
+      const length = buffer.readInt32BE(1);
+      if (buffer.length < 1 + length) return;
+      const body = buffer.subarray(5, 1 + length);
+      buffer = buffer.subarray(1 + length);
+      // A simple query may hold several statements: one round trip, each named.
+      if (type === 'Q') command(statementWords(body.toString('utf8')));
+      else if (type === 'P')
+        pending = firstWord(body.subarray(body.indexOf(0) + 1).toString('utf8'));
+      else if (type === 'S') command(pending || 'EXECUTE');
+    }
+  };
+}
+
+function mysqlReader(command: (word: string) => void): (chunk: Buffer) => void {
+  let buffer = Buffer.alloc(0);
+  return (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    while (buffer.length >= 4) {
+      const length = buffer.readUIntLE(0, 3);
+      if (buffer.length < 4 + length) return;
+      const sequence = buffer[3];
+      const body = buffer.subarray(4, 4 + length);
+      buffer = buffer.subarray(4 + length);
+      if (sequence !== 0 || length === 0) continue; // hand-shake and auth packets
+      const kind = body[0];
+      if (kind === 0x03) command(firstWord(body.subarray(1).toString('utf8')));
+      else if (kind === 0x17) command('EXECUTE');
+      else if (kind !== 0x01) command(`COM_${kind}`); // COM_QUIT is no round trip
+    }
+  };
+}
+
+/** `BEGIN+WITH+SELECT` for a query text of three statements (split at `;` + line break). */
+function statementWords(sql: string): string {
+  return sql
+    .replace(/\0$/, '')
+    .split(/;\s*\n/)
+    .map(firstWord)
+    .join('+');
+}
+
+function firstWord(sql: string): string {
+  return (/^\s*([A-Za-z]+)/.exec(sql)?.[1] ?? '?').toUpperCase();
+}
+
+export class SqlCommandRelay {
+  /** What every connection through the relay has sent so far, in order. */
+  readonly commands: string[] = [];
+  readonly #sockets = new Set<net.Socket>();
+
+  private constructor(readonly server: net.Server) {}
+
+  static async start(
+    protocol: SqlProtocol,
+    target: { host: string; port: number },
+  ): Promise<SqlCommandRelay> {
+    const server = net.createServer();
+    const relay = new SqlCommandRelay(server);
+    server.on('connection', (downstream) => {
+      const upstream = net.connect(target.port, target.host);
+      const record = (word: string): void => void relay.commands.push(word);
+      const read = protocol === 'postgres' ? postgresReader(record) : mysqlReader(record);
+      for (const socket of [downstream, upstream]) {
+        relay.#sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          downstream.destroy();
+          upstream.destroy();
+        });
+      }
+      downstream.on('data', (chunk: Buffer) => {
+        read(chunk);
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => downstream.write(chunk));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return relay;
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** The commands sent while `action` runs (its only client must be this relay's). */
+  async commandsOf(action: () => Promise<unknown>): Promise<string[]> {
+    const before = this.commands.length;
+    await action();
+    return this.commands.slice(before);
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}

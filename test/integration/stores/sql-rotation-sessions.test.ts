@@ -1,0 +1,292 @@
+/**
+ * The SQL refresh-token stores linked to their session store (`sessions`): a rotation advances
+ * the session of its family in its own atomic step. On the machine's PostgreSQL and MariaDB:
+ * what the advance does in each outcome, and the commands one refresh through the auth flows
+ * sends, read off the wire protocol by a relay (one entry per round trip).
+ */
+import { randomUUID } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { createAuthFlows, type AuthUser } from 'auth-sdk-m8';
+import {
+  MysqlRefreshTokenStore,
+  MysqlSessionStore,
+  type MysqlPoolLike,
+} from 'auth-sdk-m8/stores/mysql';
+import {
+  PostgresRefreshTokenStore,
+  PostgresSessionStore,
+  type PgPoolLike,
+} from 'auth-sdk-m8/stores/postgres';
+import { ConfigurationError } from '../../../lib/core/errors';
+import type { RefreshTokenStore, SessionRecord, SessionStore } from '../../../lib/security/stores';
+import { hsFlowParts } from '../../helpers/flow-parts';
+import { describeWithService, services } from '../../helpers/services';
+import { SqlCommandRelay } from '../../helpers/sql-wire';
+
+interface Linked {
+  refresh: RefreshTokenStore & { migrate(): Promise<void> };
+  sessions: SessionStore;
+}
+
+interface Database<Pool> {
+  service: 'postgres' | 'mysql';
+  open(port?: number): Pool;
+  link(pool: Pool, tablePrefix: string): Linked;
+  /** A refresh store given a session store on another pool (refused). */
+  mislink(pool: Pool, other: Pool): () => unknown;
+  drop(pool: Pool, tablePrefix: string): Promise<void>;
+  end(pool: Pool): Promise<void>;
+  /** The commands of one refresh, one per round trip. */
+  refreshCommands: string[];
+}
+
+const postgres: Database<pg.Pool> = {
+  service: 'postgres',
+  open: (port) =>
+    new pg.Pool({ ...services.postgres, port: port ?? services.postgres.port, max: 4 }),
+  link(pool, tablePrefix) {
+    const sessions = new PostgresSessionStore({ pool: pool as PgPoolLike, tablePrefix });
+    return {
+      sessions,
+      refresh: new PostgresRefreshTokenStore({ pool: pool as PgPoolLike, tablePrefix, sessions }),
+    };
+  },
+  mislink: (pool, other) => () =>
+    new PostgresRefreshTokenStore({
+      pool: pool as PgPoolLike,
+      sessions: new PostgresSessionStore({ pool: other as PgPoolLike }),
+    }),
+  drop: async (pool, p) => {
+    await pool.query(`DROP TABLE IF EXISTS ${p}revoked_tokens, ${p}refresh_tokens, ${p}sessions`);
+  },
+  end: (pool) => pool.end(),
+  // BEGIN, the rotation (deciding UPDATE, successor, session: one statement) and the read of
+  // the retired row for a loser, in one simple query; then COMMIT. Two round trips.
+  refreshCommands: ['BEGIN+WITH+SELECT', 'COMMIT'],
+};
+
+const mariadb: Database<mysql.Pool> = {
+  service: 'mysql',
+  open: (port) =>
+    mysql.createPool({ ...services.mysql, port: port ?? services.mysql.port, connectionLimit: 4 }),
+  link(pool, tablePrefix) {
+    const sessions = new MysqlSessionStore({ pool: pool as unknown as MysqlPoolLike, tablePrefix });
+    return {
+      sessions,
+      refresh: new MysqlRefreshTokenStore({
+        pool: pool as unknown as MysqlPoolLike,
+        tablePrefix,
+        sessions,
+      }),
+    };
+  },
+  mislink: (pool, other) => () =>
+    new MysqlRefreshTokenStore({
+      pool: pool as unknown as MysqlPoolLike,
+      sessions: new MysqlSessionStore({ pool: other as unknown as MysqlPoolLike }),
+    }),
+  drop: async (pool, p) => {
+    await pool.query(`DROP TABLE IF EXISTS ${p}revoked_tokens, ${p}refresh_tokens, ${p}sessions`);
+  },
+  end: (pool) => pool.end(),
+  // One transaction, a statement per round trip: the deciding UPDATE, the successor, the
+  // session, the read-back, the retired row for a loser.
+  refreshCommands: ['START', 'UPDATE', 'INSERT', 'UPDATE', 'SELECT', 'SELECT', 'COMMIT'],
+};
+
+const now = (): number => Math.floor(Date.now() / 1000);
+
+const advance = (jti: string, at: number) => ({
+  accessJti: `access-${jti}`,
+  accessExpiresAt: at + 900,
+  refreshTokenHash: `hash-${jti}`,
+  refreshExpiresAt: at + 7200,
+  lastUsedAt: at,
+});
+
+function describeDatabase<Pool>(db: Database<Pool>): void {
+  describeWithService(db.service, `${db.service}: refresh store with sessions`, () => {
+    let pool: Pool;
+    let stores: Linked;
+    const tablePrefix = `t_rs_${process.pid}_${Math.random().toString(36).slice(2, 7)}_`;
+
+    beforeAll(async () => {
+      pool = db.open();
+      stores = db.link(pool, tablePrefix);
+      await stores.refresh.migrate();
+    });
+
+    afterAll(async () => {
+      await db.drop(pool, tablePrefix);
+      await db.end(pool);
+    });
+
+    async function login(userId: string, familyId: string, jti: string): Promise<SessionRecord> {
+      const at = now();
+      const session: SessionRecord = {
+        id: randomUUID(),
+        userId,
+        provider: 'password',
+        familyId,
+        accessJti: `access-${jti}`,
+        accessExpiresAt: at + 900,
+        refreshTokenHash: `hash-${jti}`,
+        refreshExpiresAt: at + 3600,
+        createdAt: at - 60,
+        lastUsedAt: at - 60,
+        userAgent: 'test agent',
+      };
+      await stores.refresh.register(jti, { userId, familyId, ttlSeconds: 3600 });
+      await stores.sessions.create(session);
+      return session;
+    }
+
+    it('refuses a session store on another pool', async () => {
+      const other = db.open();
+      try {
+        expect(db.mislink(pool, other)).toThrow(ConfigurationError);
+      } finally {
+        await db.end(other);
+      }
+    });
+
+    it('a winning rotation advances the session of its family in the same step', async () => {
+      const user = randomUUID();
+      const family = randomUUID();
+      const created = await login(user, family, `${family}-1`);
+      const at = now();
+      const next = `${family}-2`;
+      const outcome = await stores.refresh.rotate(`${family}-1`, next, 7200, {
+        userId: user,
+        familyId: family,
+        nowSeconds: at,
+        session: advance(next, at),
+      });
+      const expected = { ...created, ...advance(next, at) };
+      expect(outcome).toEqual({
+        status: 'rotated',
+        userId: user,
+        familyId: family,
+        issuedAt: at,
+        session: expected,
+      });
+      await expect(stores.sessions.get(user, created.id)).resolves.toEqual(expected);
+    });
+
+    it('reports null without a live session; a replay and a reuse change none', async () => {
+      const user = randomUUID();
+      const family = randomUUID();
+      await stores.refresh.register(`${family}-1`, {
+        userId: user,
+        familyId: family,
+        ttlSeconds: 600,
+      });
+      const at = now();
+      const options = (jti: string, when: number) => ({
+        userId: user,
+        familyId: family,
+        nowSeconds: when,
+        session: advance(jti, when),
+        graceSeconds: 10,
+      });
+      await expect(
+        stores.refresh.rotate(`${family}-1`, `${family}-2`, 600, options(`${family}-2`, at)),
+      ).resolves.toMatchObject({ status: 'rotated', session: null });
+      await expect(
+        stores.refresh.rotate(`${family}-1`, `${family}-3`, 600, options(`${family}-3`, at + 1)),
+      ).resolves.toEqual({
+        status: 'replayed',
+        userId: user,
+        familyId: family,
+        jti: `${family}-2`,
+        issuedAt: at,
+      });
+      await expect(
+        stores.refresh.rotate(`${family}-1`, `${family}-4`, 600, options(`${family}-4`, at + 11)),
+      ).resolves.toEqual({ status: 'reused', userId: user, familyId: family });
+    });
+
+    it('advances nothing for another planned family, without an advance, or of another user', async () => {
+      const user = randomUUID();
+      const bob = randomUUID();
+      const family = randomUUID();
+      const created = await login(user, family, `${family}-a1`);
+      const bobs = await login(bob, family, `${family}-b1`);
+      const at = now();
+      const elsewhere = await stores.refresh.rotate(`${family}-a1`, `${family}-a2`, 600, {
+        userId: user,
+        familyId: randomUUID(),
+        nowSeconds: at,
+        session: advance('x', at),
+      });
+      expect(elsewhere).toEqual({
+        status: 'rotated',
+        userId: user,
+        familyId: family,
+        issuedAt: at,
+      });
+      const plain = await stores.refresh.rotate(`${family}-a2`, `${family}-a3`, 600, {
+        userId: user,
+        familyId: family,
+      });
+      expect(plain).not.toHaveProperty('session');
+      await expect(stores.sessions.get(user, created.id)).resolves.toEqual(created);
+      await expect(
+        stores.refresh.rotate(`${family}-a3`, `${family}-a4`, 600, {
+          userId: user,
+          familyId: family,
+          nowSeconds: at,
+          session: advance(`${family}-a4`, at),
+        }),
+      ).resolves.toMatchObject({ session: { userId: user, id: created.id } });
+      await expect(stores.sessions.get(bob, bobs.id)).resolves.toEqual(bobs);
+    });
+
+    it('one refresh through the auth flows, command by command on the wire', async () => {
+      const target = services[db.service];
+      const relay = await SqlCommandRelay.start(db.service, {
+        host: target.host,
+        port: target.port,
+      });
+      const counted = db.open(relay.port);
+      try {
+        const linked = db.link(counted, tablePrefix);
+        const user: AuthUser = { sub: randomUUID(), email: 'wire@example.com', is_active: true };
+        const { issuer, policy, refreshPolicy } = hsFlowParts({ refreshStore: linked.refresh });
+        const flows = createAuthFlows({
+          issuer,
+          refreshPolicy,
+          policy,
+          sessions: linked.sessions,
+          findUser: () => user,
+          verifyCredentials: async () => user,
+        });
+        const loggedIn = await flows.login({
+          headers: {},
+          body: { email: 'wire@example.com', password: 'x' },
+        });
+        const { refresh_token: token, session_id: sessionId } = loggedIn.body as {
+          refresh_token: string;
+          session_id: string;
+        };
+        let answer: { status: number; body: unknown } | undefined;
+        const commands = await relay.commandsOf(async () => {
+          answer = await flows.refresh({ headers: {}, body: { refresh_token: token } });
+        });
+        expect(answer!.status).toBe(200);
+        expect(answer!.body).toMatchObject({ session_id: sessionId });
+        expect(commands).toEqual(db.refreshCommands);
+        const { access_token: access } = answer!.body as { access_token: string };
+        const listed = await flows.listSessions({ headers: { authorization: `Bearer ${access}` } });
+        expect(listed.body).toEqual([expect.objectContaining({ id: sessionId, current: true })]);
+      } finally {
+        await db.end(counted);
+        await relay.close();
+      }
+    });
+  });
+}
+
+describeDatabase(postgres);
+describeDatabase(mariadb);
