@@ -32,6 +32,7 @@ import {
 import { HS_SECRET } from './keys';
 import { QUICK, fmt, signHs256, table, writeResult } from './lib';
 import { CountingRelay, commandsOf, connectRedis } from '../test/helpers/redis-client';
+import { SqlCommandRelay, type SqlProtocol } from '../test/helpers/sql-wire';
 
 const IN_FLIGHT = 16;
 /** Operations per counted Redis scenario. */
@@ -77,6 +78,8 @@ interface StoreUnderTest {
   /** The store each rotation scenario runs on (a fresh one for memory: see below). */
   refresh: () => RefreshTokenStore;
   sessions: SessionStore;
+  /** A refresh store linked to `sessions` (it advances them in the rotation), where there is one. */
+  linked: () => RefreshTokenStore;
   close: () => Promise<void>;
 }
 
@@ -114,6 +117,62 @@ async function rotationChains(
       throw new Error(`rotation lost: ${JSON.stringify(result)}`);
     }
     chain.token = tokenOf(chain.user, newJti, chain.family);
+  };
+}
+
+/**
+ * A refresh's store work, as the auth flows do it: `rotate` with the session advance; a store
+ * not linked to its sessions (memory) leaves the advance to a second call.
+ */
+async function rotationsWithSession(
+  store: RefreshTokenStore,
+  sessions: SessionStore,
+  tag: string,
+): Promise<(worker: number, i: number) => Promise<void>> {
+  const at = Math.floor(Date.now() / 1000);
+  const chains: Array<{ user: string; family: string; head: string }> = [];
+  for (let w = 0; w < IN_FLIGHT; w++) {
+    const user = randomUUID();
+    const family = `${tag}-fam-${w}`;
+    const head = `${tag}-w${w}-0`;
+    await store.register(head, { userId: user, familyId: family, ttlSeconds: 300 });
+    await sessions.create({
+      id: randomUUID(),
+      userId: user,
+      provider: 'password',
+      familyId: family,
+      accessJti: `${head}-a`,
+      accessExpiresAt: at + 900,
+      refreshTokenHash: 'h'.repeat(64),
+      refreshExpiresAt: at + 3600,
+      createdAt: at,
+      lastUsedAt: at,
+    });
+    chains.push({ user, family, head });
+  }
+  return async (w, i) => {
+    const chain = chains[w]!;
+    const next = `${tag}-w${w}-${i + 1}`;
+    const advance = {
+      accessJti: `${next}-a`,
+      accessExpiresAt: at + 900,
+      refreshTokenHash: String(i).padStart(64, '0'),
+      refreshExpiresAt: at + 3600,
+      lastUsedAt: at,
+    };
+    const result = await store.rotate(chain.head, next, 300, {
+      familyId: chain.family,
+      userId: chain.user,
+      graceSeconds: 10,
+      session: advance,
+    });
+    if (result.status !== 'rotated') throw new Error(`rotation lost: ${result.status}`);
+    const session =
+      result.session === undefined
+        ? await sessions.advance(chain.user, chain.family, advance)
+        : result.session;
+    if (!session) throw new Error('rotation lost its session');
+    chain.head = next;
   };
 }
 
@@ -232,6 +291,7 @@ async function countRedis(url: string, prefix: string): Promise<Record<string, C
     const refresh = new RedisRefreshTokenStore({ client, keyPrefix: `${prefix}rt:` });
     const revocation = new RedisRevocationStore({ client, keyPrefix: `${prefix}bl:` });
     const sessions = new RedisSessionStore({ client, keyPrefix: `${prefix}sess:` });
+    const linked = new RedisRefreshTokenStore({ client, keyPrefix: `${prefix}rt:`, sessions });
     const tag = `count-${Date.now().toString(36)}`;
     const count = (op: (worker: number, i: number) => Promise<unknown>) =>
       countPerOperation(client, relay, url, op);
@@ -239,6 +299,7 @@ async function countRedis(url: string, prefix: string): Promise<Record<string, C
       storeRotateWithHints: await count(await storeRotations(refresh, `${tag}-d`)),
       rotationWithFid: await count(await rotationChains(refresh, true, `${tag}-f`)),
       rotationWithoutFid: await count(await rotationChains(refresh, false, `${tag}-n`)),
+      rotationWithSession: await count(await rotationsWithSession(linked, sessions, `${tag}-r`)),
       revocationCheck: await count(await checks(revocation, `${tag}-c`)),
       sessionAdvance: await count(await advances(sessions, `${tag}-s`)),
     };
@@ -248,12 +309,53 @@ async function countRedis(url: string, prefix: string): Promise<Record<string, C
   }
 }
 
+/**
+ * Commands one rotation with its session sends to PostgreSQL or MySQL, read off the wire by a
+ * relay (one entry per round trip), mean of COUNTED sequential rotations.
+ */
+async function countSql(
+  protocol: SqlProtocol,
+  connect: (port: number) => {
+    linked: RefreshTokenStore;
+    sessions: SessionStore;
+    end(): Promise<unknown>;
+  },
+  target: { host: string; port: number },
+): Promise<CommandCount> {
+  const relay = await SqlCommandRelay.start(protocol, target);
+  const { linked, sessions, end } = connect(relay.port);
+  try {
+    const op = await rotationsWithSession(
+      linked,
+      sessions,
+      `count-${protocol}-${Date.now().toString(36)}`,
+    );
+    for (let i = 0; i < 3; i++) await op(0, i);
+    const commands = await relay.commandsOf(async () => {
+      for (let i = 3; i < 3 + COUNTED; i++) await op(0, i);
+    });
+    const seen = new Map<string, number>();
+    for (const name of commands) seen.set(name, (seen.get(name) ?? 0) + 1);
+    return {
+      perOperation: commands.length / COUNTED,
+      roundTripsPerOperation: commands.length / COUNTED,
+      byCommand: Object.fromEntries([...seen].map(([name, n]) => [name, n / COUNTED])),
+    };
+  } finally {
+    await end();
+    await relay.close();
+  }
+}
+
 function describeCount(count: CommandCount): string[] {
   const parts = Object.entries(count.byCommand).map(([name, n]) => `${n} ${name}`);
   return [`${count.perOperation} (${parts.join(' + ')})`, String(count.roundTripsPerOperation)];
 }
 
-async function open(redisUrl: string): Promise<{ stores: StoreUnderTest[]; prefix: string }> {
+async function open(
+  redisUrl: string,
+): Promise<{ stores: StoreUnderTest[]; prefix: string; tablePrefix: string }> {
+  const memorySessions = new MemorySessionStore();
   const list: StoreUnderTest[] = [
     {
       name: 'memory',
@@ -261,7 +363,8 @@ async function open(redisUrl: string): Promise<{ stores: StoreUnderTest[]; prefi
       // A fresh store per scenario: one scenario fills 100,000 entries, and a full
       // MemoryRefreshTokenStore evicts on every insert, which is slower (bench/README.md).
       refresh: () => new MemoryRefreshTokenStore(),
-      sessions: new MemorySessionStore(),
+      sessions: memorySessions,
+      linked: () => new MemoryRefreshTokenStore(),
       close: async () => undefined,
     },
   ];
@@ -269,12 +372,19 @@ async function open(redisUrl: string): Promise<{ stores: StoreUnderTest[]; prefi
   await redis.connect();
   const prefix = `bench:${process.pid}:`;
   const redisRefresh = new RedisRefreshTokenStore({ client: redis, keyPrefix: `${prefix}rt:` });
+  const redisSessions = new RedisSessionStore({ client: redis, keyPrefix: `${prefix}sess:` });
+  const redisLinked = new RedisRefreshTokenStore({
+    client: redis,
+    keyPrefix: `${prefix}rt:`,
+    sessions: redisSessions,
+  });
   list.push({
     name: 'redis',
     raw: () => redis.ping(),
     revocation: new RedisRevocationStore({ client: redis, keyPrefix: `${prefix}bl:` }),
     refresh: () => redisRefresh,
-    sessions: new RedisSessionStore({ client: redis, keyPrefix: `${prefix}sess:` }),
+    sessions: redisSessions,
+    linked: () => redisLinked,
     close: async () => {
       for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 }))
         if (keys.length) await redis.del(keys);
@@ -294,13 +404,16 @@ async function open(redisUrl: string): Promise<{ stores: StoreUnderTest[]; prefi
   });
   const pgRevocation = new PostgresRevocationStore({ pool, tablePrefix });
   const pgRefresh = new PostgresRefreshTokenStore({ pool, tablePrefix });
+  const pgSessions = new PostgresSessionStore({ pool, tablePrefix });
+  const pgLinked = new PostgresRefreshTokenStore({ pool, tablePrefix, sessions: pgSessions });
   await pgRevocation.migrate();
   list.push({
     name: 'postgres',
     raw: () => pool.query('SELECT 1'),
     revocation: pgRevocation,
     refresh: () => pgRefresh,
-    sessions: new PostgresSessionStore({ pool, tablePrefix }),
+    sessions: pgSessions,
+    linked: () => pgLinked,
     close: async () => {
       await pool.query(`DROP TABLE IF EXISTS ${tables}`);
       await pool.end();
@@ -315,26 +428,66 @@ async function open(redisUrl: string): Promise<{ stores: StoreUnderTest[]; prefi
   });
   const myRevocation = new MysqlRevocationStore({ pool: my, tablePrefix });
   const myRefresh = new MysqlRefreshTokenStore({ pool: my, tablePrefix });
+  const mySessions = new MysqlSessionStore({ pool: my, tablePrefix });
+  const myLinked = new MysqlRefreshTokenStore({ pool: my, tablePrefix, sessions: mySessions });
   await myRevocation.migrate();
   list.push({
     name: 'mysql',
     raw: () => my.query('SELECT 1'),
     revocation: myRevocation,
     refresh: () => myRefresh,
-    sessions: new MysqlSessionStore({ pool: my, tablePrefix }),
+    sessions: mySessions,
+    linked: () => myLinked,
     close: async () => {
       await my.query(`DROP TABLE IF EXISTS ${tables}`);
       await my.end();
     },
   });
-  return { stores: list, prefix };
+  return { stores: list, prefix, tablePrefix };
+}
+
+/** The SQL counts: one rotation with its session, on a pool of its own through the relay. */
+async function countSqlStores(tablePrefix: string): Promise<Record<string, CommandCount>> {
+  const postgres = await countSql(
+    'postgres',
+    (port) => {
+      const pool = new pg.Pool({
+        host: '127.0.0.1',
+        port,
+        user: 'postgres',
+        database: 'test',
+        max: 1,
+      });
+      const sessions = new PostgresSessionStore({ pool, tablePrefix });
+      const linked = new PostgresRefreshTokenStore({ pool, tablePrefix, sessions });
+      return { linked, sessions, end: () => pool.end() };
+    },
+    { host: '127.0.0.1', port: 5432 },
+  );
+  const mysqlCount = await countSql(
+    'mysql',
+    (port) => {
+      const pool = mysql.createPool({
+        host: '127.0.0.1',
+        port,
+        user: 'root',
+        database: 'test',
+        connectionLimit: 1,
+      });
+      const sessions = new MysqlSessionStore({ pool, tablePrefix });
+      const linked = new MysqlRefreshTokenStore({ pool, tablePrefix, sessions });
+      return { linked, sessions, end: () => pool.end() };
+    },
+    { host: '127.0.0.1', port: 3306 },
+  );
+  return { 'postgres rotationWithSession': postgres, 'mysql rotationWithSession': mysqlCount };
 }
 
 export async function runStores(): Promise<{ text: string }> {
   const ms = QUICK ? 700 : 2000;
   const redisUrl = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
   const loadBefore = os.loadavg()[0];
-  const { stores, prefix } = await open(redisUrl);
+  const { stores, prefix, tablePrefix } = await open(redisUrl);
   const rows: Array<Array<string>> = [];
   const results: Record<string, Record<string, Measured>> = {};
   const cpuRows: Array<Array<string>> = [];
@@ -348,6 +501,10 @@ export async function runStores(): Promise<{ text: string }> {
         rotationsWithFid: await throughput(await rotationChains(s.refresh(), true, `${tag}-f`), ms),
         rotationsWithoutFid: await throughput(
           await rotationChains(s.refresh(), false, `${tag}-n`),
+          ms,
+        ),
+        rotationsWithSession: await throughput(
+          await rotationsWithSession(s.linked(), s.sessions, `${tag}-r`),
           ms,
         ),
         revocationChecks: await throughput(await checks(s.revocation, `${tag}-c`), ms),
@@ -365,6 +522,7 @@ export async function runStores(): Promise<{ text: string }> {
       cpuRows.push(cpuRow);
       if (s.name === 'redis') counts = await countRedis(redisUrl, prefix);
     }
+    counts = { ...counts, ...(await countSqlStores(tablePrefix)) };
   } finally {
     for (const s of stores) await s.close();
   }
@@ -375,7 +533,7 @@ export async function runStores(): Promise<{ text: string }> {
     loadAverage1m: load,
     msPerRun: ms,
     results,
-    redisPerOperation: counts,
+    commandsPerOperation: counts,
   });
   const countRows = Object.entries(counts).map(([name, count]) => [name, ...describeCount(count)]);
   return {
@@ -390,6 +548,8 @@ export async function runStores(): Promise<{ text: string }> {
           'policy rotations/s (fid)',
           'x raw',
           'policy rotations/s (no fid)',
+          'x raw',
+          'rotation + session/s',
           'x raw',
           'revocation checks/s',
           'x raw',
@@ -406,13 +566,14 @@ export async function runStores(): Promise<{ text: string }> {
           'store.rotate',
           'policy rotation (fid)',
           'policy rotation (no fid)',
+          'rotation + session',
           'revocation check',
           'session advance',
         ],
         cpuRows,
       ),
       table(
-        `Redis per operation, mean of ${COUNTED}: commands the store's client sent (MONITOR on the server) and round trips (its writes, through a counting relay)`,
+        `Per operation, mean of ${COUNTED}: Redis commands the store's client sent (MONITOR on the server) and round trips (its writes, through a counting relay); PostgreSQL and MySQL commands read off the wire protocol (one per round trip; a PostgreSQL query of several statements is one, named A+B+C)`,
         ['operation', 'commands', 'round trips'],
         countRows,
       ),
