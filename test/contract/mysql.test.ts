@@ -9,7 +9,7 @@ import {
 import { describeWithService, services } from '../helpers/services';
 import { describeSqlStores } from './sql-stores';
 
-describeSqlStores<mysql.Pool>({
+describeSqlStores({
   service: 'mysql',
   title: 'MySQL stores',
   openPool: (connectionLimit) => mysql.createPool({ ...services.mysql, connectionLimit }),

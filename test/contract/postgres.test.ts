@@ -9,7 +9,7 @@ import {
 import { services } from '../helpers/services';
 import { describeSqlStores } from './sql-stores';
 
-describeSqlStores<pg.Pool>({
+describeSqlStores({
   service: 'postgres',
   title: 'PostgreSQL stores',
   openPool: (max) => new pg.Pool({ ...services.postgres, max }),

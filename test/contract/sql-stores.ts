@@ -25,7 +25,10 @@ interface SqlExtras {
 }
 
 /** One database: how to open a pool, the store classes bound to its dialect, its schema. */
-export interface SqlBackend<Pool> {
+export interface SqlBackend<
+  Pool,
+  Sessions extends SessionStore & SqlExtras = SessionStore & SqlExtras,
+> {
   service: ServiceName & ('postgres' | 'mysql');
   title: string;
   openPool(size: number): Pool;
@@ -34,8 +37,10 @@ export interface SqlBackend<Pool> {
   query(pool: Pool, sql: string): Promise<unknown>;
   closePool(pool: Pool): Promise<void>;
   Revocation: new (options: StoreOptions<Pool>) => RevocationStore & SqlExtras;
-  Refresh: new (options: StoreOptions<Pool>) => RefreshTokenStore & SqlExtras;
-  Sessions: new (options: StoreOptions<Pool>) => SessionStore & SqlExtras;
+  Refresh: new (
+    options: StoreOptions<Pool> & { sessions?: Sessions },
+  ) => RefreshTokenStore & SqlExtras;
+  Sessions: new (options: StoreOptions<Pool>) => Sessions;
   schema(): string[];
   /** The columns of the refresh table as 0.1 created it (before the grace columns). */
   legacyRefreshTable(name: string): string;
@@ -45,7 +50,9 @@ function tablePrefix(tag: string): string {
   return `t_${tag}_${process.pid}_${Math.random().toString(36).slice(2, 8)}_`;
 }
 
-export function describeSqlStores<Pool>(backend: SqlBackend<Pool>): void {
+export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtras>(
+  backend: SqlBackend<Pool, Sessions>,
+): void {
   async function setup<S extends { migrate(): Promise<void> }>(
     make: (options: StoreOptions<Pool>) => S,
     tag: string,
@@ -71,6 +78,10 @@ export function describeSqlStores<Pool>(backend: SqlBackend<Pool>): void {
   describeWithService(backend.service, backend.title, () => {
     describeRevocationStore(backend.service, () => setup((o) => new backend.Revocation(o), 'rv'));
     describeRefreshTokenStore(backend.service, () => setup((o) => new backend.Refresh(o), 'rt'));
+    // Linked to its session store, as the auth flows use it: the same contract holds.
+    describeRefreshTokenStore(`${backend.service} with sessions`, () =>
+      setup((o) => new backend.Refresh({ ...o, sessions: new backend.Sessions(o) }), 'rts'),
+    );
     describeSessionStore(backend.service, (clock) =>
       setup((o) => new backend.Sessions(o), 'ss', { clock: clock.now }),
     );
