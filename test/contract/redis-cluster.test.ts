@@ -53,6 +53,20 @@ describeRefreshTokenStore('redis cluster', async () => {
   };
 });
 
+// Linked to the sessions: the rotation script also writes the session keys (same user tag, same slot).
+describeRefreshTokenStore('redis cluster with sessions', async () => {
+  const client = await connect();
+  const sessions = new RedisSessionStore({ client: client as never, keyPrefix: 'linked-sess:' });
+  return {
+    store: new RedisRefreshTokenStore({
+      client: client as never,
+      keyPrefix: 'linked-rt:',
+      sessions,
+    }),
+    cleanup: async () => undefined,
+  };
+});
+
 describeSessionStore('redis cluster', async (clock) => {
   const client = await connect();
   return {
@@ -62,6 +76,50 @@ describeSessionStore('redis cluster', async (clock) => {
 });
 
 describe('the cluster under the contract', () => {
+  it('advances a session inside the rotation script on the user’s slot', async () => {
+    const client = await connect();
+    const sessions = new RedisSessionStore({ client: client as never, keyPrefix: 'adv-sess:' });
+    const store = new RedisRefreshTokenStore({
+      client: client as never,
+      keyPrefix: 'adv-rt:',
+      sessions,
+    });
+    const at = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 12; i++) {
+      const user = `user-{${i}}`; // braces in an id must not move its slot
+      const family = `family-${i}`;
+      await store.register(`a-${i}`, { userId: user, familyId: family, ttlSeconds: 600 });
+      await sessions.create({
+        id: `s-${i}`,
+        userId: user,
+        provider: 'password',
+        familyId: family,
+        accessJti: 'old',
+        accessExpiresAt: at + 900,
+        refreshTokenHash: 'old',
+        refreshExpiresAt: at + 600,
+        createdAt: at,
+        lastUsedAt: at,
+      });
+      const update = {
+        accessJti: `new-${i}`,
+        accessExpiresAt: at + 900,
+        refreshTokenHash: `h-${i}`,
+        refreshExpiresAt: at + 1200,
+        lastUsedAt: at + 1,
+      };
+      await expect(
+        store.rotate(`a-${i}`, `b-${i}`, 600, {
+          userId: user,
+          familyId: family,
+          nowSeconds: at,
+          session: update,
+        }),
+      ).resolves.toMatchObject({ status: 'rotated', session: { id: `s-${i}`, ...update } });
+      await expect(sessions.get(user, `s-${i}`)).resolves.toMatchObject(update);
+    }
+  });
+
   it('spreads the store keys over the three masters (the tags really distribute)', async () => {
     const client = await connect();
     const store = new RedisRefreshTokenStore({ client: client as never });
