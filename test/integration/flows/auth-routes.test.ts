@@ -26,6 +26,13 @@ const BOB: AuthUser = {
   role: 'user',
   is_active: true,
 };
+/** Deactivated and reactivated by one test (each backend starts with her active). */
+const CAROL: AuthUser = {
+  sub: randomUUID(),
+  email: 'carol@example.com',
+  role: 'user',
+  is_active: true,
+};
 const PASSWORD = 'correct horse battery staple';
 
 interface Harness {
@@ -44,7 +51,7 @@ async function harness(backend: (typeof backends)[number]): Promise<Harness> {
     refreshStore: stores.refresh,
     refresh: { graceSeconds: 10, clock: clock.now },
   });
-  const users = new Map([ALICE, BOB].map((u) => [u.sub, u]));
+  const users = new Map([ALICE, BOB, CAROL].map((u) => [u.sub, u]));
   const app = express();
   app.use(express.json());
   app.use(
@@ -184,6 +191,25 @@ for (const backend of backends) {
         expect((await refresh(h, phone.refresh_token)).status).toBe(401);
         expect((await me(h, laptop.access_token)).status).toBe(200);
         expect((await refresh(h, laptop.refresh_token)).status).toBe(200);
+      });
+
+      it('refuses the refresh of a deactivated user before rotating; the presented token is dead', async () => {
+        CAROL.is_active = true;
+        const s = (await login(h, CAROL)).body;
+        CAROL.is_active = false;
+        try {
+          const refused = await refresh(h, s.refresh_token);
+          expect(refused.status).toBe(400);
+          expect(refused.body.msg).toBe('Unknown or inactive user');
+        } finally {
+          CAROL.is_active = true;
+        }
+        // Reactivated, the same token is still refused (it was revoked: presenting it is
+        // reuse), and its session went with it.
+        expect((await refresh(h, s.refresh_token)).status).toBe(401);
+        expect((await me(h, s.access_token)).status).toBe(401);
+        const again = (await login(h, CAROL)).body;
+        expect((await refresh(h, again.refresh_token)).status).toBe(200);
       });
 
       it("answers another user's session id with 404", async () => {
