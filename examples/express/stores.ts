@@ -129,13 +129,15 @@ async function openPostgres(env: Record<string, string | undefined>): Promise<Op
     max: 10,
     connectionTimeoutMillis: 2000,
   });
-  const refreshStore = new PostgresRefreshTokenStore({ pool });
+  // The refresh store advances the sessions in its rotation: one transaction per refresh.
+  const sessionStore = new PostgresSessionStore({ pool });
+  const refreshStore = new PostgresRefreshTokenStore({ pool, sessions: sessionStore });
   await prepareTables(refreshStore, env, 'postgres', () => pool.end());
   return {
     kind: 'postgres',
     revocationStore: new PostgresRevocationStore({ pool }),
     refreshStore,
-    sessionStore: new PostgresSessionStore({ pool }),
+    sessionStore,
     rateLimitStore: new MemoryRateLimitStore(),
     description: `postgres ${host}:${port}/${database}`,
     close: () => pool.end(),
@@ -158,13 +160,14 @@ async function openMysql(env: Record<string, string | undefined>): Promise<Opene
     connectionLimit: 10,
     connectTimeout: 2000,
   });
-  const refreshStore = new MysqlRefreshTokenStore({ pool });
+  const sessionStore = new MysqlSessionStore({ pool });
+  const refreshStore = new MysqlRefreshTokenStore({ pool, sessions: sessionStore });
   await prepareTables(refreshStore, env, 'mysql', () => pool.end());
   return {
     kind: 'mysql',
     revocationStore: new MysqlRevocationStore({ pool }),
     refreshStore,
-    sessionStore: new MysqlSessionStore({ pool }),
+    sessionStore,
     rateLimitStore: new MemoryRateLimitStore(),
     description: `mysql ${host}:${port}/${database}`,
     close: () => pool.end(),
