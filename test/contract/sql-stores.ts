@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StoreUnavailableError } from '../../lib/core/errors';
 import { describeWithService, type ServiceName } from '../helpers/services';
+import { dropStatements } from '../helpers/sql-cleanup';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
@@ -59,10 +60,9 @@ export function describeSqlStores<Pool>(backend: SqlBackend<Pool>): void {
     return {
       store,
       cleanup: async () => {
-        await backend.query(
-          pool,
-          `DROP TABLE IF EXISTS ${prefix}revoked_tokens, ${prefix}refresh_tokens, ${prefix}sessions`,
-        );
+        for (const statement of dropStatements(backend.service, prefix)) {
+          await backend.query(pool, statement);
+        }
         await backend.closePool(pool);
       },
     };
@@ -136,10 +136,9 @@ export function describeSqlStores<Pool>(backend: SqlBackend<Pool>): void {
           store.rotate('a', 'c', 60, { userId: 'u', graceSeconds: 10, nowSeconds: 101 }),
         ).resolves.toMatchObject({ status: 'replayed', jti: 'b' });
       } finally {
-        await backend.query(
-          pool,
-          `DROP TABLE IF EXISTS ${prefix}revoked_tokens, ${prefix}refresh_tokens, ${prefix}sessions`,
-        );
+        for (const statement of dropStatements(backend.service, prefix)) {
+          await backend.query(pool, statement);
+        }
         await backend.closePool(pool);
       }
     });

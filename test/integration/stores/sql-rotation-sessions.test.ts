@@ -22,6 +22,7 @@ import { ConfigurationError } from '../../../lib/core/errors';
 import type { RefreshTokenStore, SessionRecord, SessionStore } from '../../../lib/security/stores';
 import { hsFlowParts } from '../../helpers/flow-parts';
 import { describeWithService, services } from '../../helpers/services';
+import { dropStatements } from '../../helpers/sql-cleanup';
 import { SqlCommandRelay } from '../../helpers/sql-wire';
 
 interface Linked {
@@ -58,7 +59,7 @@ const postgres: Database<pg.Pool> = {
       sessions: new PostgresSessionStore({ pool: other as PgPoolLike }),
     }),
   drop: async (pool, p) => {
-    await pool.query(`DROP TABLE IF EXISTS ${p}revoked_tokens, ${p}refresh_tokens, ${p}sessions`);
+    for (const statement of dropStatements('postgres', p)) await pool.query(statement);
   },
   end: (pool) => pool.end(),
   // BEGIN, the rotation (deciding UPDATE, successor, session: one statement) and the read of
@@ -87,12 +88,12 @@ const mariadb: Database<mysql.Pool> = {
       sessions: new MysqlSessionStore({ pool: other as unknown as MysqlPoolLike }),
     }),
   drop: async (pool, p) => {
-    await pool.query(`DROP TABLE IF EXISTS ${p}revoked_tokens, ${p}refresh_tokens, ${p}sessions`);
+    for (const statement of dropStatements('mysql', p)) await pool.query(statement);
   },
   end: (pool) => pool.end(),
-  // One transaction, a statement per round trip: the deciding UPDATE, the successor, the
-  // session, the read-back, the retired row for a loser.
-  refreshCommands: ['START', 'UPDATE', 'INSERT', 'UPDATE', 'SELECT', 'SELECT', 'COMMIT'],
+  // One CALL of the rotation procedure: the deciding UPDATE, the successor, the session and
+  // the answer (the winner's session, or the retired row for a loser) in one transaction.
+  refreshCommands: ['CALL'],
 };
 
 const now = (): number => Math.floor(Date.now() / 1000);
