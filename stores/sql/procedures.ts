@@ -28,7 +28,7 @@ export const ROTATE_PARAMETERS = [
  * successor and (with `p_family`, when it is the row's family) the session advance; then
  * ROLLBACK and SIGNAL when the caller has stopped waiting (more than `p_budget_ms` spent
  * inside, or the server clock past `p_deadline_ms`: a CALL can wait in a hung server's socket
- * before it starts); else one result set and COMMIT. The result: `won` = 1 with the family and
+ * before it starts), the server's time in the message; else one result set and COMMIT. The result: `won` = 1 with the family and
  * the session's columns (NULL without one), or `won` = 0 with the retired row (no row: unknown).
  * SQL SECURITY INVOKER: it can do no more than its caller, and needs no definer account.
  */
@@ -60,6 +60,7 @@ BEGIN
   DECLARE v_started DATETIME(6) DEFAULT SYSDATE(6);
   DECLARE v_won INT DEFAULT 0;
   DECLARE v_family ${id} DEFAULT NULL;
+  DECLARE v_abandoned VARCHAR(128) DEFAULT NULL;
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
   BEGIN
     ROLLBACK;
@@ -83,7 +84,9 @@ BEGIN
   IF TIMESTAMPDIFF(MICROSECOND, v_started, SYSDATE(6)) > p_budget_ms * 1000
     OR UNIX_TIMESTAMP(SYSDATE(3)) * 1000 > p_deadline_ms THEN
     ROLLBACK;
-    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'rotation abandoned: the caller stopped waiting';
+    SET v_abandoned = CONCAT('rotation abandoned: the caller stopped waiting (server_ms ',
+      ROUND(UNIX_TIMESTAMP(SYSDATE(3)) * 1000), ')');
+    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_abandoned;
   END IF;
   IF v_won = 1 THEN
     SELECT 1 AS won, v_family AS rotated_family, ${serverMs}, s.*

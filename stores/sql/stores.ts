@@ -33,6 +33,7 @@ export interface SqlStoreOptions<Pool> {
 const ER_SP_ALREADY_EXISTS = 1304;
 const ER_SP_DOES_NOT_EXIST = 1305;
 const ER_PROCACCESS_DENIED_ERROR = 1370;
+const ER_SIGNAL_EXCEPTION = 1644;
 
 /** Whole seconds of a TTL; ≤ 0 means "already expired". */
 function wholeSeconds(ttl: number): number {
@@ -316,7 +317,10 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
     try {
       sets = await this.dialect.call!(this.pool, this.tables.rotate, values);
     } catch (err) {
-      const errno = (err as { errno?: unknown }).errno;
+      const { errno, message } = err as { errno?: unknown; message?: unknown };
+      if (errno === ER_SIGNAL_EXCEPTION) {
+        this.#learnServerClock(/server_ms (\d+)/.exec(String(message))?.[1], sent, Date.now());
+      }
       if (errno !== ER_SP_DOES_NOT_EXIST && errno !== ER_PROCACCESS_DENIED_ERROR) throw err;
       this.#procedure = false;
       return undefined;
@@ -329,27 +333,26 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
   }
 
   /**
-   * The caller's deadline on the server's clock, once a CALL has measured it: a CALL that
-   * waited in a hung server's socket starts late, which only the server's clock can tell.
-   * Unknown until then (the procedure checks the time it spent itself only).
+   * The caller's deadline on the server's clock: a CALL that waited in a hung server's socket
+   * starts late, which only the server's clock can tell. Until a CALL has measured the
+   * server's clock, the clocks are taken to agree (a server ahead by more than the budget then
+   * abandons one rotation, whose answer measures it).
    */
   #serverDeadline(deadline: number | undefined): number | null {
-    const clock = this.#serverClock;
-    return deadline === undefined || clock === undefined
-      ? null
-      : Math.round(deadline + clock.offset);
+    return deadline === undefined ? null : Math.round(deadline + (this.#serverClock?.offset ?? 0));
   }
 
   /**
-   * The server's clock minus ours from a CALL's `server_ms`, within half its round trip; a
-   * tighter measure replaces it, and any after a minute (clocks get stepped).
+   * The server's clock minus ours from a CALL's `server_ms`, read just before the server
+   * answered: within the round trip (a tighter measure replaces it, any after a minute, since
+   * clocks get stepped). It errs towards a server behind, so towards abandoning early.
    */
   #learnServerClock(serverMs: unknown, sent: number, received: number): void {
     if (serverMs === null || serverMs === undefined) return;
-    const error = (received - sent) / 2;
+    const error = received - sent;
     const known = this.#serverClock;
     if (known !== undefined && error > known.error && received - known.at < 60_000) return;
-    this.#serverClock = { offset: Number(serverMs) - (sent + received) / 2, error, at: received };
+    this.#serverClock = { offset: Number(serverMs) - received, error, at: received };
   }
 
   /** The retired row as a caller that did not win reads it (last statement of a rotation). */

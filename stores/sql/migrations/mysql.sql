@@ -65,6 +65,7 @@ BEGIN
   DECLARE v_started DATETIME(6) DEFAULT SYSDATE(6);
   DECLARE v_won INT DEFAULT 0;
   DECLARE v_family VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL;
+  DECLARE v_abandoned VARCHAR(128) DEFAULT NULL;
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
   BEGIN
     ROLLBACK;
@@ -88,7 +89,9 @@ BEGIN
   IF TIMESTAMPDIFF(MICROSECOND, v_started, SYSDATE(6)) > p_budget_ms * 1000
     OR UNIX_TIMESTAMP(SYSDATE(3)) * 1000 > p_deadline_ms THEN
     ROLLBACK;
-    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'rotation abandoned: the caller stopped waiting';
+    SET v_abandoned = CONCAT('rotation abandoned: the caller stopped waiting (server_ms ',
+      ROUND(UNIX_TIMESTAMP(SYSDATE(3)) * 1000), ')');
+    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_abandoned;
   END IF;
   IF v_won = 1 THEN
     SELECT 1 AS won, v_family AS rotated_family, ROUND(UNIX_TIMESTAMP(SYSDATE(3)) * 1000) AS server_ms, s.*
