@@ -52,6 +52,11 @@ export interface SqlDialect<Pool> {
    * (the values go in as escaped literals). MySQL runs them one by one.
    */
   batch(pool: Pool, statements: SqlStatement[], deadline?: number): Promise<SqlResult[]>;
+  /**
+   * MySQL: `CALL procedure(?, …)` in one round trip; resolves to the rows of each result set
+   * it returned. Absent where stores do not use stored procedures (PostgreSQL).
+   */
+  call?(pool: Pool, procedure: string, values: unknown[]): Promise<SqlResult['rows'][]>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,6 +255,15 @@ export const mysqlDialect: SqlDialect<MysqlPoolLike> = {
   // MariaDB has ADD COLUMN IF NOT EXISTS, MySQL 8 does not: migrate() checks first.
   addColumn: (table, column, type) => `ALTER TABLE ${table} ADD COLUMN ${column} ${type}`,
   run: (pool) => mysqlRunner(pool),
+  async call(pool, procedure, values) {
+    // mysql2 answers a CALL with [rows of each result set…, the CALL's own header].
+    const [result] = await pool.query({
+      sql: `CALL ${procedure}(${values.map(() => '?').join(', ')})`,
+      values,
+    });
+    const parts: unknown[] = Array.isArray(result) ? result : [result];
+    return parts.filter((p): p is Array<Record<string, unknown>> => Array.isArray(p));
+  },
   batch(pool, statements, deadline) {
     return this.transaction(
       pool,

@@ -3,6 +3,7 @@
  * `stores/sql/migrations/*.sql`; `migrate()` runs the same statements).
  */
 import type { SqlDialect } from './dialect';
+import { rotateProcedure } from './procedures';
 import { tableNames } from './tables';
 
 /** A column added after the first release: `migrate()` adds it to tables created before. */
@@ -17,6 +18,8 @@ export interface SqlSchema {
   create: string[];
   /** Columns that older tables may lack. */
   added: AddedColumn[];
+  /** Stored routines (MySQL: the rotation), each created when missing. */
+  routines: Array<{ name: string; create: string }>;
 }
 
 export function sqlSchema(dialect: SqlDialect<unknown>, prefix?: string): SqlSchema {
@@ -90,13 +93,23 @@ export function sqlSchema(dialect: SqlDialect<unknown>, prefix?: string): SqlSch
       ),
     ],
     added,
+    routines:
+      dialect.name === 'mysql' ? [{ name: t.rotate, create: rotateProcedure(dialect, t) }] : [],
   };
 }
 
 /** The schema as one SQL file (what `stores/sql/migrations/<dialect>.sql` holds). */
 export function schemaFile(dialect: SqlDialect<unknown>): string {
-  const { create, added } = sqlSchema(dialect);
+  const { create, added, routines } = sqlSchema(dialect);
   const alter = added.map((a) => `-- ${dialect.addColumn(a.table, a.column, a.type)};`);
+  // The routine body holds `;`: the mysql client needs another delimiter around it.
+  const routineLines = routines.flatMap((r) => [
+    `-- ${r.name}: fails when it exists already (migrate() creates it only when missing).`,
+    'DELIMITER //',
+    `${r.create}//`,
+    'DELIMITER ;',
+    '',
+  ]);
   return [
     `-- auth-sdk-m8 ${dialect.name} schema (table prefix auth_sdk_). Generated from stores/sql/schema.ts;`,
     '-- store.migrate() runs the same statements. A test keeps this file in step.',
@@ -104,5 +117,6 @@ export function schemaFile(dialect: SqlDialect<unknown>): string {
     ...alter,
     '',
     ...create.map((s) => `${s};\n`),
+    ...routineLines,
   ].join('\n');
 }

@@ -17,7 +17,7 @@ import {
   type StoreRotateOptions,
 } from '../../lib/security/stores';
 import { boundedListLimit, clipSession } from '../session-fields';
-import type { SqlDialect, SqlRunner, SqlStatement } from './dialect';
+import type { SqlDialect, SqlResult, SqlRunner, SqlStatement } from './dialect';
 import { sqlSchema } from './schema';
 import { tableNames, type SqlTables } from './tables';
 
@@ -28,6 +28,12 @@ export interface SqlStoreOptions<Pool> {
   /** Milliseconds since the epoch (default `Date.now`): session times and rotation grace. */
   clock?: (() => number) | undefined;
 }
+
+/** MySQL error numbers the stores act on. */
+const ER_SP_ALREADY_EXISTS = 1304;
+const ER_SP_DOES_NOT_EXIST = 1305;
+const ER_PROCACCESS_DENIED_ERROR = 1370;
+const ER_SIGNAL_EXCEPTION = 1644;
 
 /** Whole seconds of a TTL; ≤ 0 means "already expired". */
 function wholeSeconds(ttl: number): number {
@@ -58,7 +64,7 @@ abstract class SqlStore<Pool> {
    * can skip it when the tables were created from `stores/sql/migrations/*.sql`.
    */
   async migrate(): Promise<void> {
-    const { create, added } = sqlSchema(this.dialect, this.#prefix);
+    const { create, added, routines } = sqlSchema(this.dialect, this.#prefix);
     await this.run(async () => {
       for (const statement of create) await this.sql(statement);
       for (const { table, column, type } of added) {
@@ -72,6 +78,24 @@ abstract class SqlStore<Pool> {
         }
         await this.sql(this.dialect.addColumn(table, column, type));
       }
+      for (const routine of routines) await this.#createRoutine(routine.name, routine.create);
+    });
+  }
+
+  /**
+   * CREATE PROCEDURE when missing (MySQL 8 before 8.0.29 has no IF NOT EXISTS, and OR REPLACE
+   * would drop it under running services). Services starting together may both see it
+   * missing: the loser's "already exists" (1304) is success.
+   */
+  async #createRoutine(name: string, create: string): Promise<void> {
+    const present = await this.sql(
+      `SELECT 1 AS hit FROM information_schema.routines
+       WHERE routine_schema = DATABASE() AND routine_name = ? AND routine_type = 'PROCEDURE'`,
+      [name],
+    );
+    if (present.rows.length > 0) return;
+    await this.sql(create).catch((err: unknown) => {
+      if ((err as { errno?: unknown }).errno !== ER_SP_ALREADY_EXISTS) throw err;
     });
   }
 
@@ -141,11 +165,24 @@ interface RotationPlan {
   advance: { family: string; update: SessionAdvance } | undefined;
 }
 
+/** What a rotation read: the winner's row and session, or the retired row for a loser. */
+interface RotationOutcome {
+  won: Record<string, unknown> | undefined;
+  session: unknown;
+  retired: Record<string, unknown> | undefined;
+}
+
+const ABANDONED = 'rotation abandoned: the caller stopped waiting';
+
 /** Sessions tables of the session stores, by store (kept off their public surface). */
 const sessionTables = new WeakMap<object, { pool: unknown; table: string }>();
 
 export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements RefreshTokenStore {
   readonly #sessionTable: string | undefined;
+  /** MySQL: CALL the rotation procedure (until one finds it missing or not executable). */
+  #procedure: boolean;
+  /** The server's clock minus ours (ms) as a CALL measured it, ± error, and when. */
+  #serverClock: { offset: number; error: number; at: number } | undefined;
 
   constructor(dialect: SqlDialect<Pool>, options: SqlRefreshTokenStoreOptions<Pool>) {
     super(dialect, options);
@@ -158,6 +195,10 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
       }
       this.#sessionTable = linked.table;
     }
+    // The procedure advances the sessions table of its own prefix only.
+    this.#procedure =
+      dialect.call !== undefined &&
+      (this.#sessionTable === undefined || this.#sessionTable === this.tables.sessions);
   }
 
   /** INSERT … upsert of an active token (`?` × 4: jti, user, family, ttl seconds). */
@@ -197,9 +238,10 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
    * The winner is decided by one conditional UPDATE of the presented row; the successor
    * inherits its user and family in the same transaction, the session of the family (with
    * `sessions`) advances in it, and the retired row is read back for a caller that did not
-   * win (a replay inside the grace, or reuse). The statements need no answer in between:
-   * PostgreSQL sends them in one round trip and commits in a second; MySQL runs them one by
-   * one. Past the caller's deadline the transaction rolls back instead of committing.
+   * win (a replay inside the grace, or reuse). MySQL: one CALL of the rotation procedure
+   * (`migrate()` creates it), else the batch. The statements need no answer in between:
+   * PostgreSQL sends them in one round trip and commits in a second; MySQL's batch runs them
+   * one by one. Past the caller's deadline the transaction rolls back instead of committing.
    */
   rotate(
     oldJti: string,
@@ -221,20 +263,96 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
           : { family: options.familyId, update: options.session },
     };
     const grace = Math.max(0, options.graceSeconds ?? 0);
+    return this.run(async () => {
+      const called = this.#procedure ? await this.#called(plan, options.deadline) : undefined;
+      const outcome = called ?? (await this.#batched(plan, options.deadline));
+      if (outcome.won === undefined) return this.#judge(plan, grace, outcome.retired);
+      return this.#rotated(plan, String(outcome.won.rotated_family), outcome.session);
+    });
+  }
+
+  /** The rotation as statements in one transaction (PostgreSQL; MySQL without the procedure). */
+  async #batched(plan: RotationPlan, deadline: number | undefined): Promise<RotationOutcome> {
     const postgres = this.dialect.name === 'postgres';
     const statements = postgres ? this.#postgresRotation(plan) : this.#mysqlRotation(plan);
-    return this.run(async () => {
-      const results = await this.dialect.batch(this.pool, statements, options.deadline);
-      const retired = results.at(-1)!.rows[0];
-      const won = postgres
-        ? results[0]!.rows[0]
-        : results[0]!.affected === 1
-          ? results.at(-2)!.rows[0]
-          : undefined;
-      if (won === undefined) return this.#judge(plan, grace, retired);
-      const session = postgres ? won.session : won.id == null ? null : won;
-      return this.#rotated(plan, String(won.rotated_family), session);
-    });
+    const results = await this.dialect.batch(this.pool, statements, deadline);
+    const retired = results.at(-1)!.rows[0];
+    if (postgres) {
+      const won = results[0]!.rows[0];
+      return { won, session: won?.session, retired };
+    }
+    const won = results[0]!.affected === 1 ? results.at(-2)!.rows[0] : undefined;
+    return { won, session: won?.id == null ? null : won, retired };
+  }
+
+  /**
+   * MySQL: the rotation as one CALL. Resolves to undefined when the procedure is missing or
+   * not executable (tables from the shipped .sql without it, a DML-only account): the store
+   * then uses the batch for the rest of its life.
+   */
+  async #called(
+    plan: RotationPlan,
+    deadline: number | undefined,
+  ): Promise<RotationOutcome | undefined> {
+    const sent = Date.now();
+    const budget = deadline === undefined ? null : deadline - sent;
+    if (budget !== null && budget <= 0) throw new Error(ABANDONED);
+    const u = plan.advance?.update;
+    const values = [
+      plan.oldJti,
+      plan.newJti,
+      plan.userId,
+      plan.at,
+      plan.ttl,
+      plan.advance?.family ?? null,
+      u?.accessJti ?? null,
+      u?.accessExpiresAt ?? null,
+      u?.refreshTokenHash ?? null,
+      u?.refreshExpiresAt ?? null,
+      u?.lastUsedAt ?? null,
+      budget,
+      this.#serverDeadline(deadline),
+    ];
+    let sets: SqlResult['rows'][];
+    try {
+      sets = await this.dialect.call!(this.pool, this.tables.rotate, values);
+    } catch (err) {
+      const { errno, message } = err as { errno?: unknown; message?: unknown };
+      if (errno === ER_SIGNAL_EXCEPTION) {
+        this.#learnServerClock(/server_ms (\d+)/.exec(String(message))?.[1], sent, Date.now());
+      }
+      if (errno !== ER_SP_DOES_NOT_EXIST && errno !== ER_PROCACCESS_DENIED_ERROR) throw err;
+      this.#procedure = false;
+      return undefined;
+    }
+    const row = sets[0]?.[0];
+    this.#learnServerClock(row?.server_ms, sent, Date.now());
+    if (row === undefined) return { won: undefined, session: undefined, retired: undefined };
+    if (Number(row.won) !== 1) return { won: undefined, session: undefined, retired: row };
+    return { won: row, session: row.id == null ? null : row, retired: undefined };
+  }
+
+  /**
+   * The caller's deadline on the server's clock: a CALL that waited in a hung server's socket
+   * starts late, which only the server's clock can tell. Until a CALL has measured the
+   * server's clock, the clocks are taken to agree (a server ahead by more than the budget then
+   * abandons one rotation, whose answer measures it).
+   */
+  #serverDeadline(deadline: number | undefined): number | null {
+    return deadline === undefined ? null : Math.round(deadline + (this.#serverClock?.offset ?? 0));
+  }
+
+  /**
+   * The server's clock minus ours from a CALL's `server_ms`, read just before the server
+   * answered: within the round trip (a tighter measure replaces it, any after a minute, since
+   * clocks get stepped). It errs towards a server behind, so towards abandoning early.
+   */
+  #learnServerClock(serverMs: unknown, sent: number, received: number): void {
+    if (serverMs === null || serverMs === undefined) return;
+    const error = received - sent;
+    const known = this.#serverClock;
+    if (known !== undefined && error > known.error && received - known.at < 60_000) return;
+    this.#serverClock = { offset: Number(serverMs) - received, error, at: received };
   }
 
   /** The retired row as a caller that did not win reads it (last statement of a rotation). */

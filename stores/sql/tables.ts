@@ -8,6 +8,8 @@ export interface SqlTables {
   revoked: string;
   refresh: string;
   sessions: string;
+  /** MySQL/MariaDB: the stored procedure of a rotation (≤ 57 characters, under the 64 limit). */
+  rotate: string;
 }
 
 /** The prefix is spliced into SQL (it cannot be a bind parameter), hence the strict check. */
@@ -21,5 +23,6 @@ export function tableNames(prefix: string = DEFAULT_TABLE_PREFIX): SqlTables {
     revoked: `${prefix}revoked_tokens`,
     refresh: `${prefix}refresh_tokens`,
     sessions: `${prefix}sessions`,
+    rotate: `${prefix}rotate_v1`,
   };
 }

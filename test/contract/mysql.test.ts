@@ -7,6 +7,7 @@ import {
   mysqlSchema,
 } from 'auth-sdk-m8/stores/mysql';
 import { describeWithService, services } from '../helpers/services';
+import { dropStatements } from '../helpers/sql-cleanup';
 import { describeSqlStores } from './sql-stores';
 
 describeSqlStores({
@@ -41,9 +42,7 @@ describeWithService('mysql', 'MySQL binary collation', () => {
       await expect(store.isRevoked('jti-abc')).resolves.toBe(false);
       await expect(store.isRevoked('Jti-ABC')).resolves.toBe(true);
     } finally {
-      await pool.query(
-        `DROP TABLE IF EXISTS ${tablePrefix}revoked_tokens, ${tablePrefix}refresh_tokens, ${tablePrefix}sessions`,
-      );
+      for (const statement of dropStatements('mysql', tablePrefix)) await pool.query(statement);
       await pool.end();
     }
   });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StoreUnavailableError } from '../../lib/core/errors';
 import { describeWithService, type ServiceName } from '../helpers/services';
+import { dropStatements } from '../helpers/sql-cleanup';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
@@ -66,10 +67,9 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
     return {
       store,
       cleanup: async () => {
-        await backend.query(
-          pool,
-          `DROP TABLE IF EXISTS ${prefix}revoked_tokens, ${prefix}refresh_tokens, ${prefix}sessions`,
-        );
+        for (const statement of dropStatements(backend.service, prefix)) {
+          await backend.query(pool, statement);
+        }
         await backend.closePool(pool);
       },
     };
@@ -147,10 +147,9 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
           store.rotate('a', 'c', 60, { userId: 'u', graceSeconds: 10, nowSeconds: 101 }),
         ).resolves.toMatchObject({ status: 'replayed', jti: 'b' });
       } finally {
-        await backend.query(
-          pool,
-          `DROP TABLE IF EXISTS ${prefix}revoked_tokens, ${prefix}refresh_tokens, ${prefix}sessions`,
-        );
+        for (const statement of dropStatements(backend.service, prefix)) {
+          await backend.query(pool, statement);
+        }
         await backend.closePool(pool);
       }
     });

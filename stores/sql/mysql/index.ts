@@ -43,7 +43,11 @@ export class MysqlSessionStore extends SqlSessionStore<MysqlPoolLike> {
   }
 }
 
-/** The statements `migrate()` runs (also `stores/sql/migrations/mysql.sql`). */
+/**
+ * The statements `migrate()` runs (also `stores/sql/migrations/mysql.sql`), the rotation's
+ * `CREATE PROCEDURE` last (migrate() runs it only when the procedure is missing).
+ */
 export function mysqlSchema(prefix?: string): string[] {
-  return sqlSchema(mysqlDialect, prefix).create;
+  const { create, routines } = sqlSchema(mysqlDialect, prefix);
+  return [...create, ...routines.map((r) => r.create)];
 }

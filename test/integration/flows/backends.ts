@@ -33,6 +33,7 @@ import {
   PostgresRevocationStore,
   PostgresSessionStore,
 } from '../../../stores/sql/postgres';
+import { dropStatements } from '../../helpers/sql-cleanup';
 import { services, uniquePrefix, type ServiceName } from '../../helpers/services';
 
 export interface BackendStores {
@@ -90,7 +91,7 @@ function sqlBackend<Pool, Sessions extends SessionStore>(
         sessions,
         rateLimit: new MemoryRateLimitStore({ clock }),
         close: async () => {
-          await query(`DROP TABLE IF EXISTS ${p}revoked_tokens, ${p}refresh_tokens, ${p}sessions`);
+          for (const statement of dropStatements(name, p)) await query(statement);
           await end();
         },
       };

@@ -19,9 +19,11 @@ import {
   type PgPoolLike,
 } from 'auth-sdk-m8/stores/postgres';
 import { ConfigurationError } from '../../../lib/core/errors';
+import { tableNames } from '../../../stores/sql/tables';
 import type { RefreshTokenStore, SessionRecord, SessionStore } from '../../../lib/security/stores';
 import { hsFlowParts } from '../../helpers/flow-parts';
 import { describeWithService, services } from '../../helpers/services';
+import { dropStatements } from '../../helpers/sql-cleanup';
 import { SqlCommandRelay } from '../../helpers/sql-wire';
 
 interface Linked {
@@ -58,7 +60,7 @@ const postgres: Database<pg.Pool> = {
       sessions: new PostgresSessionStore({ pool: other as PgPoolLike }),
     }),
   drop: async (pool, p) => {
-    await pool.query(`DROP TABLE IF EXISTS ${p}revoked_tokens, ${p}refresh_tokens, ${p}sessions`);
+    for (const statement of dropStatements('postgres', p)) await pool.query(statement);
   },
   end: (pool) => pool.end(),
   // BEGIN, the rotation (deciding UPDATE, successor, session: one statement) and the read of
@@ -87,12 +89,12 @@ const mariadb: Database<mysql.Pool> = {
       sessions: new MysqlSessionStore({ pool: other as unknown as MysqlPoolLike }),
     }),
   drop: async (pool, p) => {
-    await pool.query(`DROP TABLE IF EXISTS ${p}revoked_tokens, ${p}refresh_tokens, ${p}sessions`);
+    for (const statement of dropStatements('mysql', p)) await pool.query(statement);
   },
   end: (pool) => pool.end(),
-  // One transaction, a statement per round trip: the deciding UPDATE, the successor, the
-  // session, the read-back, the retired row for a loser.
-  refreshCommands: ['START', 'UPDATE', 'INSERT', 'UPDATE', 'SELECT', 'SELECT', 'COMMIT'],
+  // One CALL of the rotation procedure: the deciding UPDATE, the successor, the session and
+  // the answer (the winner's session, or the retired row for a loser) in one transaction.
+  refreshCommands: ['CALL'],
 };
 
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -290,3 +292,111 @@ function describeDatabase<Pool>(db: Database<Pool>): void {
 
 describeDatabase(postgres);
 describeDatabase(mariadb);
+
+// MySQL without the rotation procedure: tables created from the shipped .sql without it, or a
+// service account without EXECUTE. The first CALL fails, the store falls back to the batch
+// and sends no CALL again.
+describeWithService('mysql', 'mysql: rotation without the procedure', () => {
+  const batch = ['START', 'UPDATE', 'INSERT', 'UPDATE', 'SELECT', 'SELECT', 'COMMIT'];
+  const tablePrefix = `t_np_${process.pid}_${Math.random().toString(36).slice(2, 7)}_`;
+  const dmlUser = `t_dml_${process.pid}`;
+  let admin: mysql.Pool;
+
+  beforeAll(async () => {
+    admin = mariadb.open();
+    await mariadb.link(admin, tablePrefix).refresh.migrate();
+    await admin.query(`CREATE USER IF NOT EXISTS '${dmlUser}'@'%'`);
+    await admin.query(
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON \`${services.mysql.database}\`.* TO '${dmlUser}'@'%'`,
+    );
+  });
+
+  afterAll(async () => {
+    await admin.query(`DROP USER IF EXISTS '${dmlUser}'@'%'`);
+    await mariadb.drop(admin, tablePrefix);
+    await mariadb.end(admin);
+  });
+
+  async function rotateOverTheWire(
+    user: string | undefined,
+  ): Promise<{ commands: string[][]; outcomes: unknown[]; created: SessionRecord; at: number }> {
+    const relay = await SqlCommandRelay.start('mysql', services.mysql);
+    const pool = mysql.createPool({
+      ...services.mysql,
+      ...(user === undefined ? {} : { user, password: '' }),
+      port: relay.port,
+      connectionLimit: 1,
+    });
+    try {
+      const { refresh, sessions } = mariadb.link(pool, tablePrefix);
+      const userId = randomUUID();
+      const family = randomUUID();
+      const at = now();
+      const created: SessionRecord = {
+        id: randomUUID(),
+        userId,
+        provider: 'password',
+        familyId: family,
+        accessJti: 'access-1',
+        accessExpiresAt: at + 900,
+        refreshTokenHash: 'hash-1',
+        refreshExpiresAt: at + 3600,
+        createdAt: at - 60,
+        lastUsedAt: at - 60,
+      };
+      await refresh.register(`${family}-1`, { userId, familyId: family, ttlSeconds: 3600 });
+      await sessions.create(created);
+      const rotation = (from: number, to: number) => () =>
+        refresh.rotate(`${family}-${from}`, `${family}-${to}`, 600, {
+          userId,
+          familyId: family,
+          nowSeconds: at,
+          session: advance(`${family}-${to}`, at),
+        });
+      const commands: string[][] = [];
+      const outcomes: unknown[] = [];
+      for (const rotate of [rotation(1, 2), rotation(2, 3), rotation(1, 4)]) {
+        commands.push(await relay.commandsOf(async () => outcomes.push(await rotate())));
+      }
+      return { commands, outcomes, created, at };
+    } finally {
+      await pool.end();
+      await relay.close();
+    }
+  }
+
+  function expectBatchVerdicts(run: Awaited<ReturnType<typeof rotateOverTheWire>>): void {
+    const { created, at } = run;
+    const { userId, familyId } = created;
+    const rotated = (to: number) => ({
+      status: 'rotated',
+      userId,
+      familyId,
+      issuedAt: at,
+      session: { ...created, ...advance(`${familyId}-${to}`, at) },
+    });
+    expect(run.outcomes).toEqual([rotated(2), rotated(3), { status: 'reused', userId, familyId }]);
+  }
+
+  it('falls back to the batch for good when the procedure is missing (1305)', async () => {
+    await admin.query(`DROP PROCEDURE IF EXISTS ${tableNames(tablePrefix).rotate}`);
+    try {
+      const run = await rotateOverTheWire(undefined);
+      expect(run.commands).toEqual([['CALL', ...batch], batch, batch]);
+      expectBatchVerdicts(run);
+    } finally {
+      await mariadb.link(admin, tablePrefix).refresh.migrate(); // creates it again
+    }
+  });
+
+  it('falls back to the batch for good for an account without EXECUTE (1370)', async () => {
+    const [present] = await admin.query(
+      `SELECT 1 FROM information_schema.routines WHERE routine_schema = DATABASE() AND routine_name = ?`,
+      [tableNames(tablePrefix).rotate],
+    );
+    expect(present).toHaveLength(1);
+    const run = await rotateOverTheWire(dmlUser);
+    expect(run.commands).toEqual([['CALL', ...batch], batch, batch]);
+    expectBatchVerdicts(run);
+  });
+});
