@@ -98,18 +98,22 @@ export function sqlSchema(dialect: SqlDialect<unknown>, prefix?: string): SqlSch
   };
 }
 
-/** The schema as one SQL file (what `stores/sql/migrations/<dialect>.sql` holds). */
-export function schemaFile(dialect: SqlDialect<unknown>): string {
-  const { create, added, routines } = sqlSchema(dialect);
-  const alter = added.map((a) => `-- ${dialect.addColumn(a.table, a.column, a.type)};`);
-  // The routine body holds `;`: the mysql client needs another delimiter around it.
-  const routineLines = routines.flatMap((r) => [
+/** The routines as a script for the mysql client (their bodies hold `;`: another delimiter). */
+export function routineScript(routines: ReadonlyArray<{ name: string; create: string }>): string[] {
+  return routines.flatMap((r) => [
     `-- ${r.name}: fails when it exists already (migrate() creates it only when missing).`,
     'DELIMITER //',
     `${r.create}//`,
     'DELIMITER ;',
     '',
   ]);
+}
+
+/** The schema as one SQL file (what `stores/sql/migrations/<dialect>.sql` holds). */
+export function schemaFile(dialect: SqlDialect<unknown>): string {
+  const { create, added, routines } = sqlSchema(dialect);
+  const alter = added.map((a) => `-- ${dialect.addColumn(a.table, a.column, a.type)};`);
+  const routineLines = routineScript(routines);
   return [
     `-- auth-sdk-m8 ${dialect.name} schema (table prefix auth_sdk_). Generated from stores/sql/schema.ts;`,
     '-- store.migrate() runs the same statements. A test keeps this file in step.',

@@ -299,7 +299,11 @@ describe('npx auth-sdk-m8 migrate', () => {
       expect(runCli(['migrate', '--store', store, '--table-prefix', 'dba_'], cliIo)).toBe(0);
       const sql = out.join('\n');
       const schema = (store === 'postgres' ? postgresSchema : mysqlSchema)('dba_');
-      for (const statement of schema) expect(sql).toContain(`${statement};`);
+      // Tables end with `;`, the MySQL procedure with the `//` delimiter the mysql client reads.
+      for (const statement of schema) {
+        const ended = [`${statement};`, `${statement}//`].filter((end) => sql.includes(end));
+        expect(ended).toHaveLength(1);
+      }
       expect(sql).toContain('dba_sessions');
     },
   );
