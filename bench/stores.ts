@@ -71,6 +71,20 @@ async function throughput(
   };
 }
 
+/** Median µs of `op` run one at a time (latency: what a round trip costs a single caller). */
+async function oneAtATime(op: (worker: number, i: number) => Promise<unknown>): Promise<number> {
+  const n = QUICK ? 100 : 400;
+  for (let i = 0; i < 20; i++) await op(0, i);
+  const micros: number[] = [];
+  for (let i = 20; i < 20 + n; i++) {
+    const start = performance.now();
+    await op(0, i);
+    micros.push((performance.now() - start) * 1000);
+  }
+  micros.sort((a, b) => a - b);
+  return micros[Math.floor(n / 2)]!;
+}
+
 interface StoreUnderTest {
   name: string;
   raw?: () => Promise<unknown>;
@@ -492,6 +506,8 @@ export async function runStores(): Promise<{ text: string }> {
   const results: Record<string, Record<string, Measured>> = {};
   const cpuRows: Array<Array<string>> = [];
   let counts: Record<string, CommandCount> = {};
+  const latencyRows: Array<Array<string>> = [];
+  const latencies: Record<string, Record<string, number>> = {};
   try {
     for (const s of stores) {
       const tag = `${s.name}-${Date.now().toString(36)}`;
@@ -520,6 +536,21 @@ export async function runStores(): Promise<{ text: string }> {
       }
       rows.push(row);
       cpuRows.push(cpuRow);
+      const latency = {
+        raw: s.raw ? await oneAtATime(() => s.raw!()) : undefined,
+        rotationWithSession: await oneAtATime(
+          await rotationsWithSession(s.linked(), s.sessions, `${tag}-l`),
+        ),
+      };
+      latencies[s.name] = Object.fromEntries(
+        Object.entries(latency).filter(([, v]) => v !== undefined),
+      ) as Record<string, number>;
+      latencyRows.push([
+        s.name,
+        latency.raw === undefined ? '—' : latency.raw.toFixed(0),
+        latency.rotationWithSession.toFixed(0),
+        latency.raw === undefined ? '—' : (latency.rotationWithSession / latency.raw).toFixed(1),
+      ]);
       if (s.name === 'redis') counts = await countRedis(redisUrl, prefix);
     }
     counts = { ...counts, ...(await countSqlStores(tablePrefix)) };
@@ -534,6 +565,7 @@ export async function runStores(): Promise<{ text: string }> {
     msPerRun: ms,
     results,
     commandsPerOperation: counts,
+    medianMicrosOneAtATime: latencies,
   });
   const countRows = Object.entries(counts).map(([name, count]) => [name, ...describeCount(count)]);
   return {
@@ -557,6 +589,11 @@ export async function runStores(): Promise<{ text: string }> {
           'x raw',
         ],
         rows,
+      ),
+      table(
+        'One at a time (median µs): a refresh’s store work (rotation + session) next to the raw round trip',
+        ['store', 'raw PING / SELECT 1', 'rotation + session', 'x raw'],
+        latencyRows,
       ),
       table(
         `Client CPU per operation (µs of this process, user + system; less moved by the machine's load than ops/s)`,
