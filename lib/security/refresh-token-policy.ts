@@ -47,6 +47,14 @@ function canonicalUuid(sub: string): string | undefined {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+/**
+ * The id the stores know a user by: a UUID `sub` in its canonical form (as `verify` reads a
+ * refresh token's `sub`), any other `sub` in lower case.
+ */
+export function storedUserId(sub: string): string {
+  return canonicalUuid(sub) ?? sub.toLowerCase();
+}
+
 const REQUIRED_CLAIMS = Object.freeze(['exp', 'sub', 'jti', 'type']);
 
 export type RefreshSecret = string | Buffer | SecretValue;
@@ -134,6 +142,11 @@ export interface RotationResult {
   replayed?: boolean;
   /** The family (from the store, else the token's `fid` claim) — give it to the new token. */
   familyId?: string;
+  /**
+   * True when the presented token was the Python reference store's (`pythonCompat`): its
+   * family starts here, without a session (the auth flows create one).
+   */
+  adopted?: boolean;
   /**
    * Present when the store applied `beforeRotate`'s session advance with the rotation: the
    * updated session, or null when the family has no active session.
@@ -286,6 +299,7 @@ export class RefreshTokenPolicy {
         familyId: outcome.familyId,
       };
       if (outcome.session !== undefined) rotated.session = outcome.session;
+      if (outcome.adopted === true) rotated.adopted = true;
       return rotated;
     }
     if (outcome.status === 'replayed') {
@@ -318,8 +332,9 @@ export class RefreshTokenPolicy {
   }
 
   /**
-   * Records a freshly issued refresh token (at login). A UUID `userId` in any spelling is kept
-   * in its canonical form, the one `verify` reads from the token's `sub`. No store: no-op.
+   * Records a freshly issued refresh token (at login). `userId` is kept as `storedUserId`
+   * makes it (a UUID in any spelling in its canonical form, the one `verify` reads from the
+   * token's `sub`). No store: no-op.
    */
   async register(
     jti: string,
@@ -327,7 +342,7 @@ export class RefreshTokenPolicy {
   ): Promise<void> {
     const store = this.store;
     if (store === undefined || this.#guard === undefined) return;
-    const userId = canonicalUuid(registration.userId) ?? registration.userId;
+    const userId = storedUserId(registration.userId);
     await this.#guard.run(() => store.register(jti, { ...registration, userId }));
   }
 

@@ -76,6 +76,11 @@ export type RotateResult =
        * session, or null when the family has no active session. Absent: the caller advances it.
        */
       session?: SessionRecord | null | undefined;
+      /**
+       * True when `old` was a token of the Python reference store (`pythonCompat`): its family
+       * starts with this rotation, and has no session yet.
+       */
+      adopted?: boolean | undefined;
     }
   | { status: 'replayed'; userId: string; familyId: string; jti: string; issuedAt: number }
   | { status: 'reused'; userId: string; familyId: string }

@@ -216,7 +216,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
       [this.#tokenKey(userId, oldJti), this.#tokenKey(userId, newJti)],
       [userId, familyId, oldJti, oldTtl, newJti, ttl, String(now), this.#tag(userId)],
     );
-    return { status: 'rotated', userId, familyId, issuedAt: now };
+    return { status: 'rotated', userId, familyId, issuedAt: now, adopted: true };
   }
 
   revoke(jti: string, userId: string): Promise<void> {

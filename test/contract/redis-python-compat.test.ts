@@ -5,8 +5,12 @@
  * round trips, counted by a TCP relay between that connection and Redis.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { createAuthFlows } from '../../lib/security/flows/auth-flows';
 import { RefreshTokenPolicy } from '../../lib/security/refresh-token-policy';
 import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
+import { RedisSessionStore } from '../../stores/redis/session-store';
+import { hsFlowParts } from '../helpers/flow-parts';
+import { REFRESH_SECRET } from '../helpers/keys';
 import {
   commandsOf,
   connectRedis as connect,
@@ -22,12 +26,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SECRET = 'Refresh-Compat_Secret-0123456789-abcdefghij';
 
 /** A refresh token as the Python package signs it: HS256, no `fid`. */
-function pythonToken(sub: string, jti: string): string {
+function pythonToken(sub: string, jti: string, secret: string = SECRET): string {
   const encode = (value: unknown): string =>
     Buffer.from(JSON.stringify(value)).toString('base64url');
   const payload = { sub, jti, type: 'refresh', exp: Math.floor(Date.now() / 1000) + 3600 };
   const input = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(payload)}`;
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
 describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
@@ -76,6 +80,7 @@ describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
       userId: user,
       familyId: expect.any(String),
       issuedAt: now,
+      adopted: true,
     });
     const familyId = (outcome as { familyId: string }).familyId;
     expect(familyId).toMatch(UUID);
@@ -165,6 +170,48 @@ describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
       message: expect.stringMatching(/already used or revoked/),
     });
     await expect(s.isValid(next, user)).resolves.toBe(false);
+  });
+
+  it('through the auth flows: the first refresh of a Python token opens its session', async () => {
+    const sessions = new RedisSessionStore({ client, keyPrefix: `${prefix}flows-sess:` });
+    const refreshStore = new RedisRefreshTokenStore({
+      client,
+      keyPrefix: `${prefix}flows-rt:`,
+      pythonCompat: true,
+      sessions,
+    });
+    const { issuer, policy, refreshPolicy } = hsFlowParts({ refreshStore });
+    const sub = randomUUID();
+    const flows = createAuthFlows({
+      issuer,
+      refreshPolicy,
+      policy,
+      sessions,
+      findUser: (id) => ({ sub: id, email: 'py@example.com', is_active: true }),
+    });
+    const old = await pythonRegistered();
+    const first = await flows.refresh({
+      headers: { 'user-agent': 'python-era client' },
+      body: { refresh_token: pythonToken(sub, old, REFRESH_SECRET) },
+      ip: '203.0.113.9',
+    });
+    expect(first.status).toBe(200);
+    const body = first.body as { access_token: string; refresh_token: string; session_id: string };
+    expect(body.session_id).toMatch(UUID);
+    const listed = await flows.listSessions({
+      headers: { authorization: `Bearer ${body.access_token}` },
+    });
+    expect(listed.body).toEqual([
+      expect.objectContaining({
+        id: body.session_id,
+        current: true,
+        user_agent: 'python-era client',
+        ip: '203.0.113.9',
+      }),
+    ]);
+    // From then on, a session like any: the next refresh advances it in the rotation.
+    const next = await flows.refresh({ headers: {}, body: { refresh_token: body.refresh_token } });
+    expect(next.body).toMatchObject({ session_id: body.session_id });
   });
 
   it('reads a legacy token as valid and revokes it (logout) by deleting its key', async () => {

@@ -34,7 +34,11 @@ import {
   type Authenticated,
   type RequestAuthenticator,
 } from '../http/request-authenticator';
-import type { RefreshTokenPolicy, RotationResult } from '../refresh-token-policy';
+import {
+  storedUserId,
+  type RefreshTokenPolicy,
+  type RotationResult,
+} from '../refresh-token-policy';
 import { policyStoreGuard, type StoreGuard } from '../store-guard';
 import type { SessionAdvance, SessionRecord, SessionStore } from '../stores';
 import type {
@@ -263,21 +267,33 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     const issuedAt = now();
     const { access, refresh } = issuePair(user, { jti: randomUUID(), issuedAt });
     await refreshPolicy.register(refresh.jti, {
-      userId: user.sub.toLowerCase(),
+      userId: storedUserId(user.sub),
       familyId: refresh.familyId,
       ttlSeconds: issuer.refreshTtlSeconds,
     });
+    const sessionId = await createSession(user, { access, refresh }, request, issuedAt);
+    callHook(hooks, 'onLogin', { result: 'success' }, logger);
+    return answer(200, { access: access.token, refresh: refresh.token, sessionId }, {});
+  }
+
+  /** A new session for this pair (a login); resolves its id, or undefined when none was kept. */
+  async function createSession(
+    user: AuthUser,
+    pair: IssuedPair,
+    request: FlowRequest,
+    at: number,
+  ): Promise<string | undefined> {
     const session: SessionRecord = {
       id: randomUUID(),
-      userId: user.sub.toLowerCase(),
+      userId: storedUserId(user.sub),
       provider: user.provider ?? 'password',
-      familyId: refresh.familyId,
-      accessJti: access.jti,
-      accessExpiresAt: access.expiresAt,
-      refreshTokenHash: hashToken(refresh.token),
-      refreshExpiresAt: refresh.expiresAt,
-      createdAt: issuedAt,
-      lastUsedAt: issuedAt,
+      familyId: pair.refresh.familyId,
+      accessJti: pair.access.jti,
+      accessExpiresAt: pair.access.expiresAt,
+      refreshTokenHash: hashToken(pair.refresh.token),
+      refreshExpiresAt: pair.refresh.expiresAt,
+      createdAt: at,
+      lastUsedAt: at,
       userAgent: single(request.headers['user-agent']),
       ip: request.ip,
     };
@@ -285,12 +301,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
       await store.create(session);
       return true;
     });
-    callHook(hooks, 'onLogin', { result: 'success' }, logger);
-    return answer(
-      200,
-      { access: access.token, refresh: refresh.token, sessionId: created ? session.id : undefined },
-      {},
-    );
+    return created ? session.id : undefined;
   }
 
   function refreshTokenOf(request: FlowRequest): string {
@@ -379,7 +390,15 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
       advance = sessionAdvanceOf(pair, rotated.issuedAt);
     }
     let sessionId: string | undefined;
-    if (rotated.session !== undefined) {
+    if (rotated.adopted === true && sessions !== undefined) {
+      // A token the Python service issued: its first refresh here is its first session.
+      sessionId = await createSession(
+        { ...planned.user, sub: rotated.userId },
+        pair,
+        request,
+        rotated.issuedAt,
+      );
+    } else if (rotated.session !== undefined) {
       sessionId = rotated.session?.id; // advanced with the rotation itself
     } else if (sessions !== undefined && !rotated.replayed && !rotated.degraded) {
       const familyId = pair.refresh.familyId;
@@ -402,7 +421,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
 
   async function logout(request: FlowRequest): Promise<FlowResponse> {
     const { claims } = await authenticated(request);
-    const userId = claims.sub.toLowerCase();
+    const userId = storedUserId(claims.sub);
     await policy.revoke(claims);
     let ended = 0;
     let refreshToken: string | undefined;
@@ -447,7 +466,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
 
   async function logoutAll(request: FlowRequest): Promise<FlowResponse> {
     const { claims } = await authenticated(request);
-    const userId = claims.sub.toLowerCase();
+    const userId = storedUserId(claims.sub);
     await policy.revoke(claims);
     const ended = (await sessionWrite((store) => store.revokeAll(userId))) ?? [];
     for (const session of ended) await endTokensOf(session);
@@ -465,7 +484,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     const { claims } = await authenticated(request);
     if (sessions === undefined || sessionGuard === undefined)
       return { status: 200, body: [], setCookie: [] };
-    const list = await sessionGuard.run(() => sessions.list(claims.sub.toLowerCase()));
+    const list = await sessionGuard.run(() => sessions.list(storedUserId(claims.sub)));
     return {
       status: 200,
       body: list.map((s) => ({
@@ -486,7 +505,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     if (sessions === undefined || sessionGuard === undefined)
       throw new NotFoundError('Session not found');
     const session = await sessionGuard.run(() =>
-      sessions.revoke(claims.sub.toLowerCase(), sessionId),
+      sessions.revoke(storedUserId(claims.sub), sessionId),
     );
     // Another user's session id is a 404 too: its existence is not the caller's business.
     if (session === undefined) throw new NotFoundError('Session not found');
