@@ -11,6 +11,7 @@ import type { SessionRecord } from '../../lib/security/stores';
 import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
 import { RedisSessionStore } from '../../stores/redis/session-store';
 import { hsFlowParts } from '../helpers/flow-parts';
+import { advanceTo, loginWithSession, nowSeconds } from '../helpers/linked-sessions';
 import {
   commandsOf,
   connectRedis as connect,
@@ -38,36 +39,10 @@ describeWithService('redis', 'RedisRefreshTokenStore with sessions', () => {
     await client.quit();
   });
 
-  const now = (): number => Math.floor(Date.now() / 1000);
-
-  /** A login: the refresh token registered and its session created. */
-  async function login(userId: string, familyId: string, jti: string): Promise<SessionRecord> {
-    const at = now();
-    const session: SessionRecord = {
-      id: randomUUID(),
-      userId,
-      provider: 'password',
-      familyId,
-      accessJti: `access-${jti}`,
-      accessExpiresAt: at + 900,
-      refreshTokenHash: `hash-${jti}`,
-      refreshExpiresAt: at + 3600,
-      createdAt: at - 60,
-      lastUsedAt: at - 60,
-      userAgent: 'test agent',
-    };
-    await store.register(jti, { userId, familyId, ttlSeconds: 3600 });
-    await sessions.create(session);
-    return session;
-  }
-
-  const advance = (jti: string, at: number) => ({
-    accessJti: `access-${jti}`,
-    accessExpiresAt: at + 900,
-    refreshTokenHash: `hash-${jti}`,
-    refreshExpiresAt: at + 7200,
-    lastUsedAt: at,
-  });
+  const now = nowSeconds;
+  const login = (userId: string, familyId: string, jti: string): Promise<SessionRecord> =>
+    loginWithSession({ refresh: store, sessions }, userId, familyId, jti);
+  const advance = advanceTo;
 
   it('refuses a session store that is not a RedisSessionStore on the same client', async () => {
     const other = await connect();

@@ -5,9 +5,9 @@
  * counts its writes).
  */
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { createClient } from 'redis';
 import { services } from './services';
+import { startTcpRelay, type TcpRelay } from './tcp-relay';
 
 export type TestRedisClient = ReturnType<typeof createClient>;
 
@@ -32,41 +32,30 @@ export async function dropRedisPrefix(client: TestRedisClient, prefix: string): 
  * writes again only after it has read what it waited for.
  */
 export class CountingRelay {
-  writes = 0;
-  readonly #sockets = new Set<net.Socket>();
-
-  private constructor(readonly server: net.Server) {}
+  private constructor(
+    readonly relay: TcpRelay,
+    private readonly count: { writes: number },
+  ) {}
 
   static async start(target: { host: string; port: number }): Promise<CountingRelay> {
-    const server = net.createServer();
-    const relay = new CountingRelay(server);
-    server.on('connection', (downstream) => {
-      const upstream = net.connect(target.port, target.host);
-      for (const socket of [downstream, upstream]) {
-        relay.#sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          downstream.destroy();
-          upstream.destroy();
-        });
-      }
-      downstream.on('data', (chunk) => {
-        relay.writes += 1;
-        upstream.write(chunk);
-      });
-      upstream.on('data', (chunk) => downstream.write(chunk));
+    const count = { writes: 0 };
+    const relay = await startTcpRelay(target, () => () => {
+      count.writes += 1;
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return relay;
+    return new CountingRelay(relay, count);
+  }
+
+  /** Writes its clients have made so far. */
+  get writes(): number {
+    return this.count.writes;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+    return `redis://127.0.0.1:${this.relay.port}`;
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
+  close(): Promise<void> {
+    return this.relay.close();
   }
 }
 

@@ -5,7 +5,7 @@
  * batch ended by `Sync`; MySQL: a command packet, sequence id 0). Exact, whatever the
  * machine's load: nothing is timed.
  */
-import net from 'node:net';
+import { startTcpRelay, type TcpRelay } from './tcp-relay';
 
 export type SqlProtocol = 'postgres' | 'mysql';
 
@@ -75,42 +75,26 @@ function firstWord(sql: string): string {
 }
 
 export class SqlCommandRelay {
-  /** What every connection through the relay has sent so far, in order. */
-  readonly commands: string[] = [];
-  readonly #sockets = new Set<net.Socket>();
-
-  private constructor(readonly server: net.Server) {}
+  private constructor(
+    readonly relay: TcpRelay,
+    /** What every connection through the relay has sent so far, in order. */
+    readonly commands: string[],
+  ) {}
 
   static async start(
     protocol: SqlProtocol,
     target: { host: string; port: number },
   ): Promise<SqlCommandRelay> {
-    const server = net.createServer();
-    const relay = new SqlCommandRelay(server);
-    server.on('connection', (downstream) => {
-      const upstream = net.connect(target.port, target.host);
-      const record = (word: string): void => void relay.commands.push(word);
-      const read = protocol === 'postgres' ? postgresReader(record) : mysqlReader(record);
-      for (const socket of [downstream, upstream]) {
-        relay.#sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          downstream.destroy();
-          upstream.destroy();
-        });
-      }
-      downstream.on('data', (chunk: Buffer) => {
-        read(chunk);
-        upstream.write(chunk);
-      });
-      upstream.on('data', (chunk) => downstream.write(chunk));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return relay;
+    const commands: string[] = [];
+    const record = (word: string): void => void commands.push(word);
+    const tcp = await startTcpRelay(target, () =>
+      protocol === 'postgres' ? postgresReader(record) : mysqlReader(record),
+    );
+    return new SqlCommandRelay(tcp, commands);
   }
 
   get port(): number {
-    return (this.server.address() as net.AddressInfo).port;
+    return this.relay.port;
   }
 
   /** The commands sent while `action` runs (its only client must be this relay's). */
@@ -120,8 +104,7 @@ export class SqlCommandRelay {
     return this.commands.slice(before);
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
+  close(): Promise<void> {
+    return this.relay.close();
   }
 }

@@ -22,6 +22,7 @@ import { ConfigurationError } from '../../../lib/core/errors';
 import { tableNames } from '../../../stores/sql/tables';
 import type { RefreshTokenStore, SessionRecord, SessionStore } from '../../../lib/security/stores';
 import { hsFlowParts } from '../../helpers/flow-parts';
+import { advanceTo, loginWithSession, nowSeconds } from '../../helpers/linked-sessions';
 import { describeWithService, services } from '../../helpers/services';
 import { dropStatements } from '../../helpers/sql-cleanup';
 import { SqlCommandRelay } from '../../helpers/sql-wire';
@@ -97,15 +98,8 @@ const mariadb: Database<mysql.Pool> = {
   refreshCommands: ['CALL'],
 };
 
-const now = (): number => Math.floor(Date.now() / 1000);
-
-const advance = (jti: string, at: number) => ({
-  accessJti: `access-${jti}`,
-  accessExpiresAt: at + 900,
-  refreshTokenHash: `hash-${jti}`,
-  refreshExpiresAt: at + 7200,
-  lastUsedAt: at,
-});
+const now = nowSeconds;
+const advance = advanceTo;
 
 function describeDatabase<Pool>(db: Database<Pool>): void {
   describeWithService(db.service, `${db.service}: refresh store with sessions`, () => {
@@ -124,25 +118,8 @@ function describeDatabase<Pool>(db: Database<Pool>): void {
       await db.end(pool);
     });
 
-    async function login(userId: string, familyId: string, jti: string): Promise<SessionRecord> {
-      const at = now();
-      const session: SessionRecord = {
-        id: randomUUID(),
-        userId,
-        provider: 'password',
-        familyId,
-        accessJti: `access-${jti}`,
-        accessExpiresAt: at + 900,
-        refreshTokenHash: `hash-${jti}`,
-        refreshExpiresAt: at + 3600,
-        createdAt: at - 60,
-        lastUsedAt: at - 60,
-        userAgent: 'test agent',
-      };
-      await stores.refresh.register(jti, { userId, familyId, ttlSeconds: 3600 });
-      await stores.sessions.create(session);
-      return session;
-    }
+    const login = (userId: string, familyId: string, jti: string): Promise<SessionRecord> =>
+      loginWithSession(stores, userId, familyId, jti);
 
     it('refuses a session store on another pool', async () => {
       const other = db.open();
