@@ -279,7 +279,9 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
     const retired = results.at(-1)!.rows[0];
     if (postgres) {
       const won = results[0]!.rows[0];
-      return { won, session: won?.session, retired };
+      // row_to_json: an object, or its text when the pool's type parsers leave json alone.
+      const session: unknown = won?.session;
+      return { won, session: typeof session === 'string' ? JSON.parse(session) : session, retired };
     }
     const won = results[0]!.affected === 1 ? results.at(-2)!.rows[0] : undefined;
     return { won, session: won?.id == null ? null : won, retired };

@@ -222,6 +222,36 @@ function describeDatabase<Pool>(db: Database<Pool>): void {
       await expect(stores.sessions.get(bob, bobs.id)).resolves.toEqual(bobs);
     });
 
+    if (db.service === 'postgres') {
+      it('reads the advanced session from a pool whose type parsers leave every value as text', async () => {
+        const raw = new pg.Pool({
+          ...services.postgres,
+          max: 2,
+          types: { getTypeParser: () => (value: string) => value },
+        });
+        try {
+          const linked = postgres.link(raw, tablePrefix);
+          const user = randomUUID();
+          const family = randomUUID();
+          const created = await loginWithSession(linked, user, family, `${family}-1`);
+          const at = now();
+          await expect(
+            linked.refresh.rotate(`${family}-1`, `${family}-2`, 600, {
+              userId: user,
+              familyId: family,
+              nowSeconds: at,
+              session: advance(`${family}-2`, at),
+            }),
+          ).resolves.toMatchObject({
+            status: 'rotated',
+            session: { ...created, ...advance(`${family}-2`, at) },
+          });
+        } finally {
+          await raw.end();
+        }
+      });
+    }
+
     it('one refresh through the auth flows, command by command on the wire', async () => {
       const target = services[db.service];
       const relay = await SqlCommandRelay.start(db.service, {
