@@ -6,9 +6,14 @@
 import { createHash } from 'node:crypto';
 import type { RedisLikeClient } from './client';
 
-/** `<prefix>{<user hash>}:` — the id is hashed, so braces in it cannot move the slot. */
+/** `{<user hash>}` — the id is hashed, so braces in it cannot move the slot. */
+export function userHashTag(userId: string): string {
+  return `{${createHash('sha256').update(userId).digest('hex').slice(0, 32)}}`;
+}
+
+/** `<prefix>{<user hash>}:`, the start of every key of the user under `prefix`. */
 export function userTag(prefix: string, userId: string): string {
-  return `${prefix}{${createHash('sha256').update(userId).digest('hex').slice(0, 32)}}:`;
+  return `${prefix}${userHashTag(userId)}:`;
 }
 
 /** What a refresh-token store needs to know of a session store to advance its sessions. */

@@ -8,7 +8,7 @@ import type {
   StoreRotateOptions,
 } from '../../lib/security/stores';
 import { runRedis, type RedisLikeClient } from './client';
-import { sessionKeyspaceOf, userTag } from './keys';
+import { sessionKeyspaceOf, userHashTag, userTag } from './keys';
 import {
   ADOPT_LEGACY,
   CLAIM_LEGACY,
@@ -91,8 +91,9 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     return userTag(this.#prefix, userId);
   }
 
-  #tokenKey(userId: string, jti: string): string {
-    return `${this.#tag(userId)}t:${jti}`;
+  /** The key of `jti` under a user's `tag` (`#tag`: one hash per operation, not per key). */
+  #tokenKey(tag: string, jti: string): string {
+    return `${tag}t:${jti}`;
   }
 
   /** With `pythonCompat`, the Python store's key for `jti`; undefined when it cannot be one. */
@@ -104,18 +105,20 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   register(jti: string, registration: RefreshTokenRegistration): Promise<void> {
     const { userId, familyId } = registration;
     const ttl = String(Math.max(1, Math.ceil(registration.ttlSeconds)));
+    const tag = this.#tag(userId);
     return runRedis(async () => {
       await REGISTER.run(
         this.#client,
-        [this.#tokenKey(userId, jti)],
-        [userId, familyId, ttl, jti, this.#tag(userId)],
+        [this.#tokenKey(tag, jti)],
+        [userId, familyId, ttl, jti, tag],
       );
     });
   }
 
   isValid(jti: string, userId: string): Promise<boolean> {
     return runRedis(async () => {
-      const state = await TOKEN_STATE.run(this.#client, [this.#tokenKey(userId, jti)], [userId]);
+      const key = this.#tokenKey(this.#tag(userId), jti);
+      const state = await TOKEN_STATE.run(this.#client, [key], [userId]);
       if (typeof state === 'string') return state === 'active';
       const legacy = this.#legacyKey(jti);
       return legacy !== undefined && (await LEGACY_ACTIVE.run(this.#client, [legacy], [])) === 1;
@@ -153,18 +156,21 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   ): Promise<RotateResult> {
     const { userId } = options;
     const advance = this.#sessionPrefix !== undefined ? options.session : undefined;
+    // One hash of the user for every key of the script, the session keys' included.
+    const hashTag = userHashTag(userId);
+    const tag = `${this.#prefix}${hashTag}:`;
     const reply = (await ROTATE.run(
       this.#client,
-      [this.#tokenKey(userId, oldJti), this.#tokenKey(userId, newJti)],
+      [this.#tokenKey(tag, oldJti), this.#tokenKey(tag, newJti)],
       [
         newJti,
         ttl,
         String(now),
         grace,
-        this.#tag(userId),
+        tag,
         userId,
         options.familyId ?? '',
-        advance === undefined ? '' : userTag(this.#sessionPrefix!, userId),
+        advance === undefined ? '' : `${this.#sessionPrefix!}${hashTag}:`,
         advance === undefined ? '' : sessionAdvanceJson(advance),
       ],
     )) as unknown[];
@@ -211,10 +217,11 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     }
     const familyId = options.familyId ?? randomUUID();
     const oldTtl = String(claimed > 0 ? claimed : ttl);
+    const tag = this.#tag(userId);
     await ADOPT_LEGACY.run(
       c,
-      [this.#tokenKey(userId, oldJti), this.#tokenKey(userId, newJti)],
-      [userId, familyId, oldJti, oldTtl, newJti, ttl, String(now), this.#tag(userId)],
+      [this.#tokenKey(tag, oldJti), this.#tokenKey(tag, newJti)],
+      [userId, familyId, oldJti, oldTtl, newJti, ttl, String(now), tag],
     );
     return { status: 'rotated', userId, familyId, issuedAt: now, adopted: true };
   }
@@ -222,7 +229,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   revoke(jti: string, userId: string): Promise<void> {
     return runRedis(async () => {
       const c = this.#client;
-      await REVOKE_ONE.run(c, [this.#tokenKey(userId, jti)], [userId]);
+      await REVOKE_ONE.run(c, [this.#tokenKey(this.#tag(userId), jti)], [userId]);
       // Logout of a token still in the Python layout: delete it, as the Python store did.
       const legacy = this.#legacyKey(jti);
       if (legacy !== undefined) await CLAIM_LEGACY.run(c, [legacy], []);

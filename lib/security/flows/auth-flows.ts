@@ -354,7 +354,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     await limiter?.checkIp(request.ip);
     const token = refreshTokenOf(request);
     let planned:
-      { user: AuthUser; pair: IssuedPair; advance: SessionAdvance; issuedAt: number } | undefined;
+      { user: AuthUser; pair: IssuedPair; issuedAt: number; advance?: SessionAdvance } | undefined;
     const rotated: RotationResult = await refreshPolicy.validateAndRotate(token, {
       newJti: randomUUID(),
       ttlSeconds: issuer.refreshTtlSeconds,
@@ -365,9 +365,10 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
           { ...user, sub: presented.userId },
           { jti: next.jti, familyId: presented.familyId, issuedAt: next.issuedAt },
         );
-        const advance = sessionAdvanceOf(pair, next.issuedAt);
-        planned = { user, pair, advance, issuedAt: next.issuedAt };
-        return sessions === undefined ? undefined : planned.advance;
+        planned = { user, pair, issuedAt: next.issuedAt };
+        // Without sessions there is nothing to advance (and no hash of the token to take).
+        if (sessions !== undefined) planned.advance = sessionAdvanceOf(pair, next.issuedAt);
+        return planned.advance;
       },
       onReuse: async ({ userId, familyId }) => {
         const ended = await sessionWrite((store) => store.revokeByFamily(userId, familyId));
@@ -387,7 +388,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
         { ...planned.user, sub: rotated.userId },
         { jti: rotated.jti, familyId: rotated.familyId, issuedAt: rotated.issuedAt },
       );
-      advance = sessionAdvanceOf(pair, rotated.issuedAt);
+      advance = undefined; // planned for the pair just replaced
     }
     let sessionId: string | undefined;
     if (rotated.adopted === true && sessions !== undefined) {
@@ -402,7 +403,8 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
       sessionId = rotated.session?.id; // advanced with the rotation itself
     } else if (sessions !== undefined && !rotated.replayed && !rotated.degraded) {
       const familyId = pair.refresh.familyId;
-      sessionId = (await sessionWrite((store) => store.advance(rotated.userId, familyId, advance)))
+      const update = advance ?? sessionAdvanceOf(pair, rotated.issuedAt);
+      sessionId = (await sessionWrite((store) => store.advance(rotated.userId, familyId, update)))
         ?.id;
     } else if (sessions !== undefined && rotated.replayed) {
       const familyId = pair.refresh.familyId;
