@@ -12,7 +12,11 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { RefreshTokenPolicy } from '../lib/security/refresh-token-policy';
-import type { RefreshTokenStore, RevocationStore, SessionStore } from '../lib/security/stores';
+import type {
+  RefreshTokenStore,
+  RevocationStore,
+  SessionStore,
+} from '../lib/security/store-contracts';
 import {
   MemoryRefreshTokenStore,
   MemoryRevocationStore,
@@ -127,7 +131,7 @@ async function rotationChains(
     const chain = chains[w];
     const newJti = `${tag}-w${w}-${i + 1}`;
     const result = await policy.validateAndRotate(chain.token, { newJti, ttlSeconds: 300 });
-    if (result.jti !== newJti || result.familyId !== chain.family) {
+    if (result.newJti !== newJti || result.familyId !== chain.family) {
       throw new Error(`rotation lost: ${JSON.stringify(result)}`);
     }
     chain.token = tokenOf(chain.user, newJti, chain.family);

@@ -110,22 +110,22 @@ export {
   RefreshTokenPolicy,
   type RefreshTokenPolicyOptions,
   type PlannedRotation,
-  type RotateOptions,
-  type RotationResult,
+  type ValidateAndRotateOptions,
+  type RefreshRotation,
   type RefreshSecret,
 } from './security/refresh-token-policy';
 export type {
   RevocationStore,
   RefreshTokenStore,
   RefreshTokenRegistration,
-  RotateResult,
-  StoreRotateOptions,
+  StoreRotation,
+  StoreRotationOptions,
   SessionStore,
   SessionRecord,
   SessionAdvance,
   RateLimitStore,
   RateLimitHit,
-} from './security/stores';
+} from './security/store-contracts';
 export {
   CircuitBreaker,
   type CircuitBreakerOptions,

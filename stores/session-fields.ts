@@ -1,5 +1,5 @@
 /** Rules every session store applies to what it keeps (shared so the backends agree). */
-import { MAX_LISTED_SESSIONS, type SessionRecord } from '../lib/security/stores';
+import { MAX_LISTED_SESSIONS, type SessionRecord } from '../lib/security/store-contracts';
 
 export const MAX_USER_AGENT_LENGTH = 512;
 export const MAX_IP_LENGTH = 64;

@@ -22,7 +22,12 @@ import type { CircuitBreaker } from './circuit-breaker';
 import { assertFailureMode, policyStoreGuard, type StoreGuard } from './store-guard';
 import { callHook } from './hooks';
 import { JwsError, jwsFailureDetail, prepareKey, verifyCompact, type PreparedKey } from './jws';
-import type { RefreshTokenStore, RotateResult, SessionAdvance, SessionRecord } from './stores';
+import type {
+  RefreshTokenStore,
+  StoreRotation,
+  SessionAdvance,
+  SessionRecord,
+} from './store-contracts';
 import type { FailureMode } from '../core/failure-mode';
 import type { ValidationHooks } from './types';
 
@@ -94,7 +99,7 @@ export interface RefreshTokenPolicyOptions {
   logger?: Logger | undefined;
 }
 
-export interface RotateOptions {
+export interface ValidateAndRotateOptions {
   /** The jti of the refresh token the caller is about to issue. */
   newJti: string;
   /** Lifetime of the new token in the store, in seconds (default 86 400, as Python). */
@@ -108,7 +113,7 @@ export interface RotateOptions {
    * Called with the verified token and the rotation it is about to ask for, before the store
    * is asked (a per-family rate limit, the user lookup); what it throws is the answer, and
    * nothing rotates. What it returns is the session advance of that rotation: a store that
-   * keeps sessions with its tokens applies it in the same atomic step (`RotationResult.session`).
+   * keeps sessions with its tokens applies it in the same atomic step (`RefreshRotation.session`).
    */
   beforeRotate?:
     | ((
@@ -126,16 +131,16 @@ export interface PlannedRotation {
   issuedAt: number;
 }
 
-export interface RotationResult {
+export interface RefreshRotation {
   /** The token's `sub`, a UUID in lower case. */
   userId: string;
   /** The jti of the presented (now retired) token. */
   oldJti: string;
   /**
-   * The jti the new refresh token must carry: `newJti`, or on a replay inside the grace the
-   * successor already issued (signing the same claims again gives the same token).
+   * The jti the new refresh token must carry: the `newJti` asked for, or on a replay inside
+   * the grace the successor already issued (signing the same claims again gives the same token).
    */
-  jti: string;
+  newJti: string;
   /** Issue the new refresh token at this time (epoch seconds): the rotation's time. */
   issuedAt: number;
   /** True when this was a replay inside the grace: nothing rotated, the successor is re-issued. */
@@ -250,8 +255,11 @@ export class RefreshTokenPolicy {
    *   replayed undetected; choose fail_open only if availability beats that.
    * Without a store: validation only, reusable until expiry (Python behaviour).
    */
-  async validateAndRotate(token: string, options: RotateOptions): Promise<RotationResult> {
-    const { newJti, ttlSeconds = 86_400 } = options ?? ({} as RotateOptions);
+  async validateAndRotate(
+    token: string,
+    options: ValidateAndRotateOptions,
+  ): Promise<RefreshRotation> {
+    const { newJti, ttlSeconds = 86_400 } = options ?? ({} as ValidateAndRotateOptions);
     if (typeof newJti !== 'string' || newJti === '') {
       throw new TypeError('validateAndRotate: newJti must be a non-empty string');
     }
@@ -267,13 +275,13 @@ export class RefreshTokenPolicy {
     const { userId, jti: oldJti } = data;
     const guard = this.#guard;
     const store = this.store;
-    const fresh = { userId, oldJti, jti: newJti, issuedAt: now };
+    const fresh = { userId, oldJti, newJti, issuedAt: now };
     if (guard === undefined || store === undefined) {
       this.#succeeded(newJti, userId);
       return withFamily(fresh, data.familyId);
     }
 
-    let outcome: RotateResult;
+    let outcome: StoreRotation;
     try {
       outcome = await guard.run(() =>
         store.rotate(oldJti, newJti, ttlSeconds, {
@@ -293,7 +301,7 @@ export class RefreshTokenPolicy {
 
     if (outcome.status === 'rotated') {
       this.#succeeded(newJti, userId);
-      const rotated: RotationResult = {
+      const rotated: RefreshRotation = {
         ...fresh,
         issuedAt: outcome.issuedAt,
         familyId: outcome.familyId,
@@ -307,7 +315,7 @@ export class RefreshTokenPolicy {
       return {
         userId,
         oldJti,
-        jti: outcome.jti,
+        newJti: outcome.jti,
         issuedAt: outcome.issuedAt,
         familyId: outcome.familyId,
         replayed: true,

@@ -16,7 +16,7 @@ import { buildAccessValidator } from './build-access-validator';
 import type { CircuitBreaker } from './circuit-breaker';
 import { assertFailureMode, policyStoreGuard, type StoreGuard } from './store-guard';
 import { callHook } from './hooks';
-import type { RevocationStore } from './stores';
+import type { RevocationStore } from './store-contracts';
 import type { AccessTokenValidator } from './token-validator';
 import type { FailureMode } from '../core/failure-mode';
 import type { ValidationHooks } from './types';

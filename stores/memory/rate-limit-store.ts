@@ -1,4 +1,4 @@
-import type { RateLimitHit, RateLimitStore } from '../../lib/security/stores';
+import type { RateLimitHit, RateLimitStore } from '../../lib/security/store-contracts';
 import { BoundedExpiringMap, type Clock } from './bounded-map';
 
 export interface MemoryRateLimitStoreOptions {

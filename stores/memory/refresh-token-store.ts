@@ -1,9 +1,9 @@
 import type {
   RefreshTokenRegistration,
   RefreshTokenStore,
-  RotateResult,
-  StoreRotateOptions,
-} from '../../lib/security/stores';
+  StoreRotation,
+  StoreRotationOptions,
+} from '../../lib/security/store-contracts';
 import { BoundedExpiringMap, expiryFromTtl, type Clock } from './bounded-map';
 
 export interface MemoryRefreshTokenStoreOptions {
@@ -78,8 +78,8 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     oldJti: string,
     newJti: string,
     ttlSeconds: number,
-    options: StoreRotateOptions,
-  ): Promise<RotateResult> {
+    options: StoreRotationOptions,
+  ): Promise<StoreRotation> {
     // Validate before touching state, so a bad ttl cannot leave `oldJti` retired with no successor.
     expiryFromTtl(this.#tokens.now(), ttlSeconds, 'rotate');
     const now = options.nowSeconds ?? Math.floor(this.#tokens.now() / 1000);

@@ -1,4 +1,4 @@
-import type { RevocationStore } from '../../lib/security/stores';
+import type { RevocationStore } from '../../lib/security/store-contracts';
 import { BoundedExpiringMap, expiryFromTtl, type Clock } from './bounded-map';
 
 export interface MemoryRevocationStoreOptions {

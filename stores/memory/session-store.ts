@@ -3,7 +3,7 @@ import {
   type SessionAdvance,
   type SessionRecord,
   type SessionStore,
-} from '../../lib/security/stores';
+} from '../../lib/security/store-contracts';
 import { BoundedExpiringMap, type Clock } from './bounded-map';
 import { boundedListLimit, clipSession } from '../session-fields';
 

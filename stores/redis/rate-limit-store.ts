@@ -1,4 +1,4 @@
-import type { RateLimitHit, RateLimitStore } from '../../lib/security/stores';
+import type { RateLimitHit, RateLimitStore } from '../../lib/security/store-contracts';
 import { RedisScript, runRedis, type RedisLikeClient } from './client';
 
 export interface RedisRateLimitStoreOptions {

@@ -3,10 +3,10 @@ import { ConfigurationError } from '../../lib/core/errors';
 import type {
   RefreshTokenRegistration,
   RefreshTokenStore,
-  RotateResult,
+  StoreRotation,
   SessionRecord,
-  StoreRotateOptions,
-} from '../../lib/security/stores';
+  StoreRotationOptions,
+} from '../../lib/security/store-contracts';
 import { runRedis, type RedisLikeClient } from './client';
 import { sessionKeyspaceOf, userHashTag, userTag } from './keys';
 import {
@@ -133,13 +133,13 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     oldJti: string,
     newJti: string,
     ttlSeconds: number,
-    options: StoreRotateOptions,
-  ): Promise<RotateResult> {
+    options: StoreRotationOptions,
+  ): Promise<StoreRotation> {
     const ttl = String(Math.max(1, Math.ceil(ttlSeconds)));
     const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
     const grace = String(Math.max(0, options.graceSeconds ?? 0));
     const { userId } = options;
-    return runRedis(async (): Promise<RotateResult> => {
+    return runRedis(async (): Promise<StoreRotation> => {
       const outcome = await this.#rotate(oldJti, newJti, ttl, now, grace, options);
       if (outcome.status !== 'unknown' || this.#legacyKey(oldJti) === undefined) return outcome;
       return this.#rotateLegacy(oldJti, newJti, ttl, now, grace, userId, options);
@@ -152,8 +152,8 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     ttl: string,
     now: number,
     grace: string,
-    options: StoreRotateOptions,
-  ): Promise<RotateResult> {
+    options: StoreRotationOptions,
+  ): Promise<StoreRotation> {
     const { userId } = options;
     const advance = this.#sessionPrefix !== undefined ? options.session : undefined;
     // One hash of the user for every key of the script, the session keys' included.
@@ -178,7 +178,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     if (status === 'unknown') return { status: 'unknown' };
     const familyId = String(reply[2]);
     if (status === 'rotated') {
-      const rotated: RotateResult = {
+      const rotated: StoreRotation = {
         status: 'rotated',
         userId,
         familyId,
@@ -207,8 +207,8 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     now: number,
     grace: string,
     userId: string,
-    options: StoreRotateOptions,
-  ): Promise<RotateResult> {
+    options: StoreRotationOptions,
+  ): Promise<StoreRotation> {
     const c = this.#client;
     const claimed = await CLAIM_LEGACY.run(c, [this.#legacyKey(oldJti)!], []);
     if (typeof claimed !== 'number') {

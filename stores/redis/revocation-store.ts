@@ -1,4 +1,4 @@
-import type { RevocationStore } from '../../lib/security/stores';
+import type { RevocationStore } from '../../lib/security/store-contracts';
 import { RedisScript, runRedis, type RedisLikeClient } from './client';
 
 export interface RedisRevocationStoreOptions {

@@ -3,7 +3,7 @@ import {
   type SessionAdvance,
   type SessionRecord,
   type SessionStore,
-} from '../../lib/security/stores';
+} from '../../lib/security/store-contracts';
 import { boundedListLimit, clipSession } from '../session-fields';
 import { runRedis, type RedisLikeClient } from './client';
 import { registerSessionKeyspace, userTag } from './keys';

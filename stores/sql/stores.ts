@@ -10,12 +10,12 @@ import {
   type RefreshTokenRegistration,
   type RefreshTokenStore,
   type RevocationStore,
-  type RotateResult,
+  type StoreRotation,
   type SessionAdvance,
   type SessionRecord,
   type SessionStore,
-  type StoreRotateOptions,
-} from '../../lib/security/stores';
+  type StoreRotationOptions,
+} from '../../lib/security/store-contracts';
 import { boundedListLimit, clipSession } from '../session-fields';
 import type { SqlDialect, SqlResult, SqlRunner, SqlStatement } from './dialect';
 import { sqlSchema } from './schema';
@@ -247,8 +247,8 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
     oldJti: string,
     newJti: string,
     ttl: number,
-    options: StoreRotateOptions,
-  ): Promise<RotateResult> {
+    options: StoreRotationOptions,
+  ): Promise<StoreRotation> {
     const plan: RotationPlan = {
       oldJti,
       newJti,
@@ -484,8 +484,8 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
   }
 
   /** The rotated result, with the advanced session when one was planned for this family. */
-  #rotated(plan: RotationPlan, familyId: string, session: unknown): RotateResult {
-    const rotated: RotateResult = {
+  #rotated(plan: RotationPlan, familyId: string, session: unknown): StoreRotation {
+    const rotated: StoreRotation = {
       status: 'rotated',
       userId: plan.userId,
       familyId,
@@ -505,7 +505,7 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
     plan: RotationPlan,
     grace: number,
     known: Record<string, unknown> | undefined,
-  ): RotateResult {
+  ): StoreRotation {
     if (known === undefined) return { status: 'unknown' };
     const userId = plan.userId;
     const familyId = String(known.family_id);

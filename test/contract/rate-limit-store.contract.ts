@@ -2,7 +2,7 @@
  * The `RateLimitStore` contract (memory, redis, third-party): fixed windows, counted
  * atomically, per key.
  */
-import type { RateLimitStore } from '../../lib/security/stores';
+import type { RateLimitStore } from '../../lib/security/store-contracts';
 import { contractPrefix } from './contract-helpers';
 
 export interface RateLimitStoreHandle {

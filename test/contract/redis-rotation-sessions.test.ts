@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createAuthFlows, type AuthUser } from 'auth-sdk-m8';
 import { ConfigurationError } from '../../lib/core/errors';
-import type { SessionRecord } from '../../lib/security/stores';
+import type { SessionRecord } from '../../lib/security/store-contracts';
 import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
 import { RedisSessionStore } from '../../stores/redis/session-store';
 import { hsFlowParts } from '../helpers/flow-parts';

@@ -17,9 +17,9 @@
  */
 import type {
   RefreshTokenStore,
-  RotateResult,
-  StoreRotateOptions,
-} from '../../lib/security/stores';
+  StoreRotation,
+  StoreRotationOptions,
+} from '../../lib/security/store-contracts';
 import { contractPrefix, sleep, weirdIds } from './contract-helpers';
 
 export interface RefreshTokenStoreHandle {
@@ -68,8 +68,8 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
       oldJti: string,
       newJti: string,
       ttlSeconds: number,
-      options: Partial<StoreRotateOptions> = {},
-    ): Promise<RotateResult> => {
+      options: Partial<StoreRotationOptions> = {},
+    ): Promise<StoreRotation> => {
       const userId = options.userId ?? ownerOf(oldJti);
       owners.set(newJti, userId);
       return store().rotate(oldJti, newJti, ttlSeconds, { ...options, userId });

@@ -10,7 +10,7 @@
  * Stores use their own server's clock, so expiry is tested with short real TTLs (1 s).
  * Every jti carries a per-run prefix: shared servers never see collisions between runs.
  */
-import type { RevocationStore } from '../../lib/security/stores';
+import type { RevocationStore } from '../../lib/security/store-contracts';
 import { contractPrefix, sleep, weirdIds } from './contract-helpers';
 
 export interface RevocationStoreHandle {

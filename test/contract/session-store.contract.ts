@@ -8,7 +8,7 @@ import {
   MAX_LISTED_SESSIONS,
   type SessionRecord,
   type SessionStore,
-} from '../../lib/security/stores';
+} from '../../lib/security/store-contracts';
 import { contractPrefix, weirdIds } from './contract-helpers';
 
 export interface SessionStoreHandle {

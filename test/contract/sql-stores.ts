@@ -12,7 +12,11 @@ import { dropStatements } from '../helpers/sql-cleanup';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
-import type { RefreshTokenStore, RevocationStore, SessionStore } from '../../lib/security/stores';
+import type {
+  RefreshTokenStore,
+  RevocationStore,
+  SessionStore,
+} from '../../lib/security/store-contracts';
 
 interface StoreOptions<Pool> {
   pool: Pool;

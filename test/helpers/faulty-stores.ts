@@ -7,9 +7,9 @@ import type {
   RefreshTokenRegistration,
   RefreshTokenStore,
   RevocationStore,
-  RotateResult,
-  StoreRotateOptions,
-} from '../../lib/security/stores';
+  StoreRotation,
+  StoreRotationOptions,
+} from '../../lib/security/store-contracts';
 import { MemoryRefreshTokenStore, MemoryRevocationStore } from '../../stores/memory';
 
 export type Fault = 'none' | 'throw' | 'hang';
@@ -63,8 +63,8 @@ export class FaultyRefreshTokenStore extends FaultSwitch implements RefreshToken
     oldJti: string,
     newJti: string,
     ttlSeconds: number,
-    options: StoreRotateOptions,
-  ): Promise<RotateResult> {
+    options: StoreRotationOptions,
+  ): Promise<StoreRotation> {
     return this.run(() => this.inner.rotate(oldJti, newJti, ttlSeconds, options));
   }
 

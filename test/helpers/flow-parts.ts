@@ -11,7 +11,7 @@ import {
   type RefreshTokenPolicyOptions,
 } from 'auth-sdk-m8';
 import { MemoryRefreshTokenStore, MemoryRevocationStore } from 'auth-sdk-m8/stores/memory';
-import type { RefreshTokenStore, RevocationStore } from '../../lib/security/stores';
+import type { RefreshTokenStore, RevocationStore } from '../../lib/security/store-contracts';
 import { HS_SECRET, REFRESH_SECRET } from './keys';
 
 export const quietLogger = { warn: () => undefined, error: () => undefined };

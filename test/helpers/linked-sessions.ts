@@ -8,7 +8,7 @@ import type {
   SessionAdvance,
   SessionRecord,
   SessionStore,
-} from '../../lib/security/stores';
+} from '../../lib/security/store-contracts';
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 

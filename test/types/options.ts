@@ -32,7 +32,7 @@ import {
   type ValidationConfigOptions,
   type ValidationHooks,
   type RefreshTokenPolicyOptions,
-  type RotateOptions,
+  type ValidateAndRotateOptions,
   type RevocationStore,
   type RefreshTokenStore,
   type SessionStore,
@@ -149,7 +149,7 @@ expectType<Equal<RefusesUndefined<MetricsMiddlewareOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<EventBusOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<DurableEventBusOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<RefreshTokenPolicyOptions>, never>>(true);
-expectType<Equal<RefusesUndefined<RotateOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<ValidateAndRotateOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<HandleExceptionOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<Exclude<Parameters<typeof requireRole>[1], undefined>>, never>>(
   true,

@@ -37,10 +37,10 @@ import {
 import {
   storedUserId,
   type RefreshTokenPolicy,
-  type RotationResult,
+  type RefreshRotation,
 } from '../refresh-token-policy';
 import { policyStoreGuard, type StoreGuard } from '../store-guard';
-import type { SessionAdvance, SessionRecord, SessionStore } from '../stores';
+import type { SessionAdvance, SessionRecord, SessionStore } from '../store-contracts';
 import type {
   AccessTokenSubject,
   IssuedRefreshToken,
@@ -355,7 +355,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     const token = refreshTokenOf(request);
     let planned:
       { user: AuthUser; pair: IssuedPair; issuedAt: number; advance?: SessionAdvance } | undefined;
-    const rotated: RotationResult = await refreshPolicy.validateAndRotate(token, {
+    const rotated: RefreshRotation = await refreshPolicy.validateAndRotate(token, {
       newJti: randomUUID(),
       ttlSeconds: issuer.refreshTtlSeconds,
       beforeRotate: async (presented, next) => {
@@ -378,7 +378,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     if (planned === undefined) throw new Error('auth-sdk-m8: the refresh was not planned');
     let { pair, advance } = planned;
     if (
-      rotated.jti !== pair.refresh.jti ||
+      rotated.newJti !== pair.refresh.jti ||
       rotated.familyId !== pair.refresh.familyId ||
       rotated.issuedAt !== planned.issuedAt
     ) {
@@ -386,7 +386,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
       // not name: sign what the store decided.
       pair = issuePair(
         { ...planned.user, sub: rotated.userId },
-        { jti: rotated.jti, familyId: rotated.familyId, issuedAt: rotated.issuedAt },
+        { jti: rotated.newJti, familyId: rotated.familyId, issuedAt: rotated.issuedAt },
       );
       advance = undefined; // planned for the pair just replaced
     }

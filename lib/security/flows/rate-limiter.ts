@@ -9,7 +9,7 @@ import type { Logger } from '../../core/types';
 import type { CircuitBreaker } from '../circuit-breaker';
 import { callHook } from '../hooks';
 import { policyStoreGuard, type StoreGuard } from '../store-guard';
-import type { RateLimitStore } from '../stores';
+import type { RateLimitStore } from '../store-contracts';
 import type { ValidationHooks } from '../types';
 
 export interface RateLimit {

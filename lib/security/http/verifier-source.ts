@@ -6,7 +6,7 @@ import { ConfigurationError } from '../../core/errors';
 import { loadSettings } from '../../core/settings/load';
 import type { AuthSettings } from '../../core/settings/types';
 import type { TokenUserData } from '../../core/types';
-import type { RevocationStore } from '../stores';
+import type { RevocationStore } from '../store-contracts';
 import { TokenPolicy } from '../token-policy';
 import type { AccessTokenValidator } from '../token-validator';
 import type { ValidationHooks } from '../types';

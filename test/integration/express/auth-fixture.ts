@@ -6,7 +6,7 @@
 import { createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { RoleName } from '../../../lib/core/types';
-import type { RevocationStore } from '../../../lib/security/stores';
+import type { RevocationStore } from '../../../lib/security/store-contracts';
 import { TokenPolicy } from '../../../lib/security/token-policy';
 import { TokenValidator } from '../../../lib/security/token-validator';
 import { createValidationConfig } from '../../../lib/security/validation-config';

@@ -10,7 +10,7 @@ import type {
   RefreshTokenStore,
   RevocationStore,
   SessionStore,
-} from '../../../lib/security/stores';
+} from '../../../lib/security/store-contracts';
 import {
   MemoryRateLimitStore,
   MemoryRefreshTokenStore,

@@ -18,7 +18,7 @@ import { CircuitOpenError } from '../../../lib/core/store-errors';
 import { CircuitBreaker, type BreakerState } from '../../../lib/security/circuit-breaker';
 import { guardStoreCall } from '../../../lib/security/store-guard';
 import { RefreshTokenPolicy } from '../../../lib/security/refresh-token-policy';
-import type { RefreshTokenStore, RevocationStore } from '../../../lib/security/stores';
+import type { RefreshTokenStore, RevocationStore } from '../../../lib/security/store-contracts';
 import { TokenPolicy } from '../../../lib/security/token-policy';
 import { TokenValidator } from '../../../lib/security/token-validator';
 import type { DegradedEvent } from '../../../lib/security/types';

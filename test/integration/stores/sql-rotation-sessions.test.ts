@@ -20,7 +20,11 @@ import {
 } from 'auth-sdk-m8/stores/postgres';
 import { ConfigurationError } from '../../../lib/core/errors';
 import { tableNames } from '../../../stores/sql/tables';
-import type { RefreshTokenStore, SessionRecord, SessionStore } from '../../../lib/security/stores';
+import type {
+  RefreshTokenStore,
+  SessionRecord,
+  SessionStore,
+} from '../../../lib/security/store-contracts';
 import { hsFlowParts } from '../../helpers/flow-parts';
 import { advanceTo, loginWithSession, nowSeconds } from '../../helpers/linked-sessions';
 import { describeWithService, services } from '../../helpers/services';

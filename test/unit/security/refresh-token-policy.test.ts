@@ -122,7 +122,7 @@ describe('RefreshTokenPolicy: Python 0.6.10 vectors (keys.refresh)', () => {
         await expect(result).resolves.toEqual({
           userId: v.expect.user_id,
           oldJti: v.expect.jti,
-          jti: expect.any(String),
+          newJti: expect.any(String),
           issuedAt: expect.any(Number),
         });
       } else {
@@ -141,7 +141,7 @@ describe('RefreshTokenPolicy validation (no store)', () => {
     await expect(policy.validateAndRotate(token, { newJti: 'new-1' })).resolves.toEqual({
       userId: sub,
       oldJti: jti,
-      jti: expect.any(String),
+      newJti: expect.any(String),
       issuedAt: expect.any(Number),
     });
     expect(successes).toEqual([{ jti: 'new-1', sub, tokenType: 'refresh' }]);
@@ -357,7 +357,7 @@ describe('RefreshTokenPolicy rotation with a store', () => {
     await expect(policy.validateAndRotate(token, { newJti: 'next-1' })).resolves.toEqual({
       userId: sub,
       oldJti: jti,
-      jti: expect.any(String),
+      newJti: expect.any(String),
       issuedAt: expect.any(Number),
       familyId,
     });
@@ -473,7 +473,7 @@ describe('RefreshTokenPolicy rotation with a store', () => {
     await expect(policy.validateAndRotate(token, { newJti: 'n' })).resolves.toEqual({
       userId: sub,
       oldJti: jti,
-      jti: expect.any(String),
+      newJti: expect.any(String),
       issuedAt: expect.any(Number),
       familyId: 'fam-x',
       degraded: true,

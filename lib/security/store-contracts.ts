@@ -22,7 +22,7 @@ export interface RefreshTokenRegistration {
 }
 
 /** How a rotation treats a token that was already rotated (benign concurrency vs theft). */
-export interface StoreRotateOptions {
+export interface StoreRotationOptions {
   /**
    * A rotated token presented again within this many seconds of its rotation, while its
    * successor is still unused, gets that successor back (`replayed`) instead of counting as
@@ -65,7 +65,7 @@ export interface StoreRotateOptions {
  * - `reused`: `old` is known but already rotated or revoked — a theft signal.
  * - `unknown`: `old` was never registered here, or has expired.
  */
-export type RotateResult =
+export type StoreRotation =
   | {
       status: 'rotated';
       userId: string;
@@ -100,8 +100,8 @@ export interface RefreshTokenStore {
     oldJti: string,
     newJti: string,
     ttlSeconds: number,
-    options: StoreRotateOptions,
-  ): Promise<RotateResult>;
+    options: StoreRotationOptions,
+  ): Promise<StoreRotation>;
   /** Revoke one token of `userId` (logout). Unknown jti, or another user's: no-op. */
   revoke(jti: string, userId: string): Promise<void>;
   /** Revoke every token of a family of `userId`; resolves to how many were active. */
