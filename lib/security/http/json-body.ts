@@ -46,11 +46,13 @@ export async function readJsonBody(
   if (method === 'GET' || method === 'HEAD') return undefined;
   const contentType = single(req.headers['content-type']);
   const json = isJsonContentType(contentType);
-  if (req.body !== undefined) {
+  const unread = req.readableEnded === false && req.on !== undefined;
+  // Express 4's body parsers leave `{}` on a request they did not parse: its body is unread.
+  if (req.body !== undefined && (hasContent(req.body) || !unread)) {
     if (!json && hasContent(req.body)) throw unsupported();
     return json ? req.body : undefined;
   }
-  const text = req.readableEnded === false && req.on ? await readText(req, limit) : '';
+  const text = unread ? await readText(req, limit) : '';
   if (text.trim() === '') return undefined;
   if (!json) throw unsupported();
   try {

@@ -75,6 +75,19 @@ describe('readJsonBody', () => {
       body: {},
     });
     await expect(readJsonBody(skipped)).resolves.toBeUndefined();
+    // …and Express 4's (Nest 10's) leaves it on a text/plain request whose body is still unread.
+    const unread = Object.assign(request('{"email":"a@b.c"}', { 'content-type': 'text/plain' }), {
+      body: {},
+    });
+    await expect(statusOf(readJsonBody(unread))).resolves.toBe(415);
+    // A JSON `{}` a parser read is the body.
+    const readEmpty = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: {},
+      readableEnded: true,
+    };
+    await expect(readJsonBody(readEmpty)).resolves.toEqual({});
   });
 });
 
