@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Strategy, StrategyCreatedStatic } from 'passport';
-import { AuthError } from '../core/errors';
+import type { AuthError } from '../core/errors';
+import { DEFAULT_REALM } from '../core/errors';
 import {
   createAuthFlows,
   type AuthFlows,
@@ -9,6 +10,7 @@ import {
 } from '../security/flows/auth-flows';
 import { appendSetCookie } from '../security/http/cookies';
 import { stashAuthFailure } from '../security/http/failure-stash';
+import { reportError, runVerify, type VerdictActions, type VerifiedCallback } from './verify';
 import '../security/http/request-types';
 
 /** Options of `createRefreshStrategy()`: the flows' options (or built flows) and the name. */
@@ -16,6 +18,9 @@ export type RefreshStrategyOptions = (AuthFlowsOptions | { flows: AuthFlows }) &
   /** Strategy name for `passport.authenticate(name)`. Default `jwt-refresh`. */
   name?: string | undefined;
 };
+
+/** The verify callback: the new pair (the refresh answer's body) in, the user out through `done`. */
+export type RefreshVerify = (pair: Record<string, unknown>, done: VerifiedCallback) => unknown;
 
 type StrategyActions = Pick<StrategyCreatedStatic, 'success' | 'fail' | 'error'>;
 
@@ -26,19 +31,39 @@ type StrategyActions = Pick<StrategyCreatedStatic, 'success' | 'fail' | 'error'>
  * response body of `refreshHandler`) and its cookies are already on the response; answer
  * with `res.json(req.authInfo)`. A bad token is `fail` (401, 429 with Retry-After when rate
  * limited), an outage is `error` (503 through `errorHandler()`).
+ *
+ * An optional verify callback (`new RefreshStrategy(options, verify)`, or the `validate()` of a
+ * `@nestjs/passport` subclass) shapes `req.user` from the new pair. It runs after the rotation
+ * (refusing an account belongs in `findUser`, asked before anything rotates): a refusal there
+ * answers 401, and the client never receives the pair that was rotated in.
  */
 export class RefreshStrategy implements Strategy {
   readonly name: string;
   // TS-private: Passport runs each request on Object.create(strategy).
   private readonly flows: AuthFlows;
+  private readonly verify: RefreshVerify | undefined;
+  private readonly realm: string;
 
-  constructor(options: RefreshStrategyOptions) {
+  constructor(options: RefreshStrategyOptions, verify?: RefreshVerify) {
     this.name = options.name ?? 'jwt-refresh';
     this.flows = 'flows' in options ? options.flows : createAuthFlows(options);
+    this.verify = verify;
+    this.realm = ('realm' in options ? options.realm : undefined) ?? DEFAULT_REALM;
   }
 
   authenticate(req: Request): void {
     const self = this as this & StrategyActions;
+    const actions: VerdictActions = {
+      success: (user, info) => self.success(user as Express.User, info as object),
+      refuse: (err: AuthError) => {
+        stashAuthFailure(req, err);
+        if (req.res && err.headers['Retry-After'] !== undefined) {
+          req.res.setHeader('Retry-After', err.headers['Retry-After']);
+        }
+        self.fail(err.headers['WWW-Authenticate'] ?? '', err.status);
+      },
+      error: (err) => self.error(err),
+    };
     this.flows
       .refresh({
         method: req.method,
@@ -53,19 +78,12 @@ export class RefreshStrategy implements Strategy {
             appendSetCookie(req.res, answer.setCookie);
             req.res.setHeader('Cache-Control', 'no-store');
           }
-          self.success(answer.body as Express.User, answer.body as object);
+          const pair = answer.body as Record<string, unknown>;
+          const verify = this.verify;
+          if (verify === undefined) actions.success(pair, pair);
+          else runVerify((done) => verify(pair, done), actions, this.realm, pair);
         },
-        (err: unknown) => {
-          if (err instanceof AuthError && err.status < 500) {
-            stashAuthFailure(req, err);
-            if (req.res && err.headers['Retry-After'] !== undefined) {
-              req.res.setHeader('Retry-After', err.headers['Retry-After']);
-            }
-            self.fail(err.headers['WWW-Authenticate'] ?? '', err.status);
-            return;
-          }
-          self.error(err);
-        },
+        (err: unknown) => reportError(err, actions),
       );
   }
 }
@@ -78,6 +96,9 @@ export class RefreshStrategy implements Strategy {
  * app.post('/auth/refresh', passport.authenticate('jwt-refresh', { session: false, failWithError: true }),
  *   (req, res) => res.json(req.authInfo));
  */
-export function createRefreshStrategy(options: RefreshStrategyOptions): RefreshStrategy {
-  return new RefreshStrategy(options);
+export function createRefreshStrategy(
+  options: RefreshStrategyOptions,
+  verify?: RefreshVerify,
+): RefreshStrategy {
+  return new RefreshStrategy(options, verify);
 }

@@ -3,6 +3,7 @@ import express4 from 'express4';
 import http from 'node:http';
 import { Passport } from 'passport';
 import request from 'supertest';
+import { InsufficientScopeError } from '../../../lib/core/errors';
 import { errorHandler, requireRole } from '../../../lib/express';
 import { createJwtStrategy } from '../../../lib/passport';
 import { expectAuthFailure, missingTokenBody } from '../../helpers/auth-failure';
@@ -142,5 +143,121 @@ describe.each([
       .get('/shop')
       .set('Cookie', `access_token=${fx.token()}`);
     expect(viaCookie.status).toBe(200);
+  });
+});
+
+describe("createJwtStrategy() with a verify callback (passport-jwt's convention)", () => {
+  let fx: AuthFixture;
+  let server: http.Server;
+  const seen: Array<{ email: unknown; fromRequest?: unknown }> = [];
+
+  beforeAll(() => {
+    fx = createAuthFixture();
+    const passport = new Passport();
+    passport.use(
+      createJwtStrategy({ policy: fx.policy, realm: 'shop' }, (claims, done) => {
+        seen.push({ email: claims.email });
+        if (claims.email === 'banned@example.com') return done(null, false);
+        if (claims.email === 'broken@example.com') return done(new Error('directory down'));
+        if (claims.email === 'scoped@example.com') {
+          return done(new InsufficientScopeError('Account suspended'));
+        }
+        return done(null, { account: claims.sub }, { plan: 'pro' });
+      }),
+    );
+    passport.use(
+      'with-req',
+      createJwtStrategy(
+        { policy: fx.policy, name: 'with-req', passReqToCallback: true },
+        (req, claims, done) => {
+          seen.push({ email: claims.email, fromRequest: req.headers['x-tenant'] });
+          done(null, { account: claims.sub });
+        },
+      ),
+    );
+    passport.use(
+      'async',
+      createJwtStrategy({ policy: fx.policy, name: 'async' }, async () => {
+        throw new Error('rejected without calling done');
+      }),
+    );
+    const app = express();
+    app.use(passport.initialize());
+    for (const name of ['jwt', 'with-req', 'async']) {
+      app.get(
+        `/${name}`,
+        passport.authenticate(name, { session: false, failWithError: true }),
+        (req: any, res: any) => res.json({ user: req.user, info: req.authInfo, sub: req.auth.sub }),
+      );
+    }
+    app.use(errorHandler({ logger: quietLogger }));
+    server = http.createServer(app);
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  it('makes the user and authInfo what done() gives, req.auth the claims', async () => {
+    const claims = fx.claims();
+    const res = await request(server)
+      .get('/jwt')
+      .set('Authorization', `Bearer ${signEs256(claims, fx.privateKey)}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      user: { account: claims.sub },
+      info: { plan: 'pro' },
+      sub: claims.sub,
+    });
+    expect(seen).toEqual([{ email: 'user@example.com' }]);
+  });
+
+  it('is not called for a refused token', async () => {
+    const res = await request(server).get('/jwt').set('Authorization', 'Bearer a.b.c');
+    expect(res.status).toBe(401);
+    expect(seen).toEqual([]);
+  });
+
+  it("answers a falsy user 401 invalid_token in the strategy's realm", async () => {
+    const res = await request(server)
+      .get('/jwt')
+      .set('Authorization', `Bearer ${fx.token({ email: 'banned@example.com' })}`);
+    expectAuthFailure(res, {
+      status: 401,
+      challenge:
+        'Bearer realm="shop", error="invalid_token", error_description="Invalid access token"',
+      msg: 'Invalid access token',
+      reason: 'invalid',
+    });
+  });
+
+  it('answers an AuthError its own status, another error as an error (500, nothing echoed)', async () => {
+    const scoped = await request(server)
+      .get('/jwt')
+      .set('Authorization', `Bearer ${fx.token({ email: 'scoped@example.com' })}`);
+    expectAuthFailure(scoped, {
+      status: 403,
+      challenge: { includes: ['realm="shop"', 'error="insufficient_scope"'] },
+      msg: 'Account suspended',
+    });
+    const broken = await request(server)
+      .get('/jwt')
+      .set('Authorization', `Bearer ${fx.token({ email: 'broken@example.com' })}`);
+    expect(broken.status).toBe(500);
+    expect(broken.body.msg).toBe('An unexpected error occurred.');
+  });
+
+  it('passes the request first with passReqToCallback', async () => {
+    const res = await request(server)
+      .get('/with-req')
+      .set('x-tenant', 'acme')
+      .set('Authorization', `Bearer ${fx.token()}`);
+    expect(res.status).toBe(200);
+    expect(seen).toEqual([{ email: 'user@example.com', fromRequest: 'acme' }]);
+  });
+
+  it('answers a verify that rejects without calling done', async () => {
+    const res = await request(server).get('/async').set('Authorization', `Bearer ${fx.token()}`);
+    expect(res.status).toBe(500);
   });
 });

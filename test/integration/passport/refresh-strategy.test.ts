@@ -127,3 +127,57 @@ describe('createRefreshStrategy (jwt-refresh) and refreshHandler give the same v
     }
   });
 });
+
+describe('createRefreshStrategy with a verify callback', () => {
+  it('shapes req.user from the new pair; a falsy user is a 401', async () => {
+    const flows = makeFlows();
+    const passport = new Passport();
+    let refuse = false;
+    passport.use(
+      createRefreshStrategy({ flows }, (pair, done) =>
+        refuse ? done(null, false) : done(null, { expiresIn: pair.expires_in }),
+      ),
+    );
+    const app = express();
+    app.use(express.json());
+    app.use(passport.initialize());
+    app.post(
+      '/auth/refresh',
+      passport.authenticate('jwt-refresh', { session: false, failWithError: true }),
+      (req, res) => {
+        res.json({ user: req.user, pair: Object.keys(req.authInfo as object).sort() });
+      },
+    );
+    app.use(errorHandler({ logger: quiet }));
+    const served = await serve(app);
+    const refresh = async (token: string) =>
+      fetch(`${served.base}/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh_token: token }),
+      });
+    try {
+      const login = await flows.login({
+        method: 'POST',
+        headers: {},
+        body: { email: USER.email, password: 'x' },
+      });
+      const first = await refresh((login.body as { refresh_token: string }).refresh_token);
+      expect(first.status).toBe(200);
+      const body = (await first.json()) as { user: unknown; pair: string[] };
+      expect(body.user).toEqual({ expiresIn: expect.any(Number) });
+      expect(body.pair).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+      refuse = true;
+      const again = await flows.login({
+        method: 'POST',
+        headers: {},
+        body: { email: USER.email, password: 'x' },
+      });
+      const refused = await refresh((again.body as { refresh_token: string }).refresh_token);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    } finally {
+      served.close();
+    }
+  });
+});
