@@ -16,6 +16,10 @@ const layers = {
   'lib/security': { layers: ['lib/core'] },
   'lib/express': { layers: ['lib/core', 'lib/security'], packages: ['express'] },
   'lib/passport': { layers: ['lib/core', 'lib/security'], packages: ['passport', 'express'] },
+  'lib/nest': {
+    layers: ['lib/core', 'lib/security'],
+    packages: ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'],
+  },
   'lib/metrics': { layers: ['lib/core', 'lib/security'], packages: ['prom-client', 'express'] },
   'lib/events': { layers: ['lib/core', 'lib/security'], packages: ['redis'] },
   // The CLI is an application on top of the library: it prints the SQL stores' schema.

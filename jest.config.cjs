@@ -1,8 +1,19 @@
-/** Jest runs the TypeScript sources through SWC (type checking is `npm run typecheck`). */
+/**
+ * Jest runs the TypeScript sources through SWC (type checking is `npm run typecheck`). Nest
+ * test apps use decorators and inject by type, as Nest apps compile them: TypeScript's legacy
+ * decorators with their metadata.
+ */
 const transform = {
   '^.+\\.(t|j)sx?$': [
     '@swc/jest',
-    { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+    {
+      jsc: {
+        target: 'es2022',
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+      },
+      module: { type: 'commonjs' },
+    },
   ],
 };
 // jose 6 ships ESM only: let SWC turn it into CommonJS for Jest instead of failing to load.

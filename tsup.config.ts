@@ -9,6 +9,7 @@ export default defineConfig({
     http: 'lib/http.ts',
     express: 'lib/express/index.ts',
     passport: 'lib/passport/index.ts',
+    nest: 'lib/nest/index.ts',
     metrics: 'lib/metrics/index.ts',
     events: 'lib/events/index.ts',
     'stores/memory': 'stores/memory/index.ts',

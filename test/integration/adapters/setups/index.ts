@@ -1,6 +1,13 @@
 /** Every adapter set-up the parity matrix runs through: one line each. */
 import { expressSetup, passportSetup } from './express';
 import { koaSetup } from './koa';
+import { nestExpressSetup, nestFastifySetup } from './nest';
 import type { AdapterSetup } from './types';
 
-export const ADAPTER_SETUPS: readonly AdapterSetup[] = [expressSetup, passportSetup, koaSetup];
+export const ADAPTER_SETUPS: readonly AdapterSetup[] = [
+  expressSetup,
+  passportSetup,
+  koaSetup,
+  nestExpressSetup,
+  nestFastifySetup,
+];
