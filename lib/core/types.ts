@@ -8,13 +8,8 @@
 export type RoleName = 'superadmin' | 'admin' | 'writer' | 'reader' | 'user';
 
 export type TokenAlgorithm = 'HS256' | 'RS256' | 'ES256';
-export type AsymmetricAlgorithm = 'RS256' | 'ES256';
 export const SUPPORTED_ALGORITHMS: readonly TokenAlgorithm[] = Object.freeze([
   'HS256',
-  'RS256',
-  'ES256',
-]);
-export const ASYMMETRIC_ALGORITHMS: readonly AsymmetricAlgorithm[] = Object.freeze([
   'RS256',
   'ES256',
 ]);

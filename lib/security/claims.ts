@@ -31,20 +31,13 @@ export interface ClaimFailure {
 
 /**
  * Checks the registered claims in PyJWT's order: required → iat → nbf → exp → iss → aud →
- * sub/jti types. Returns `'expired'`, `'invalid'` or `undefined` (all good).
+ * sub/jti types. Returns the refusal (`expired` or `invalid`, with its detail) or `undefined`
+ * (all good).
  * - a claim is missing when absent or JSON null (an empty string is present);
  * - `iat` in the future (beyond leeway) is refused, as PyJWT does (jsonwebtoken does not);
  * - `exp <= now - leeway` is expired (boundary inclusive), `nbf > now + leeway` is invalid;
  * - NumericDates must be JSON numbers (PyJWT also took numeric strings: RFC 7519 says number).
  */
-export function checkRegisteredClaims(
-  payload: Record<string, unknown>,
-  options: RegisteredClaimOptions,
-): 'expired' | 'invalid' | undefined {
-  return registeredClaimsFailure(payload, options)?.reason;
-}
-
-/** `checkRegisteredClaims` with the detail of a refusal (`undefined` when all is good). */
 export function registeredClaimsFailure(
   payload: Record<string, unknown>,
   options: RegisteredClaimOptions,

@@ -1,4 +1,4 @@
-import type { FailureControl, FailureMode } from '../failure-mode';
+import type { FailureMode } from '../failure-mode';
 import type { TokenAlgorithm } from '../types';
 import type { SecretValue } from './secret';
 
@@ -96,16 +96,3 @@ export interface CommonSettings extends AuthSettings {
   EMAIL_TEST_USER: string;
   readonly emailsEnabled: boolean;
 }
-
-/** Effective failure mode of one control (Python `effective_failure_mode`). */
-export type EffectiveFailureMode = (
-  settings: Pick<
-    AuthSettings,
-    | 'AUTH_STRICT_MODE'
-    | 'REFRESH_VALIDATION_FAILURE_MODE'
-    | 'SESSION_WRITE_FAILURE_MODE'
-    | 'RATE_LIMIT_FAILURE_MODE'
-    | 'ACCESS_REVOCATION_FAILURE_MODE'
-  >,
-  control: FailureControl,
-) => FailureMode;
