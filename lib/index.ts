@@ -54,6 +54,7 @@ export {
 } from './core/settings/load';
 export { authSettingsSchema, commonSettingsSchema } from './core/settings/schema';
 export { checkConfigHealth, type HealthOptions, type HealthReport } from './core/settings/health';
+export { effectiveFailureMode, type FailureModeSettings } from './core/settings/failure-mode';
 export { findDotenv, readDotenv } from './core/settings/dotenv';
 export { SecretValue } from './core/settings/secret';
 export type {

@@ -5,16 +5,17 @@
  */
 import express from 'express';
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import type {
-  AuthSettings,
-  AuthUser,
-  Logger,
-  RefreshRateLimiter,
-  RefreshTokenPolicy,
-  SessionStore,
-  TokenIssuer,
-  TokenPolicy,
-  ValidationHooks,
+import {
+  effectiveFailureMode,
+  type AuthSettings,
+  type AuthUser,
+  type Logger,
+  type RefreshRateLimiter,
+  type RefreshTokenPolicy,
+  type SessionStore,
+  type TokenIssuer,
+  type TokenPolicy,
+  type ValidationHooks,
 } from 'auth-sdk-m8';
 import {
   authenticate,
@@ -53,9 +54,7 @@ export function createApp(services: ExampleServices): Express {
       refreshPolicy,
       policy,
       sessions: services.sessions,
-      sessionFailureMode: settings.AUTH_STRICT_MODE
-        ? 'fail_closed'
-        : settings.SESSION_WRITE_FAILURE_MODE,
+      sessionFailureMode: effectiveFailureMode(settings, 'session_write'),
       rateLimit: services.rateLimit,
       findUser: (id) => toAuthUser(users.findById(id)),
       verifyCredentials: async (email, password) => toAuthUser(await users.verify(email, password)),

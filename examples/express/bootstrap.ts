@@ -12,6 +12,7 @@ import {
   TokenIssuer,
   TokenPolicy,
   checkConfigHealth,
+  effectiveFailureMode,
   findDotenv,
   loadSettings,
   readDotenv,
@@ -77,7 +78,7 @@ export async function bootstrap(
         max: positiveInt(env, 'REFRESH_RATE_LIMIT_IP_MAX', 60),
         windowSeconds: positiveInt(env, 'REFRESH_RATE_LIMIT_WINDOW_SECONDS', 60),
       },
-      failureMode: settings.AUTH_STRICT_MODE ? 'fail_closed' : settings.RATE_LIMIT_FAILURE_MODE,
+      failureMode: effectiveFailureMode(settings, 'rate_limit'),
       hooks,
       logger,
     });
