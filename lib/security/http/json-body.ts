@@ -4,16 +4,23 @@
  * Only `application/json` (or `+json`) is a body here: anything else with content is a 415,
  * so a cross-site `<form enctype="text/plain">` cannot post a JSON-looking login (login CSRF).
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /** Bodies the flows read are small (credentials, a refresh token). */
 export const FLOW_BODY_LIMIT = 16 * 1024;
 
-/** What the body reader reads: a Node request, maybe with a body a parser left on it. */
-export type BodyRequest = Pick<IncomingMessage, 'method' | 'headers'> &
-  Partial<Pick<IncomingMessage, 'readableEnded' | 'on' | 'removeAllListeners' | 'resume'>> & {
-    body?: unknown;
-  };
+/** What the body reader reads: a Node request (a readable stream), maybe with a body a parser left on it. */
+export interface BodyRequest {
+  method?: string | undefined;
+  headers: IncomingHttpHeaders;
+  body?: unknown;
+  readableEnded?: boolean | undefined;
+  on?(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on?(event: 'end', listener: () => void): unknown;
+  on?(event: 'error', listener: (err: Error) => void): unknown;
+  removeAllListeners?(event: 'data'): unknown;
+  resume?(): unknown;
+}
 
 /** body-parser's error shapes (`type`, `status`), which `toErrorResponse` maps to 400/413/415. */
 function bodyError(type: string, status: number, message: string): Error {
