@@ -20,6 +20,7 @@ import {
   type SessionStore,
   type ValidationHooks,
 } from 'auth-sdk-m8';
+import type * as MetricsModule from 'auth-sdk-m8/metrics';
 import { applyDevDefaults } from './dev-defaults';
 import { openStores, parseStoreKind } from './stores';
 import type { OpenedStores } from './stores';
@@ -41,8 +42,8 @@ export interface ExampleServices {
 }
 
 export interface LoadedMetrics {
-  module: typeof import('auth-sdk-m8/metrics');
-  setup: import('auth-sdk-m8/metrics').Metrics;
+  module: typeof MetricsModule;
+  setup: MetricsModule.Metrics;
   hooks: ValidationHooks;
 }
 
