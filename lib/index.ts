@@ -16,6 +16,7 @@ export {
   StoreUnavailableError,
   RateLimitedError,
   NotFoundError,
+  InsufficientUserAuthenticationError,
   isAuthError,
   type AnyAuthError,
   type AuthErrorCode,
@@ -43,6 +44,7 @@ export type {
   Logger,
 } from './core/types';
 export { Roles } from './core/roles';
+export { requireFreshLoginCheck } from './core/fresh-login';
 export { hashToken } from './core/crypto-utils';
 
 // Settings and start-up checks

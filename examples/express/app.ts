@@ -23,6 +23,8 @@ export function createApp(services: ExampleServices): Express {
   const { settings, issuer, policy, refreshPolicy, users, logger } = services;
   const app = express();
   app.disable('x-powered-by');
+  // User data is personal: no ETag revalidation, no caching (ASVS 5 V14 data protection).
+  app.set('etag', false);
   const metrics = services.metrics;
   if (metrics) app.use(metrics.module.metricsMiddleware(metrics.setup) as RequestHandler);
   app.use(express.json({ limit: '16kb' }));
@@ -44,6 +46,7 @@ export function createApp(services: ExampleServices): Express {
 
   const auth = authenticate({ policy });
   app.get('/auth/me', auth, (req, res) => {
+    res.set('Cache-Control', 'no-store');
     res.json(req.user);
   });
   app.get('/admin', auth, requireRole('admin'), (req, res) => {

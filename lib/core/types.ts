@@ -36,6 +36,16 @@ export interface TokenUserData extends UserPayloadData {
   jti: string;
   type: 'access';
   exp: number | null;
+  /**
+   * The session the token belongs to (OIDC `sid`: the refresh family of its login), when the
+   * issuer set one. Python consumers ignore it.
+   */
+  sid?: string;
+  /**
+   * When the user last proved who they are with credentials (OIDC `auth_time`, epoch
+   * seconds), carried unchanged through refreshes: what `requireFreshLogin` checks.
+   */
+  auth_time?: number;
 }
 
 /** A validated refresh token. */
@@ -46,6 +56,8 @@ export interface RefreshTokenData {
   exp: number;
   /** Token family (`fid` claim) when the issuer set one. */
   familyId?: string;
+  /** The login the session started with (`auth_time`, epoch seconds), when the issuer set one. */
+  authTime?: number;
 }
 
 /** Python `UserModel`: what `req.user` holds. */
