@@ -18,7 +18,8 @@ import { authSettingsSchema, commonSettingsSchema } from '../core/settings/schem
 import { DEFAULT_SECRETS_DIR, readSecretsDir } from '../core/settings/secrets-dir';
 import { SECRET_KEY_RULE } from '../core/secret-rule';
 import { TokenIssuer } from '../security/token-issuer';
-import { mysqlDialect, postgresDialect } from '../../stores/sql/dialect';
+import { mysqlDialect } from '../../stores/sql/mysql/dialect';
+import { postgresDialect } from '../../stores/sql/postgres/dialect';
 import { routineScript, sqlSchema } from '../../stores/sql/schema';
 import { GENERATED_SECRET_LENGTH, generateSecret } from './secret';
 
