@@ -9,6 +9,7 @@ import type { MysqlPoolLike } from './driver';
 
 export type { MysqlPoolLike, MysqlConnectionLike } from './driver';
 export { DEFAULT_TABLE_PREFIX } from '../tables';
+export { createMysqlPool, type MysqlPoolOptions } from './connect';
 
 export type MysqlStoreOptions = SqlStoreOptions<MysqlPoolLike>;
 

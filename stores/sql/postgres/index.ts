@@ -9,6 +9,7 @@ import type { PgPoolLike } from './driver';
 
 export type { PgPoolLike, PgClientLike } from './driver';
 export { DEFAULT_TABLE_PREFIX } from '../tables';
+export { createPgPool, type PgPoolOptions } from './connect';
 
 export type PostgresStoreOptions = SqlStoreOptions<PgPoolLike>;
 
