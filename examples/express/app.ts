@@ -5,17 +5,7 @@
  */
 import express from 'express';
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import type {
-  AuthSettings,
-  AuthUser,
-  Logger,
-  RefreshRateLimiter,
-  RefreshTokenPolicy,
-  SessionStore,
-  TokenIssuer,
-  TokenPolicy,
-  ValidationHooks,
-} from 'auth-sdk-m8';
+import type { AuthUser } from 'auth-sdk-m8';
 import {
   authenticate,
   authRoutes,
@@ -23,28 +13,18 @@ import {
   jwksRouter,
   requireRole,
 } from 'auth-sdk-m8/express';
-import type { DemoUser, DemoUserDirectory } from './users';
+import type { ExampleServices } from '../shared/bootstrap';
+import type { DemoUser } from '../shared/users';
 
-export interface ExampleServices {
-  settings: AuthSettings;
-  issuer: TokenIssuer;
-  policy: TokenPolicy;
-  refreshPolicy: RefreshTokenPolicy;
-  sessions: SessionStore;
-  rateLimit: RefreshRateLimiter;
-  users: DemoUserDirectory;
-  logger: Logger;
-  hooks?: ValidationHooks | undefined;
-  /** Present when METRICS_ENABLED=true: HTTP middleware and GET /metrics. */
-  metrics?: { middleware: RequestHandler; router: RequestHandler } | undefined;
-}
+export type { ExampleServices } from '../shared/bootstrap';
 
 /** Build the Express app over ready services (see `bootstrap.ts` for how they are made). */
 export function createApp(services: ExampleServices): Express {
   const { settings, issuer, policy, refreshPolicy, users, logger } = services;
   const app = express();
   app.disable('x-powered-by');
-  if (services.metrics) app.use(services.metrics.middleware);
+  const metrics = services.metrics;
+  if (metrics) app.use(metrics.module.metricsMiddleware(metrics.setup) as RequestHandler);
   app.use(express.json({ limit: '16kb' }));
 
   app.use(
@@ -76,7 +56,9 @@ export function createApp(services: ExampleServices): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  if (services.metrics) app.use(services.metrics.router);
+  // Fixed at GET /metrics: the example's routes carry no API_PREFIX.
+  if (metrics)
+    app.use(metrics.module.metricsRouter(metrics.setup, { path: '/metrics' }) as RequestHandler);
 
   app.use((_req: Request, res: Response, _next: NextFunction) => {
     res.status(404).json({
