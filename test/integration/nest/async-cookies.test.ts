@@ -123,6 +123,7 @@ describe.each(PLATFORMS)('AuthModule.forRootAsync in cookie mode (%s)', (platfor
     const res = await http()
       .post('/v1/auth/login')
       .set('content-type', 'application/json')
+      .set('origin', ALLOWED)
       .send({ email: CAROL.email, password: PASSWORD });
     expect(res.status).toBe(200);
     return cookiesOf(res);
@@ -143,6 +144,7 @@ describe.each(PLATFORMS)('AuthModule.forRootAsync in cookie mode (%s)', (platfor
     const res = await http()
       .post('/v1/auth/login')
       .set('content-type', 'application/json')
+      .set('origin', ALLOWED)
       .send({ email: CAROL.email, password: PASSWORD });
     expect(res.status).toBe(200);
     expect(res.body.access_token).toBeUndefined();
@@ -156,6 +158,16 @@ describe.each(PLATFORMS)('AuthModule.forRootAsync in cookie mode (%s)', (platfor
         /^refresh_token=.+; Max-Age=\d+; Path=\/v1\/auth\/refresh; HttpOnly; Secure; SameSite=Strict$/,
       ),
     ]);
+  });
+
+  it('refuses a cookie-mode login from a foreign origin: 403', async () => {
+    const res = await http()
+      .post('/v1/auth/login')
+      .set('content-type', 'application/json')
+      .set('origin', 'https://evil.example.net')
+      .send({ email: CAROL.email, password: PASSWORD });
+    expectAuthFailure(res, { status: 403, challenge: null, fromError: 'CsrfError' });
+    expect(res.headers['set-cookie']).toBeUndefined();
   });
 
   it('authenticates by the access cookie (the guard shares the flows’ cookie mode)', async () => {
