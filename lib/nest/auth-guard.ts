@@ -17,6 +17,9 @@ import { AUTH_AUTHENTICATOR } from './tokens';
 
 type RoleCheck = ReturnType<typeof requireRoleCheck>;
 
+/** The key `@UseGuards()` stores its guards under (Nest's `GUARDS_METADATA`, not exported from the root). */
+const GUARDS_METADATA = '__guards__';
+
 /** Reads `@Public()` / `@RequireRole()` and checks roles; the compiled check is kept per role. */
 class RouteRules {
   private readonly checks = new Map<RoleName, RoleCheck>();
@@ -46,6 +49,15 @@ class RouteRules {
     }
   }
 
+  /** `RolesGuard` among the route's own guards (`@UseGuards()` on it or its controller). */
+  hasRolesGuard(context: ExecutionContext): boolean {
+    const guards = this.reflector.getAllAndMerge<unknown[]>(GUARDS_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    return guards.some((guard) => guard === RolesGuard || guard instanceof RolesGuard);
+  }
+
   private read<T>(key: string, context: ExecutionContext): T | undefined {
     return this.reflector.getAllAndOverride<T | undefined>(key, [
       context.getHandler(),
@@ -65,8 +77,9 @@ function httpRequest(context: ExecutionContext): NestRequest {
 /**
  * Authenticates every request it guards: `request.user` (the `UserModel`) and `request.auth`
  * (the claims) on success, else the pipeline's typed error (401 / 400 / 403 / 503). Then
- * `@RequireRole()`. A `@Public()` route is let through unauthenticated (its `@RequireRole()`, if any,
- * then answers 401).
+ * `@RequireRole()`. A `@Public()` route is let through unauthenticated; its `@RequireRole()`, if
+ * any, answers 401, unless the route's own guards include `RolesGuard` (another guard, e.g.
+ * `@nestjs/passport`'s, authenticates it, and `RolesGuard` checks the role after it).
  */
 export class AuthGuard implements CanActivate {
   private readonly rules: RouteRules;
@@ -86,6 +99,8 @@ export class AuthGuard implements CanActivate {
         request.user = found.user;
         request.auth = found.claims;
       }
+    } else if (this.rules.hasRolesGuard(context)) {
+      return true;
     }
     this.rules.checkRole(context, request);
     return true;

@@ -2,7 +2,8 @@
  * `@nestjs/passport` over the package's strategies, on both platforms: a
  * `PassportStrategy(JwtStrategy)` subclass's `validate()` runs (where a Nest app refuses a
  * banned account), a refused token answers the package's 401 with its challenge and body (not
- * Nest's bare one), an outage 503, `RolesGuard` after Passport's guard, and the refresh strategy.
+ * Nest's bare one), an outage 503, `RolesGuard` after Passport's guard (the global `AuthGuard`
+ * stepping aside on those `@Public()` routes), and the refresh strategy.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -16,6 +17,7 @@ import {
   UseGuards,
   type Type,
 } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard, PassportStrategy } from '@nestjs/passport';
 import request from 'supertest';
 import {
@@ -28,8 +30,10 @@ import {
 import {
   AUTH_FLOWS,
   AUTH_POLICY,
+  AuthGuard,
   AuthModule,
   CurrentUser,
+  Public,
   RequireRole,
   RolesGuard,
 } from 'auth-sdk-m8/nest';
@@ -85,6 +89,8 @@ function appModule(platform: Platform, revocations: FaultyRevocationStore): Type
     }
   }
 
+  // The global AuthGuard steps aside: Passport's guard authenticates, RolesGuard checks after it.
+  @Public()
   @Controller('p')
   class PassportController {
     @UseGuards(PassportAuthGuard(jwtName))
@@ -129,7 +135,11 @@ function appModule(platform: Platform, revocations: FaultyRevocationStore): Type
       }),
     ],
     controllers: [PassportController],
-    providers: [AccountJwtStrategy, RotatingRefreshStrategy],
+    providers: [
+      { provide: APP_GUARD, useClass: AuthGuard },
+      AccountJwtStrategy,
+      RotatingRefreshStrategy,
+    ],
   })
   class PassportAppModule {}
   return PassportAppModule;
