@@ -178,3 +178,160 @@ describe('README code', () => {
     });
   });
 });
+
+/**
+ * The NestJS section: its ```ts nest blocks, in order, are one Nest app. Compiled as Nest apps
+ * compile (`experimentalDecorators`, `emitDecoratorMetadata`, `strict`), emitted with the
+ * decorator metadata Nest injects by, and run as a real server.
+ */
+describe('README NestJS code', () => {
+  const nestFile = path.join(workDir, 'readme-nest.ts');
+  const nestBlocks = (markdown: string): string[] =>
+    [...markdown.matchAll(/^```ts nest\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+  const nestOptions = (): ts.CompilerOptions => ({
+    ...compilerOptions(),
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
+  });
+  const compileNest = (markdown: string, file: string): string[] => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${nestBlocks(markdown).join('\n')}\n`);
+    const program = ts.createProgram([file], nestOptions());
+    const source = program.getSourceFile(file)!;
+    return [
+      ...program.getSyntacticDiagnostics(source),
+      ...program.getSemanticDiagnostics(source),
+    ].map(
+      (d) =>
+        `README nest block line ${source.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+    );
+  };
+
+  it('has its blocks', () => {
+    expect(nestBlocks(readme).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('compiles as one Nest app under strict, with decorators and their metadata', () => {
+    expect(compileNest(readme, nestFile)).toEqual([]);
+  }, 60_000);
+
+  it('fails to compile when a snippet drifts from the code (the check can fail)', () => {
+    const drifted = readme.replace("routes: { prefix: 'auth' },", "routes: { prefixes: 'auth' },");
+    expect(drifted).not.toBe(readme);
+    expect(
+      compileNest(drifted, path.join(workDir, 'readme-nest-drifted.ts')).length,
+    ).toBeGreaterThan(0);
+  }, 60_000);
+
+  describe('runs as a Nest app over real HTTP', () => {
+    let child: ChildProcess;
+    let base: string;
+    let output = '';
+
+    beforeAll(async () => {
+      compileNest(readme, nestFile);
+      // tsx (esbuild) emits no decorator metadata: emit with TypeScript, run the JavaScript.
+      const js = ts.transpileModule(fs.readFileSync(nestFile, 'utf8'), {
+        compilerOptions: { ...nestOptions(), module: ts.ModuleKind.ESNext, paths: undefined },
+      }).outputText;
+      const jsFile = nestFile.replace(/\.ts$/, '.mjs');
+      fs.writeFileSync(jsFile, js);
+      child = spawn(process.execPath, ['--import', 'tsx', jsFile], {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          ACCESS_TOKEN_ALGORITHM: 'HS256',
+          ACCESS_SECRET_KEY: 'Readme-Access_Key-0123456789-ABCDEFGH',
+          REFRESH_SECRET_KEY: 'Readme-Refresh_Key-0123456789-ABCDEFGH',
+          TOKEN_MODE: 'stateful',
+          PORT: '0',
+          HOST: '127.0.0.1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      base = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no start within 30 s:\n${output}`)),
+          30_000,
+        );
+        child.stdout!.on('data', () => {
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
+      });
+    }, 60_000);
+
+    afterAll(() => {
+      child?.kill('SIGTERM');
+    });
+
+    const call = async (
+      method: string,
+      url: string,
+      token?: string,
+      body?: unknown,
+      contentType = 'application/json',
+    ) => {
+      const res = await fetch(`${base}${url}`, {
+        method,
+        headers: {
+          'content-type': contentType,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body:
+          body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let json: any;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = text;
+      }
+      return { status: res.status, headers: res.headers, body: json };
+    };
+
+    it('guards routes, logs in, runs validate(), refreshes, logs out, answers the Python body', async () => {
+      expect((await call('GET', '/healthz')).body).toEqual({ status: 'ok' });
+      const missing = await call('GET', '/me');
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+      expect(missing.body).toMatchObject({ success: false, msg: 'Access token missing' });
+      const credentials = { email: 'admin@example.com', password: 'demo-password' };
+      expect((await call('POST', '/auth/login', undefined, credentials, 'text/plain')).status).toBe(
+        415,
+      );
+      const login = await call('POST', '/auth/login', undefined, credentials);
+      expect(login.status).toBe(200);
+      const { access_token: access, refresh_token: refresh } = login.body;
+      expect((await call('GET', '/me', access)).body).toMatchObject({ email: 'admin@example.com' });
+      expect((await call('GET', '/admin', access)).body).toEqual({ hello: 'admin@example.com' });
+      expect((await call('GET', '/passport/me', access)).body).toEqual({
+        id: '6b0d1c9e-3c55-4f0b-9a43-6f5b1d2e7c81',
+        email: 'admin@example.com',
+      });
+      const sessions = await call('GET', '/auth/sessions', access);
+      expect(sessions.body).toEqual([expect.objectContaining({ current: true })]);
+      const next = await call('POST', '/auth/refresh', undefined, { refresh_token: refresh });
+      expect(next.status).toBe(200);
+      expect(next.headers.get('cache-control')).toBe('no-store');
+      const out = await call('POST', '/auth/logout', next.body.access_token);
+      expect(out.status).toBe(200);
+      const revoked = await call('GET', '/me', next.body.access_token);
+      expect(revoked.status).toBe(401);
+      expect(revoked.body.msg).toBe('Token revoked');
+      // Through @nestjs/passport: the package's 401, challenge and body, not Nest's bare one.
+      const viaPassport = await call('GET', '/passport/me', next.body.access_token);
+      expect(viaPassport.status).toBe(401);
+      expect(viaPassport.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      expect(viaPassport.body).toMatchObject({ success: false, msg: 'Token revoked' });
+    });
+  });
+});
