@@ -2,8 +2,10 @@
  * Tests what users install: `npm pack` the package (the `prepack` script builds it), install the
  * tarball into a scratch project and import it from CommonJS, from an ES module and from a
  * TypeScript project (module NodeNext), then load the built CommonJS entry under Jest itself.
+ * `auth-sdk-m8/nest` boots a Nest app from each, from a Nest 10-style project (`moduleResolution:
+ * node`, decorator metadata), and the README's Nest app is built from the tarball and served.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +13,17 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '../..');
 const fixtures = path.join(__dirname, 'fixtures');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+
+const NEST_PACKAGES = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/platform-express',
+  '@nestjs/passport',
+  'passport',
+  'reflect-metadata',
+  'rxjs',
+];
 
 function run(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -53,6 +66,8 @@ describe('the packed tarball', () => {
         `prom-client@${peer('prom-client')}`,
         `@types/node@${peer('@types/node')}`,
         `@types/express@${peer('@types/express')}`,
+        // auth-sdk-m8/nest and the README's Nest app.
+        ...NEST_PACKAGES.map((name) => `${name}@${peer(name)}`),
       ],
       work,
     );
@@ -82,9 +97,63 @@ describe('the packed tarball', () => {
   });
 
   it('type-checks and runs from a TypeScript project (NodeNext)', () => {
-    run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], work);
+    run(process.execPath, [tsc, '-p', '.'], work);
     expect(run(process.execPath, ['out/consumer.js'], work)).toContain('ts ok user-2 user invalid');
   });
+
+  it('boots a Nest app from auth-sdk-m8/nest in CommonJS and as an ES module', () => {
+    expect(run(process.execPath, ['nest-consumer.cjs'], work)).toContain('nest cjs ok');
+    expect(run(process.execPath, ['nest-consumer.mjs'], work)).toContain('nest esm ok');
+  });
+
+  it('type-checks and runs a Nest 10-style TypeScript project (moduleResolution node, decorator metadata)', () => {
+    run(process.execPath, [tsc, '-p', 'nest-tsconfig.json'], work);
+    expect(run(process.execPath, ['out-nest/nest-consumer.js'], work)).toContain(
+      'nest ts ok user-10 500',
+    );
+  });
+
+  it("builds the README's Nest app from the tarball: it compiles under strict and serves", async () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/^```ts nest\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    fs.writeFileSync(path.join(work, 'readme-nest.ts'), blocks.join('\n'));
+    run(process.execPath, [tsc, '-p', 'nest-readme-tsconfig.json'], work);
+    const child = spawn(process.execPath, ['out-readme/readme-nest.js'], {
+      cwd: work,
+      env: {
+        PATH: process.env.PATH,
+        ACCESS_TOKEN_ALGORITHM: 'HS256',
+        ACCESS_SECRET_KEY: 'Packaging-Access_Key-0123456789-ABCDEFGH',
+        REFRESH_SECRET_KEY: 'Packaging-Refresh_Key-0123456789-ABCDEFGH',
+        TOKEN_MODE: 'stateful',
+        PORT: '0',
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const base = await startLine(child);
+      const login = await fetch(`${base}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@example.com', password: 'demo-password' }),
+      });
+      expect(login.status).toBe(200);
+      const { access_token: access } = (await login.json()) as { access_token: string };
+      const admin = await fetch(`${base}/admin`, {
+        headers: { authorization: `Bearer ${access}` },
+      });
+      expect(await admin.json()).toEqual({ hello: 'admin@example.com' });
+      const viaPassport = await fetch(`${base}/passport/me`, {
+        headers: { authorization: `Bearer ${access}x` },
+      });
+      expect(viaPassport.status).toBe(401);
+      expect(viaPassport.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 120_000);
 
   it('loads under Jest from the built CommonJS entry', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -96,3 +165,22 @@ describe('the packed tarball', () => {
     expect(typeof sdk.InvalidTokenError).toBe('function');
   });
 });
+
+/** The base URL a server prints on its start line (`listening on http://…`). */
+function startLine(child: ChildProcess): Promise<string> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start within 30 s:\n${output}`)), 30_000);
+    const read = (d: Buffer): void => {
+      output += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
+  });
+}
