@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --only verify|http|stores|memory] [-- --quick]`: every scenario in one run,
+ * `npm run bench [-- --only verify|http|nest|stores|memory] [-- --quick]`: every scenario in one run,
  * tables on stdout, JSON in bench/results/, and a PASS/FAIL line per bar of the issue.
  */
 import { QUICK, machine, type Bar } from './lib';
 import { runHttp } from './http';
 import { runMemory } from './memory';
+import { runNest } from './nest';
 import { runStores } from './stores';
 import { runVerify } from './verify';
 
@@ -26,6 +27,11 @@ async function main(): Promise<void> {
   }
   if (wanted('http')) {
     const r = await runHttp();
+    console.log(r.text);
+    bars.push(...r.bars);
+  }
+  if (wanted('nest')) {
+    const r = await runNest();
     console.log(r.text);
     bars.push(...r.bars);
   }
