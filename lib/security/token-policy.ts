@@ -146,13 +146,16 @@ export class TokenPolicy {
     const guard = this.#guard;
     const store = this.revocationStore;
     if (!this.checksRevocation || guard === undefined || store === undefined) return claims;
-    let revoked: boolean;
-    try {
-      revoked = await guard.run(() => store.isRevoked(claims.jti));
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      guard.degrade(error); // throws under fail_closed
-      return claims;
+    // A local exact answer needs no I/O, hence no timeout or breaker.
+    let revoked = store.isRevokedLocally?.(claims.jti);
+    if (revoked === undefined) {
+      try {
+        revoked = await guard.run(() => store.isRevoked(claims.jti));
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        guard.degrade(error); // throws under fail_closed
+        return claims;
+      }
     }
     if (revoked) {
       callHook(this.#hooks, 'onFailure', { reason: 'revoked', tokenType: 'access' }, this.#logger);

@@ -66,6 +66,13 @@ import {
   type MemoryRevocationStoreOptions,
   type MemorySessionStoreOptions,
 } from 'auth-sdk-m8/stores/memory';
+import {
+  createRedisClient,
+  RedisRevocationCache,
+  type RedisConnectionOptions,
+  type RedisRevocationCacheOptions,
+  type RedisTrackingClient,
+} from 'auth-sdk-m8/stores/redis';
 import type { PostgresStoreOptions } from 'auth-sdk-m8/stores/postgres';
 import type { MysqlStoreOptions } from 'auth-sdk-m8/stores/mysql';
 import { expectType, type Equal, type RefusesUndefined } from './assert';
@@ -158,6 +165,8 @@ expectType<Equal<RefusesUndefined<MemoryRevocationStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<MemoryRefreshTokenStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<MemorySessionStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<MemoryRateLimitStoreOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<RedisConnectionOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<RedisRevocationCacheOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<PostgresStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<MysqlStoreOptions>, never>>(true);
 // The store contracts' optional `close`: a wrapper may forward `inner.close` as it is.
@@ -206,3 +215,13 @@ export const forwarding: RevocationStore = {
   isRevoked: (jti) => inner.isRevoked(jti),
   close: inner.close,
 };
+
+// `clientCache` gives a RESP3 client; without it (or with `undefined`) the client is as before.
+export const tracking = createRedisClient({ clientCache: { maxEntries: undefined } });
+expectType<Equal<typeof tracking, RedisTrackingClient>>(true);
+export const cached = createRedisClient({
+  clientCache: new RedisRevocationCache({ keyPrefix: undefined }),
+});
+expectType<Equal<typeof cached, RedisTrackingClient>>(true);
+export const plain = createRedisClient({ REDIS_HOST: undefined, clientCache: undefined });
+expectType<Equal<typeof plain, RedisTrackingClient>>(false);
