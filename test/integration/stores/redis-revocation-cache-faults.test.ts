@@ -2,7 +2,8 @@
  * The revocation cache when Redis cannot tell it about writes: a hung server (SIGSTOP of a
  * private redis-server) and a partition (a relay that stops forwarding while a writer revokes
  * behind it). A local answer is trusted only while its connection was heard from within
- * `maxSilenceMs`; after that the policy's failure mode decides, as without the cache. Then a
+ * `maxSilenceMs`; after that the policy's failure mode decides, as without the cache. A
+ * FLUSHALL on that private server (Redis reports every key gone) drops every answer. Then a
  * private 3-master Redis Cluster, its commands counted on the servers (INFO commandstats).
  */
 import { createClient, createCluster } from 'redis';
@@ -108,6 +109,23 @@ describe('the revocation cache when Redis goes silent (private redis-server)', (
       10_000,
       'local answers again',
     );
+  });
+
+  it('drops every answer when Redis reports all keys gone (FLUSHALL on the private server: a null invalidation)', async () => {
+    const { client, store } = await tracking(redis.url);
+    const closed = policyOn(store, 'fail_closed');
+    const tokens = ['flush-a', 'flush-b'].map((jti) => [jti, tokenFor(jti)] as const);
+    for (const [, token] of tokens) await expect(verdict(closed, token)).resolves.toBe('ok');
+    const cache = client.clientSideCache as RedisRevocationCache;
+    expect(cache.size()).toBe(2);
+    const flushed = new Promise((resolve) => cache.once('invalidate', resolve));
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    await admin.flushAll();
+    await admin.quit();
+    await expect(flushed).resolves.toBeNull();
+    expect(cache.size()).toBe(0);
+    for (const [jti] of tokens) expect(store.isRevokedLocally(jti)).toBeUndefined();
   });
 
   it('partitioned (a relay that stops forwarding): a revocation written behind it is trusted away at most maxSilenceMs, then 503, then refused once the partition heals', async () => {
