@@ -1,6 +1,7 @@
 import { createClient, type RedisClientType, type RedisDefaultModules } from 'redis';
 import { revealSecret, type SecretValue } from '../../lib/core/settings/secret';
 import type { Logger } from '../../lib/core/types';
+import { connectionErrorListener } from '../connection-errors';
 import { RedisRevocationCache, type RedisRevocationCacheOptions } from './revocation-cache';
 
 export interface RedisConnectionOptions {
@@ -36,6 +37,8 @@ export type RedisTrackingClient = RedisClientType<
  * disconnected instead of piling up), a short connect timeout, reconnection with capped
  * backoff, and an `error` listener so a refused connection never crashes the process.
  * Call `await client.connect()` (it rejects when Redis is down; the client keeps retrying).
+ * With `clientCache`: a RESP3 client whose `clientSideCache` is a `RedisRevocationCache`
+ * (Redis client tracking), PINGing every `pingIntervalMs` so its silence can be noticed.
  */
 export function createRedisClient(
   options: RedisConnectionOptions & {
@@ -64,15 +67,7 @@ export function createRedisClient(
       reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
     },
   }) as unknown as RedisClientType;
-  let lastLogged = 0;
-  client.on('error', (err: Error) => {
-    // Reconnection errors repeat: log at most once every 10 s.
-    const now = Date.now();
-    if (now - lastLogged > 10_000) {
-      lastLogged = now;
-      options.logger?.warn(`auth-sdk-m8: Redis connection error: ${err.message}`);
-    }
-  });
+  client.on('error', connectionErrorListener('Redis', options.logger));
   return client;
 }
 

@@ -73,8 +73,8 @@ import {
   type RedisRevocationCacheOptions,
   type RedisTrackingClient,
 } from 'auth-sdk-m8/stores/redis';
-import type { PostgresStoreOptions } from 'auth-sdk-m8/stores/postgres';
-import type { MysqlStoreOptions } from 'auth-sdk-m8/stores/mysql';
+import type { PgPoolOptions, PostgresStoreOptions } from 'auth-sdk-m8/stores/postgres';
+import type { MysqlPoolOptions, MysqlStoreOptions } from 'auth-sdk-m8/stores/mysql';
 import { expectType, type Equal, type RefusesUndefined } from './assert';
 
 declare const metrics: Metrics;
@@ -169,6 +169,8 @@ expectType<Equal<RefusesUndefined<RedisConnectionOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<RedisRevocationCacheOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<PostgresStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<MysqlStoreOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<PgPoolOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<MysqlPoolOptions>, never>>(true);
 // The store contracts' optional `close`: a wrapper may forward `inner.close` as it is.
 expectType<Equal<RefusesUndefined<RevocationStore>, never>>(true);
 expectType<Equal<RefusesUndefined<RefreshTokenStore>, never>>(true);
