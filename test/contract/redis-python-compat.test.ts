@@ -163,7 +163,7 @@ describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
     const token = pythonToken(user, old);
     const next = randomUUID();
     const result = await policy.validateAndRotate(token, { newJti: next, ttlSeconds: 300 });
-    expect(result).toMatchObject({ userId: user, oldJti: old, jti: next });
+    expect(result).toMatchObject({ userId: user, oldJti: old, newJti: next });
     expect(result.familyId).toMatch(UUID);
     await expect(s.isValid(next, user)).resolves.toBe(true);
     await expect(policy.validateAndRotate(token, { newJti: randomUUID() })).rejects.toMatchObject({
