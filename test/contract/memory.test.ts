@@ -9,7 +9,7 @@ import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
 import { describeRateLimitStore } from './rate-limit-store.contract';
-import { contractClock } from './session-store.contract';
+import { contractClock } from './contract-helpers';
 
 describeRateLimitStore('memory', async () => {
   const clock = contractClock();
@@ -25,13 +25,15 @@ describeSessionStore('memory', async (clock) => ({
   cleanup: async () => undefined,
 }));
 
-describeRevocationStore('memory', async () => ({
-  store: new MemoryRevocationStore(),
+describeRevocationStore('memory', async (clock) => ({
+  store: new MemoryRevocationStore({ clock: clock.now }),
+  time: 'clock',
   cleanup: async () => undefined,
 }));
 
-describeRefreshTokenStore('memory', async () => ({
-  store: new MemoryRefreshTokenStore(),
+describeRefreshTokenStore('memory', async (clock) => ({
+  store: new MemoryRefreshTokenStore({ clock: clock.now }),
+  time: 'clock',
   cleanup: async () => undefined,
 }));
 

@@ -16,6 +16,7 @@ describeWithService('redis', 'Redis stores', () => {
     const keyPrefix = uniquePrefix('blacklist');
     return {
       store: new RedisRevocationStore({ client, keyPrefix }),
+      time: 'server',
       cleanup: async () => {
         await dropPrefix(client, keyPrefix);
         await client.quit();
@@ -28,6 +29,7 @@ describeWithService('redis', 'Redis stores', () => {
     const keyPrefix = uniquePrefix('rt');
     return {
       store: new RedisRefreshTokenStore({ client, keyPrefix }),
+      time: 'server',
       cleanup: async () => {
         await dropPrefix(client, keyPrefix);
         await client.quit();
@@ -42,6 +44,7 @@ describeWithService('redis', 'Redis stores', () => {
     const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
     return {
       store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
+      time: 'server',
       cleanup: async () => {
         await dropPrefix(client, keyPrefix);
         await client.quit();

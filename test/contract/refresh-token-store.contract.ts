@@ -4,14 +4,15 @@
  *
  *   describeRefreshTokenStore('postgres', async () => {
  *     const store = new PostgresRefreshTokenStore({ pool });
- *     return { store, cleanup: async () => { ... } };
+ *     return { store, time: 'server', cleanup: async () => { ... } };
  *   });
  *
  * What it pins down beyond the happy path: `rotate` is one atomic step (of N concurrent
  * rotations of one jti exactly one wins, checked over many trials), a rotated or revoked jti
  * is reported as `reused` with its user and family (the theft signal), and family/user
- * revocation counts only tokens that were active. Expiry uses short real TTLs (1 s), because
- * stores use their own server's clock. Every token is addressed by its user: the suite keeps
+ * revocation counts only tokens that were active. Expiry: a store that takes a clock is given
+ * the suite's, which the suite advances; a store on its server's clock (`time: 'server'`) is
+ * tested with a real 1 s TTL. Every token is addressed by its user: the suite keeps
  * the user of each jti it registered (a rotated-in jti inherits the presented token's user)
  * and passes it along, and checks that a jti is no token of any other user.
  */
@@ -20,15 +21,24 @@ import type {
   StoreRotation,
   StoreRotationOptions,
 } from '../../lib/security/store-contracts';
-import { contractPrefix, sleep, weirdIds } from './contract-helpers';
+import {
+  contractClock,
+  contractPrefix,
+  letTimePass,
+  weirdIds,
+  type ContractClock,
+  type ContractTime,
+} from './contract-helpers';
 
 export interface RefreshTokenStoreHandle {
   store: RefreshTokenStore;
+  /** Whose clock expires tokens: the suite's (given to the factory) or the server's. */
+  time: ContractTime;
   /** Close clients / drop what this run created. Called once, after the suite. */
   cleanup(): Promise<void>;
 }
 
-export type RefreshTokenStoreFactory = () => Promise<RefreshTokenStoreHandle>;
+export type RefreshTokenStoreFactory = (clock: ContractClock) => Promise<RefreshTokenStoreHandle>;
 
 /** Parallel rotations of one jti per trial, and how many trials the race test runs. */
 export const RACE_PARALLELISM = 20;
@@ -37,6 +47,7 @@ export const RACE_TRIALS = 50;
 export function describeRefreshTokenStore(name: string, factory: RefreshTokenStoreFactory): void {
   describe(`RefreshTokenStore contract: ${name}`, () => {
     let handle: RefreshTokenStoreHandle | undefined;
+    const clock = contractClock();
     const prefix = contractPrefix('rt');
     const id = (tag: string): string => `${prefix}${tag}`;
     const store = (): RefreshTokenStore => {
@@ -78,7 +89,7 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
       store().revoke(jti, userId);
 
     beforeAll(async () => {
-      handle = await factory();
+      handle = await factory(clock);
     });
 
     afterAll(async () => {
@@ -314,7 +325,7 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
         await expect(isValid(id('exp-reg'))).resolves.toBe(true);
         await expect(isValid(id('exp-rotated'))).resolves.toBe(true);
 
-        await sleep(2100);
+        await letTimePass(handle!.time, clock, 1000);
 
         await expect(isValid(id('exp-reg'))).resolves.toBe(false);
         await expect(isValid(id('exp-rotated'))).resolves.toBe(false);

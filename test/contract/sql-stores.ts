@@ -80,11 +80,19 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
   }
 
   describeWithService(backend.service, backend.title, () => {
-    describeRevocationStore(backend.service, () => setup((o) => new backend.Revocation(o), 'rv'));
-    describeRefreshTokenStore(backend.service, () => setup((o) => new backend.Refresh(o), 'rt'));
+    // Expiry is on the server's clock (`expires_at` against its `now()`).
+    const onServerTime = <T>(handle: T): T & { time: 'server' } => ({ ...handle, time: 'server' });
+    describeRevocationStore(backend.service, async () =>
+      onServerTime(await setup((o) => new backend.Revocation(o), 'rv')),
+    );
+    describeRefreshTokenStore(backend.service, async () =>
+      onServerTime(await setup((o) => new backend.Refresh(o), 'rt')),
+    );
     // Linked to its session store, as the auth flows use it: the same contract holds.
-    describeRefreshTokenStore(`${backend.service} with sessions`, () =>
-      setup((o) => new backend.Refresh({ ...o, sessions: new backend.Sessions(o) }), 'rts'),
+    describeRefreshTokenStore(`${backend.service} with sessions`, async () =>
+      onServerTime(
+        await setup((o) => new backend.Refresh({ ...o, sessions: new backend.Sessions(o) }), 'rts'),
+      ),
     );
     describeSessionStore(backend.service, (clock) =>
       setup((o) => new backend.Sessions(o), 'ss', { clock: clock.now }),
