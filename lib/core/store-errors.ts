@@ -13,8 +13,13 @@ export class StoreTimeoutError extends StoreUnavailableError {
   readonly reason = 'timeout' as const;
   readonly timeoutMs: number;
 
-  constructor(store: string, timeoutMs: number) {
-    super(`The ${store} store did not answer within ${timeoutMs} ms`, store);
+  constructor(store: string, timeoutMs: number, options: { budgetSpent?: boolean } = {}) {
+    super(
+      options.budgetSpent === true
+        ? `The request's time budget was spent before the ${store} store could be asked`
+        : `The ${store} store did not answer within ${timeoutMs} ms`,
+      store,
+    );
     this.timeoutMs = timeoutMs;
   }
 }

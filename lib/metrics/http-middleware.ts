@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requireMetrics, type Metrics } from './setup';
+import { UUID_PATTERN } from '../security/user-id';
 
 export interface MetricsMiddlewareOptions {
   /** Most distinct fallback (unrouted) path labels kept; later ones become `__other__`. Default 100. */
@@ -19,7 +20,6 @@ type RoutedRequest = IncomingMessage & {
   originalUrl?: string;
 };
 
-const UUID_SEGMENT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INT_SEGMENT = /^\d+$/;
 export const UNMATCHED_LABEL = '__unmatched__';
 export const OTHER_LABEL = '__other__';
@@ -30,7 +30,7 @@ export const CLIENT_CLOSED_STATUS = 499;
 export function normalizePath(path: string): string {
   return path
     .split('/')
-    .map((segment) => (UUID_SEGMENT.test(segment) || INT_SEGMENT.test(segment) ? '{id}' : segment))
+    .map((segment) => (UUID_PATTERN.test(segment) || INT_SEGMENT.test(segment) ? '{id}' : segment))
     .join('/');
 }
 

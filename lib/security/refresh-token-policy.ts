@@ -1,102 +1,49 @@
 /**
- * `RefreshTokenPolicy`: refresh-token validation and rotation (Python `RefreshTokenPolicy`,
- * python-sdk-behaviour.md A.7), fixed where 0.6.10 was unsafe: rotation is ONE atomic
- * `store.rotate()` (Python checked `is_valid` then rotated — two concurrent refreshes both
- * won), and presenting an already-rotated token revokes its whole family (theft detection).
+ * `RefreshTokenPolicy`: refresh-token validation and rotation (Python `RefreshTokenPolicy`),
+ * fixed where 0.6.10 was unsafe: rotation is ONE atomic `store.rotate()` (Python checked
+ * `is_valid` then rotated — two concurrent refreshes both won), and presenting an
+ * already-rotated token revokes its whole family (theft detection). Verification itself is
+ * `RefreshTokenVerifier`'s.
  */
-import {
-  ConfigurationError,
-  InvalidTokenError,
-  Messages,
-  StoreUnavailableError,
-  type InvalidTokenReason,
-} from '../core/errors';
+import { ConfigurationError, Messages } from '../core/errors';
+import type { FailureMode } from '../core/failure-mode';
 import { effectiveFailureMode } from '../core/settings/failure-mode';
-import { SecretValue } from '../core/settings/secret';
 import type { AuthSettings } from '../core/settings/types';
-import { isStrongSecret, SECRET_KEY_MIN_LENGTH, SECRET_KEY_RULE } from '../core/secret-rule';
 import type { Logger, RefreshTokenData } from '../core/types';
-import { registeredClaimsFailure } from './claims';
-import { claimType, claimValue } from './failure-detail';
-import type { CircuitBreaker } from './circuit-breaker';
-import { assertFailureMode, policyStoreGuard, type StoreGuard } from './store-guard';
 import { callHook } from './hooks';
-import { JwsError, jwsFailureDetail, prepareKey, verifyCompact, type PreparedKey } from './jws';
+import { RefreshTokenVerifier, type RefreshTokenVerifierOptions } from './refresh-token-verifier';
 import type {
   RefreshTokenStore,
-  StoreRotation,
   SessionAdvance,
   SessionRecord,
+  StoreRotation,
 } from './store-contracts';
-import type { FailureMode } from '../core/failure-mode';
+import {
+  assertFailureMode,
+  guardStore,
+  type GuardedStore,
+  type StoreFailureOptions,
+} from './store-guard';
 import type { ValidationHooks } from './types';
+import { storedUserId } from './user-id';
 
-/** The Python SDK's WARNING, verbatim, logged when a token only verifies with the old key. */
-export const OLD_KEY_WARNING =
-  'Refresh token accepted with old key — remove REFRESH_SECRET_KEY_OLD once all old-key tokens have expired';
+export { OLD_KEY_WARNING, type RefreshSecret } from './refresh-token-verifier';
 
-/**
- * The user id of a refresh `sub`, read as Python's `uuid.UUID(sub)` reads it: `urn:` and
- * `uuid:` removed, braces stripped at the ends, hyphens dropped, then exactly 32 hex digits;
- * the canonical lower-case 8-4-4-4-12 form comes back (one user, one id, whatever the
- * issuer's spelling), undefined when Python would refuse it.
- */
-function canonicalUuid(sub: string): string | undefined {
-  const hex = sub
-    .replaceAll('urn:', '')
-    .replaceAll('uuid:', '')
-    .replace(/^[{}]+|[{}]+$/g, '')
-    .replaceAll('-', '');
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
-  const h = hex.toLowerCase();
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-/**
- * The id the stores know a user by: a UUID `sub` in its canonical form (as `verify` reads a
- * refresh token's `sub`), any other `sub` in lower case.
- */
-export function storedUserId(sub: string): string {
-  return canonicalUuid(sub) ?? sub.toLowerCase();
-}
-
-const REQUIRED_CLAIMS = Object.freeze(['exp', 'sub', 'jti', 'type']);
-
-export type RefreshSecret = string | Buffer | SecretValue;
-
-export interface RefreshTokenPolicyOptions {
-  /** Env `REFRESH_SECRET_KEY`: the HS256 secret refresh tokens are signed with. */
-  secret: RefreshSecret;
-  /**
-   * Env `REFRESH_SECRET_KEY_OLD`: the previous secret during a key rotation. Tried only when
-   * the signature does not match the current secret (never after an expiry or a malformed token).
-   */
-  oldSecret?: RefreshSecret | undefined;
+export interface RefreshTokenPolicyOptions
+  extends StoreFailureOptions, RefreshTokenVerifierOptions {
   /** Allowlist with atomic rotation. Without one the policy validates only (Python stateless). */
   store?: RefreshTokenStore | undefined;
-  /** Receives onSuccess (with the NEW jti), onFailure, onDegraded, onBreakerStateChange. */
-  hooks?: ValidationHooks | undefined;
   /**
    * When the store cannot answer: `fail_closed` (default) answers 503; `fail_open` validates
    * the token without rotating it (see `validateAndRotate`). Env `REFRESH_VALIDATION_FAILURE_MODE`.
    */
   failureMode?: FailureMode | undefined;
-  /** Timeout of one store call in ms (default 1000). */
-  timeoutMs?: number | undefined;
   /**
    * Env `REFRESH_GRACE_SECONDS` (default 10, 0 turns it off): a rotated token presented again
    * within this many seconds, while its successor is unused, gets that same successor back
    * (two browser tabs, a retry after a lost response) instead of revoking the family.
    */
   graceSeconds?: number | undefined;
-  /** Breaker to share, `false` for none; default: a private one (5 failures, 10 s open). */
-  breaker?: CircuitBreaker | false | undefined;
-  /** Store name in events and errors (default: the store's class name). */
-  storeName?: string | undefined;
-  /** Milliseconds since the epoch (default `Date.now`). */
-  clock?: (() => number) | undefined;
-  /** Receives the old-key WARNING and breaker changes (default `console`). */
-  logger?: Logger | undefined;
 }
 
 export interface ValidateAndRotateOptions {
@@ -165,23 +112,21 @@ export interface RefreshRotation {
   degraded?: boolean;
 }
 
+/** What `validateAndRotate` resolves when `fail_open` waived an outage. */
+const DEGRADED = Symbol('degraded');
+
 export class RefreshTokenPolicy {
   readonly store: RefreshTokenStore | undefined;
   readonly failureMode: FailureMode;
-  readonly #key: PreparedKey;
-  readonly #oldKey: PreparedKey | undefined;
+  readonly #verifier: RefreshTokenVerifier;
+  readonly #tokens: GuardedStore<RefreshTokenStore> | undefined;
   readonly #hooks: ValidationHooks | undefined;
   readonly #logger: Logger;
   readonly #clock: () => number;
-  readonly #guard: StoreGuard | undefined;
   readonly #graceSeconds: number;
 
   constructor(options: RefreshTokenPolicyOptions) {
-    this.#key = prepareRefreshKey(options?.secret, 'secret (REFRESH_SECRET_KEY)');
-    this.#oldKey =
-      options.oldSecret === undefined
-        ? undefined
-        : prepareRefreshKey(options.oldSecret, 'oldSecret (REFRESH_SECRET_KEY_OLD)');
+    this.#verifier = new RefreshTokenVerifier(options);
     this.store = options.store;
     this.failureMode = assertFailureMode(options.failureMode ?? 'fail_closed');
     this.#hooks = options.hooks;
@@ -194,14 +139,11 @@ export class RefreshTokenPolicy {
       );
     }
     this.#graceSeconds = grace;
-    const store = options.store;
-    if (store !== undefined) {
-      this.#guard = policyStoreGuard('refresh_validation', store, {
-        ...options,
-        failureMode: this.failureMode,
-        logger: this.#logger,
-      });
-    }
+    this.#tokens = guardStore('refresh_validation', options.store, {
+      ...options,
+      failureMode: this.failureMode,
+      logger: this.#logger,
+    });
   }
 
   /**
@@ -240,13 +182,13 @@ export class RefreshTokenPolicy {
    * `onFailure`; never rejects with anything else for any input.
    */
   async verify(token: string): Promise<RefreshTokenData> {
-    return this.#decode(token);
+    return this.#verifier.verify(token);
   }
 
   /**
    * Validates `token` and atomically rotates it to `newJti` in the store (one `rotate()`
    * call, so of N concurrent refreshes with one token exactly one succeeds).
-   * - rotated → `onSuccess` with the NEW jti; resolves `{ userId, oldJti, familyId }`.
+   * - rotated → `onSuccess` with the NEW jti; resolves `{ userId, oldJti, newJti, familyId }`.
    * - already rotated or revoked → the whole family is revoked (theft signal), `onFailure`
    *   reason `reused`, 401 "Refresh token already used or revoked".
    * - unknown to the store (never registered, expired, evicted) → same message, reason `revoked`.
@@ -266,77 +208,70 @@ export class RefreshTokenPolicy {
     if (typeof ttlSeconds !== 'number' || !(ttlSeconds > 0)) {
       throw new TypeError('validateAndRotate: ttlSeconds must be a positive number of seconds');
     }
-    const data = this.#decode(token);
+    const data = this.#verifier.verify(token);
     const now = Math.floor(this.#clock() / 1000);
     const session =
-      options.beforeRotate === undefined
-        ? undefined
-        : ((await options.beforeRotate(data, { jti: newJti, issuedAt: now })) ?? undefined);
-    const { userId, jti: oldJti } = data;
-    const guard = this.#guard;
-    const store = this.store;
-    const fresh = { userId, oldJti, newJti, issuedAt: now };
-    if (guard === undefined || store === undefined) {
-      this.#succeeded(newJti, userId);
-      return withFamily(fresh, data.familyId);
+      (await options.beforeRotate?.(data, { jti: newJti, issuedAt: now })) ?? undefined;
+    const fresh = withFamily(
+      { userId: data.userId, oldJti: data.jti, newJti, issuedAt: now },
+      data.familyId,
+    );
+    const tokens = this.#tokens;
+    if (tokens === undefined) {
+      this.#succeeded(newJti, data.userId);
+      return fresh;
     }
-
-    let outcome: StoreRotation;
-    try {
-      outcome = await guard.run(() =>
-        store.rotate(oldJti, newJti, ttlSeconds, {
+    const outcome = await tokens.attempt(
+      (store) =>
+        store.rotate(data.jti, newJti, ttlSeconds, {
           graceSeconds: this.#graceSeconds,
           nowSeconds: now,
           familyId: data.familyId,
-          userId,
+          userId: data.userId,
           session: data.familyId === undefined ? undefined : session,
-          deadline: Date.now() + guard.timeoutMs,
+          deadline: tokens.guard.deadline(),
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      guard.degrade(error); // throws under fail_closed
-      return { ...withFamily(fresh, data.familyId), degraded: true };
-    }
+      DEGRADED,
+    );
+    if (outcome === DEGRADED) return { ...fresh, degraded: true };
+    return this.#settle(outcome, fresh, options);
+  }
 
-    if (outcome.status === 'rotated') {
-      this.#succeeded(newJti, userId);
-      const rotated: RefreshRotation = {
-        ...fresh,
-        issuedAt: outcome.issuedAt,
-        familyId: outcome.familyId,
-      };
-      if (outcome.session !== undefined) rotated.session = outcome.session;
-      if (outcome.adopted === true) rotated.adopted = true;
-      return rotated;
-    }
-    if (outcome.status === 'replayed') {
-      this.#succeeded(outcome.jti, userId);
-      return {
-        userId,
-        oldJti,
-        newJti: outcome.jti,
-        issuedAt: outcome.issuedAt,
-        familyId: outcome.familyId,
-        replayed: true,
-      };
-    }
-    if (outcome.status === 'reused') {
-      await this.#revokeStolenFamily(outcome.familyId, outcome.userId);
-      if (options.onReuse !== undefined) {
-        try {
-          await options.onReuse({ userId: outcome.userId, familyId: outcome.familyId });
-        } catch (error) {
-          this.#logger.error(
-            `auth-sdk-m8: refresh token reuse detected but ending its session failed: ${String(
-              error instanceof Error ? error.message : error,
-            )}`,
-          );
-        }
+  /** The rotation's answer from the store's outcome (theft: the family is revoked first). */
+  async #settle(
+    outcome: StoreRotation,
+    fresh: RefreshRotation,
+    options: ValidateAndRotateOptions,
+  ): Promise<RefreshRotation> {
+    const { userId, oldJti } = fresh;
+    switch (outcome.status) {
+      case 'rotated': {
+        this.#succeeded(fresh.newJti, userId);
+        const rotated: RefreshRotation = {
+          ...fresh,
+          issuedAt: outcome.issuedAt,
+          familyId: outcome.familyId,
+        };
+        if (outcome.session !== undefined) rotated.session = outcome.session;
+        if (outcome.adopted === true) rotated.adopted = true;
+        return rotated;
       }
-      throw this.#fail(Messages.REFRESH_REUSED, 'reused');
+      case 'replayed':
+        this.#succeeded(outcome.jti, userId);
+        return {
+          userId,
+          oldJti,
+          newJti: outcome.jti,
+          issuedAt: outcome.issuedAt,
+          familyId: outcome.familyId,
+          replayed: true,
+        };
+      case 'reused':
+        await this.#endStolenFamily(outcome, options);
+        throw this.#verifier.fail(Messages.REFRESH_REUSED, 'reused');
+      default:
+        throw this.#verifier.fail(Messages.REFRESH_REUSED, 'revoked');
     }
-    throw this.#fail(Messages.REFRESH_REUSED, 'revoked');
   }
 
   /**
@@ -348,100 +283,44 @@ export class RefreshTokenPolicy {
     jti: string,
     registration: { userId: string; familyId: string; ttlSeconds: number },
   ): Promise<void> {
-    const store = this.store;
-    if (store === undefined || this.#guard === undefined) return;
     const userId = storedUserId(registration.userId);
-    await this.#guard.run(() => store.register(jti, { ...registration, userId }));
+    await this.#tokens?.call((store) => store.register(jti, { ...registration, userId }));
   }
 
   /** Revokes one refresh token of `userId` (logout). No store: no-op, as Python. */
   async revoke(jti: string, userId: string): Promise<void> {
-    const store = this.store;
-    if (store === undefined || this.#guard === undefined) return;
-    await this.#guard.run(() => store.revoke(jti, userId));
+    await this.#tokens?.call((store) => store.revoke(jti, userId));
   }
 
   /** Revokes every token of a family of `userId`; resolves to how many were active (0 without a store). */
   async revokeFamily(familyId: string, userId: string): Promise<number> {
-    const store = this.store;
-    if (store === undefined || this.#guard === undefined) return 0;
-    return this.#guard.run(() => store.revokeFamily(familyId, userId));
+    return (await this.#tokens?.call((store) => store.revokeFamily(familyId, userId))) ?? 0;
   }
 
   /** Revokes every token of a user ("log out everywhere"); resolves to how many were active. */
   async revokeUser(userId: string): Promise<number> {
-    const store = this.store;
-    if (store === undefined || this.#guard === undefined) return 0;
-    return this.#guard.run(() => store.revokeUser(userId));
+    return (await this.#tokens?.call((store) => store.revokeUser(userId))) ?? 0;
   }
 
-  #decode(token: string): RefreshTokenData {
-    // Every refusal carries a detail for logs and hooks (never the token, never a claim value).
-    if (typeof token !== 'string' || token === '') {
-      throw this.#fail(Messages.REFRESH_MISSING, 'missing');
-    }
-    let payload: Record<string, unknown>;
-    try {
-      payload = this.#verifySignature(token);
-    } catch (error) {
-      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', jwsFailureDetail(error), error);
-    }
-    const failure = registeredClaimsFailure(payload, {
-      nowSeconds: this.#clock() / 1000,
-      leewaySeconds: 0,
-      requiredClaims: REQUIRED_CLAIMS,
-      requireIss: false,
-      requireAud: false,
-    });
-    if (failure?.reason === 'expired') {
-      throw this.#fail(Messages.REFRESH_EXPIRED, 'expired', failure.detail);
-    }
-    if (failure !== undefined)
-      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', failure.detail);
-    // PyJWT refuses an `aud` when no audience is configured (after exp, before the type check).
-    if ('aud' in payload) throw this.#fail(Messages.REFRESH_INVALID, 'invalid', 'aud_mismatch');
-    if (payload.type !== 'refresh') {
-      throw this.#fail(Messages.REFRESH_WRONG_TYPE, 'wrong_type', claimValue('type'));
-    }
-    const { sub, jti, exp, fid } = payload;
-    const userId = typeof sub === 'string' ? canonicalUuid(sub) : undefined;
-    if (userId === undefined) {
-      const detail = typeof sub === 'string' ? claimValue('sub') : claimType('sub');
-      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', detail);
-    }
-    if (typeof jti !== 'string' || jti === '') {
-      const detail = typeof jti === 'string' ? claimValue('jti') : claimType('jti');
-      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', detail);
-    }
-    if (typeof exp !== 'number')
-      throw this.#fail(Messages.REFRESH_INVALID, 'invalid', claimType('exp'));
-    return withFamily({ userId, jti, exp }, typeof fid === 'string' ? fid : undefined);
+  /** Reuse: revoke the family, then let the caller end what hangs on it; a failure is only logged. */
+  async #endStolenFamily(
+    family: { userId: string; familyId: string },
+    options: ValidateAndRotateOptions,
+  ): Promise<void> {
+    // The verdict stays "reused" (401) whatever fails here; what failed stays live until the store is back.
+    await this.#logFailure('revoking its family', () =>
+      this.revokeFamily(family.familyId, family.userId),
+    );
+    const onReuse = options.onReuse;
+    if (onReuse !== undefined) await this.#logFailure('ending its session', () => onReuse(family));
   }
 
-  /**
-   * The verified payload; falls back to the old key only when the signature did not match.
-   * Throws what `verifyCompact` throws (a `JwsError`); `#decode` turns it into the 401.
-   */
-  #verifySignature(token: string): Record<string, unknown> {
+  async #logFailure(what: string, work: () => Promise<unknown> | unknown): Promise<void> {
     try {
-      return verifyCompact(token, this.#key).payload;
+      await work();
     } catch (error) {
-      if (!(error instanceof JwsError) || error.kind !== 'signature' || !this.#oldKey) {
-        throw error;
-      }
-    }
-    const { payload } = verifyCompact(token, this.#oldKey);
-    this.#logger.warn(OLD_KEY_WARNING);
-    return payload;
-  }
-
-  async #revokeStolenFamily(familyId: string, userId: string): Promise<void> {
-    try {
-      await this.revokeFamily(familyId, userId);
-    } catch (error) {
-      // The verdict stays "reused" (401); the family stays live until the store is back.
       this.#logger.error(
-        `auth-sdk-m8: refresh token reuse detected but revoking its family failed: ${String(
+        `auth-sdk-m8: refresh token reuse detected but ${what} failed: ${String(
           error instanceof Error ? error.message : error,
         )}`,
       );
@@ -456,20 +335,6 @@ export class RefreshTokenPolicy {
       this.#logger,
     );
   }
-
-  #fail(
-    message: string,
-    reason: InvalidTokenReason,
-    detail?: string,
-    cause?: unknown,
-  ): InvalidTokenError {
-    const event = detail === undefined ? { reason } : { reason, detail };
-    callHook(this.#hooks, 'onFailure', { ...event, tokenType: 'refresh' }, this.#logger);
-    return new InvalidTokenError(message, reason, 'refresh', {
-      ...(cause === undefined ? {} : { cause }),
-      ...(detail === undefined ? {} : { detail }),
-    });
-  }
 }
 
 function withFamily<T extends object>(
@@ -477,24 +342,4 @@ function withFamily<T extends object>(
   familyId: string | undefined,
 ): T & { familyId?: string } {
   return familyId === undefined ? value : { ...value, familyId };
-}
-
-/** Imports an HS256 refresh secret once, refusing weak or empty ones (Python `TokenSecret` rule). */
-function prepareRefreshKey(secret: RefreshSecret | undefined, name: string): PreparedKey {
-  let key: string | Buffer;
-  if (secret instanceof SecretValue) key = secret.reveal();
-  else if (typeof secret === 'string' || Buffer.isBuffer(secret)) key = secret;
-  else
-    throw new ConfigurationError(
-      `RefreshTokenPolicy: ${name} is required (a string, Buffer or SecretValue)`,
-    );
-
-  // The one secret rule for strings; a Buffer secret needs >= 32 bytes.
-  const weak = typeof key === 'string' ? !isStrongSecret(key) : key.length < SECRET_KEY_MIN_LENGTH;
-  if (weak) {
-    throw new ConfigurationError(
-      `RefreshTokenPolicy: ${name} is not a strong HS256 secret: use ${SECRET_KEY_RULE} (or a Buffer of at least 32 bytes)`,
-    );
-  }
-  return prepareKey({ key, algorithm: 'HS256' }, 'verify');
 }

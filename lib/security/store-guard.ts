@@ -1,15 +1,39 @@
 /**
  * The one owner of store failures on the request path: `StoreGuard` runs each store call
- * under a timeout and a circuit breaker, and applies the caller's failure mode (allow, or 503)
- * to an outage. Stores only translate their driver's errors.
+ * under a timeout (bounded by the request's budget, see `request-deadline.ts`) and a circuit
+ * breaker, and applies the caller's failure mode (allow, or 503) to an outage. `GuardedStore`
+ * pairs a store with its guard, the one idiom every policy, limiter and flow uses. Stores only
+ * translate their driver's errors.
  */
 import { ConfigurationError, isAuthError, StoreUnavailableError } from '../core/errors';
 import type { FailureControl, FailureMode } from '../core/failure-mode';
-import { CircuitOpenError, unavailableReason, withTimeout } from '../core/store-errors';
+import {
+  CircuitOpenError,
+  StoreTimeoutError,
+  unavailableReason,
+  withTimeout,
+} from '../core/store-errors';
 import type { Logger } from '../core/types';
 import { CircuitBreaker } from './circuit-breaker';
 import { callHook } from './hooks';
+import { callAllowanceMs, callDeadline, noteTimeout } from './request-deadline';
 import type { DegradedEvent, ValidationHooks } from './types';
+
+/** What every part that calls a store takes (the policies, the limiters, the flows). */
+export interface StoreFailureOptions {
+  /** Timeout of one store call in ms (default 1000); `Infinity` disables it (not recommended). */
+  timeoutMs?: number | undefined;
+  /** Breaker to share (one per backing server), `false` for none; default a private one (5 failures, 10 s open). */
+  breaker?: CircuitBreaker | false | undefined;
+  /** Store name in events and errors (default: the store's class name). */
+  storeName?: string | undefined;
+  /** Milliseconds since the epoch (default `Date.now`). */
+  clock?: (() => number) | undefined;
+  /** Where breaker changes and hook errors are logged (default `console`). */
+  logger?: Logger | undefined;
+  /** `onDegraded`, `onBreakerStateChange` and the part's own events. */
+  hooks?: ValidationHooks | undefined;
+}
 
 export interface GuardOptions {
   /** Per-call timeout in ms (default 1000); `Infinity` disables it (not recommended). */
@@ -19,10 +43,11 @@ export interface GuardOptions {
 }
 
 /**
- * Calls `fn` under the breaker and a timeout. While the circuit is open it rejects at once
- * with `CircuitOpenError` without calling the store. A timeout rejects with
- * `StoreTimeoutError`; any other non-`AuthError` thrown by the store becomes a
- * `StoreUnavailableError` (its `cause` keeps the original). Other `AuthError`s pass through.
+ * Calls `fn` under the breaker and a timeout: its own, or less when the request's budget says
+ * so (a store that timed out earlier in the request: rejects at once, the store not called). While the circuit is open
+ * it rejects at once with `CircuitOpenError`. A timeout rejects with `StoreTimeoutError`; any
+ * other non-`AuthError` thrown by the store becomes a `StoreUnavailableError` (its `cause`
+ * keeps the original). Other `AuthError`s pass through.
  */
 export async function guardStoreCall<T>(
   breaker: CircuitBreaker | undefined,
@@ -30,6 +55,9 @@ export async function guardStoreCall<T>(
   options: GuardOptions,
 ): Promise<T> {
   const { timeoutMs = 1000, store } = options;
+  const allowance = callAllowanceMs(store, timeoutMs);
+  if (allowance <= 0) throw new StoreTimeoutError(store, timeoutMs, { budgetSpent: true });
+  const budgetBound = allowance < timeoutMs;
   const permit = breaker?.acquire();
   if (permit !== undefined && 'retryAfterMs' in permit) {
     throw new CircuitOpenError(store, Math.max(1, Math.ceil(permit.retryAfterMs / 1000)));
@@ -41,7 +69,7 @@ export async function guardStoreCall<T>(
     pending = Promise.reject(error); // a synchronous throw is a failed call too
   }
   try {
-    const result = await withTimeout(pending, timeoutMs, store);
+    const result = await withTimeout(pending, allowance, store);
     permit?.success();
     return result;
   } catch (error) {
@@ -49,7 +77,9 @@ export async function guardStoreCall<T>(
       permit?.success(); // the store answered, with a decision
       throw error;
     }
-    permit?.failure();
+    if (error instanceof StoreTimeoutError) noteTimeout(store);
+    // Cut short by the request's budget, the store proved nothing either way: no verdict.
+    if (!(budgetBound && error instanceof StoreTimeoutError)) permit?.failure();
     if (error instanceof StoreUnavailableError) throw error;
     throw new StoreUnavailableError(`The ${store} store failed`, store, { cause: error });
   }
@@ -73,20 +103,20 @@ export interface StoreGuardOptions {
   /** Store name for errors, events and logs (`redis`, `postgres`, `memory`, …). */
   store: string;
   /** Per-call timeout in ms (default 1000). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * The breaker to use (share one per backing server), `false` for none, or undefined for a
    * private default one (5 failures, 10 s) reported through `onBreakerStateChange` and `logger`.
    */
-  breaker?: CircuitBreaker | false;
-  onDegraded?: (event: DegradedEvent) => void;
-  onBreakerStateChange?: (event: { store: string; open: boolean }) => void;
-  logger?: Logger;
+  breaker?: CircuitBreaker | false | undefined;
+  onDegraded?: ((event: DegradedEvent) => void) | undefined;
+  onBreakerStateChange?: ((event: { store: string; open: boolean }) => void) | undefined;
+  logger?: Logger | undefined;
 }
 
 /**
- * One store dependency of a policy: calls go through `guardStoreCall`, and `degrade()` applies
- * the failure mode to an outage, reporting every degraded decision through `onDegraded`.
+ * One store dependency: calls go through `guardStoreCall`, and `degrade()` applies the failure
+ * mode to an outage, reporting every degraded decision through `onDegraded`.
  */
 export class StoreGuard {
   readonly control: FailureControl;
@@ -102,32 +132,18 @@ export class StoreGuard {
     this.store = options.store;
     this.timeoutMs = assertTimeoutMs('StoreGuard', options.timeoutMs ?? 1000);
     this.#onDegraded = options.onDegraded;
-    if (options.breaker === false) {
-      this.breaker = undefined;
-    } else if (options.breaker !== undefined) {
-      this.breaker = options.breaker;
-    } else {
-      const { store, logger, onBreakerStateChange } = options;
-      this.breaker = new CircuitBreaker({
-        onStateChange: ({ from, to }) => {
-          // Report only open ↔ closed; half-open is still "not trusted".
-          if (to === 'open' && from === 'closed') {
-            logger?.warn(
-              `auth-sdk-m8: the ${store} store keeps failing; calls suspended for 10 s (${options.control}: ${options.failureMode})`,
-            );
-            onBreakerStateChange?.({ store, open: true });
-          } else if (to === 'closed') {
-            logger?.warn(`auth-sdk-m8: the ${store} store answers again; calls resumed`);
-            onBreakerStateChange?.({ store, open: false });
-          }
-        },
-      });
-    }
+    this.breaker =
+      options.breaker === false ? undefined : (options.breaker ?? defaultBreaker(options));
   }
 
   /** Calls the store under the breaker and the timeout (see `guardStoreCall`). */
   run<T>(fn: () => Promise<T>): Promise<T> {
     return guardStoreCall(this.breaker, fn, { timeoutMs: this.timeoutMs, store: this.store });
+  }
+
+  /** Epoch ms after which a call started now is no longer waited for (its own timeout or the request's budget). */
+  deadline(): number {
+    return callDeadline(this.store, this.timeoutMs);
   }
 
   /**
@@ -149,6 +165,24 @@ export class StoreGuard {
   }
 }
 
+function defaultBreaker(options: StoreGuardOptions): CircuitBreaker {
+  const { store, logger, onBreakerStateChange, control, failureMode } = options;
+  return new CircuitBreaker({
+    onStateChange: ({ from, to }) => {
+      // Report only open ↔ closed; half-open is still "not trusted".
+      if (to === 'open' && from === 'closed') {
+        logger?.warn(
+          `auth-sdk-m8: the ${store} store keeps failing; calls suspended for 10 s (${control}: ${failureMode})`,
+        );
+        onBreakerStateChange?.({ store, open: true });
+      } else if (to === 'closed') {
+        logger?.warn(`auth-sdk-m8: the ${store} store answers again; calls resumed`);
+        onBreakerStateChange?.({ store, open: false });
+      }
+    },
+  });
+}
+
 /** Checks a failure mode option at construction. */
 export function assertFailureMode(mode: FailureMode): FailureMode {
   if (mode !== 'fail_open' && mode !== 'fail_closed') {
@@ -160,23 +194,58 @@ export function assertFailureMode(mode: FailureMode): FailureMode {
 }
 
 /**
- * The guard a policy puts around its store: events go to the policy's hooks (a throwing hook
- * is ignored), the store is named after its class unless `storeName` is given.
+ * A store behind its guard. `call` is for work that must not pretend (a revocation, a
+ * registration): an outage rejects whatever the failure mode. `attempt` is for decisions the
+ * failure mode may waive: under `fail_open` an outage resolves `fallback` (reported degraded),
+ * under `fail_closed` it rejects with the 503.
  */
-export function policyStoreGuard(
+export class GuardedStore<S extends object> {
+  constructor(
+    readonly store: S,
+    readonly guard: StoreGuard,
+  ) {}
+
+  call<T>(operation: (store: S) => Promise<T>): Promise<T> {
+    return this.guard.run(() => operation(this.store));
+  }
+
+  async attempt<T, F = undefined>(
+    operation: (store: S) => Promise<T>,
+    fallback?: F,
+  ): Promise<T | F> {
+    try {
+      return await this.guard.run(() => operation(this.store));
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.guard.degrade(error); // throws under fail_closed
+      return fallback as F;
+    }
+  }
+}
+
+/**
+ * `store` behind a guard for `control` (undefined without a store): events go to `hooks` (a
+ * throwing hook is ignored), the store is named after its class unless `storeName` is given.
+ */
+export function guardStore<S extends object>(
   control: FailureControl,
-  store: object,
-  options: {
-    failureMode: FailureMode;
-    storeName?: string;
-    timeoutMs?: number;
-    breaker?: CircuitBreaker | false;
-    hooks?: ValidationHooks;
-    logger: Logger;
-  },
-): StoreGuard {
-  const { hooks, logger } = options;
-  return new StoreGuard({
+  store: S,
+  options: StoreFailureOptions & { failureMode: FailureMode },
+): GuardedStore<S>;
+export function guardStore<S extends object>(
+  control: FailureControl,
+  store: S | undefined,
+  options: StoreFailureOptions & { failureMode: FailureMode },
+): GuardedStore<S> | undefined;
+export function guardStore<S extends object>(
+  control: FailureControl,
+  store: S | undefined,
+  options: StoreFailureOptions & { failureMode: FailureMode },
+): GuardedStore<S> | undefined {
+  if (store === undefined) return undefined;
+  const { hooks } = options;
+  const logger = options.logger ?? console;
+  const guard = new StoreGuard({
     control,
     failureMode: options.failureMode,
     store: options.storeName ?? store.constructor.name,
@@ -186,4 +255,5 @@ export function policyStoreGuard(
     onDegraded: (event) => callHook(hooks, 'onDegraded', event, logger),
     onBreakerStateChange: (event) => callHook(hooks, 'onBreakerStateChange', event, logger),
   });
+  return new GuardedStore(store, guard);
 }

@@ -16,6 +16,7 @@ import { isValidEmail } from './claims';
 import { shortName } from './failure-detail';
 import { prepareKey, publicKeyOf, signCompact, type PreparedKey } from './jws';
 import type { TokenSecret } from './types';
+import { UUID_PATTERN } from './user-id';
 
 export interface IssuerKey {
   /** Private key (RS256/ES256) or secret (HS256). */
@@ -76,8 +77,6 @@ export interface PublicJwk {
   x?: string;
   y?: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface SigningKey {
   prepared: PreparedKey;
@@ -228,7 +227,7 @@ export class TokenIssuer {
     if (this.#refreshKey === undefined) {
       throw new ConfigurationError('TokenIssuer has no refreshSecret (REFRESH_SECRET_KEY)');
     }
-    if (typeof options.userId !== 'string' || !UUID.test(options.userId)) {
+    if (typeof options.userId !== 'string' || !UUID_PATTERN.test(options.userId)) {
       throw new TypeError(
         'issueRefreshToken: claim "sub" (userId) must be a UUID (the Python SDK requires it)',
       );

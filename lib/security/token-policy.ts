@@ -3,30 +3,27 @@
  * with what 0.6.10 lacked: `TOKEN_MODE`, a failure mode for store outages (timeouts and a
  * circuit breaker included) and a way to revoke.
  */
-import {
-  ConfigurationError,
-  InvalidTokenError,
-  Messages,
-  StoreUnavailableError,
-} from '../core/errors';
+import { ConfigurationError, InvalidTokenError, Messages } from '../core/errors';
 import { effectiveFailureMode } from '../core/settings/failure-mode';
 import type { AuthSettings, TokenMode } from '../core/settings/types';
 import type { Logger, TokenUserData } from '../core/types';
 import { buildAccessValidator } from './build-access-validator';
-import type { CircuitBreaker } from './circuit-breaker';
-import { assertFailureMode, policyStoreGuard, type StoreGuard } from './store-guard';
+import {
+  assertFailureMode,
+  guardStore,
+  type GuardedStore,
+  type StoreFailureOptions,
+} from './store-guard';
 import { callHook } from './hooks';
 import type { RevocationStore } from './store-contracts';
 import type { AccessTokenValidator } from './token-validator';
 import type { FailureMode } from '../core/failure-mode';
 import type { ValidationHooks } from './types';
 
-export interface TokenPolicyOptions {
+export interface TokenPolicyOptions extends StoreFailureOptions {
   validator: AccessTokenValidator;
   /** The JTI blacklist. Without one, `validate` is the validator alone (as in Python). */
   revocationStore?: RevocationStore | undefined;
-  /** Receives `onFailure({ reason: 'revoked' })`, `onDegraded`, `onBreakerStateChange`. */
-  hooks?: ValidationHooks | undefined;
   /**
    * When the store cannot answer: `fail_open` accepts the token unchecked, `fail_closed`
    * (default) answers 503. Env: `ACCESS_REVOCATION_FAILURE_MODE` (`AUTH_STRICT_MODE` forces closed).
@@ -37,21 +34,11 @@ export interface TokenPolicyOptions {
    * store; `stateless` and `hybrid` never do (hybrid keeps state for refresh tokens only).
    */
   tokenMode?: TokenMode | undefined;
-  /** Timeout of one store call in ms (default 1000). */
-  timeoutMs?: number | undefined;
-  /** Breaker to share, `false` for none; default: a private one (5 failures, 10 s open). */
-  breaker?: CircuitBreaker | false | undefined;
-  /** Store name in events and errors (default: the store's class name). */
-  storeName?: string | undefined;
   /**
    * How long past `exp` a revocation is kept, in seconds (default 5, the default access leeway),
    * so a revoked token cannot slip through during a validator's leeway.
    */
   revocationGraceSeconds?: number | undefined;
-  /** Milliseconds since the epoch (default `Date.now`), for revocation TTLs. */
-  clock?: (() => number) | undefined;
-  /** Where breaker state changes are logged (default `console`). */
-  logger?: Logger | undefined;
 }
 
 const TOKEN_MODES: readonly TokenMode[] = ['stateless', 'stateful', 'hybrid'];
@@ -69,7 +56,7 @@ export class TokenPolicy {
   readonly failureMode: FailureMode;
   readonly #hooks: ValidationHooks | undefined;
   readonly #logger: Logger;
-  readonly #guard: StoreGuard | undefined;
+  readonly #revocations: GuardedStore<RevocationStore> | undefined;
   /** True when `validate` consults the store (stateful mode with a store). */
   readonly checksRevocation: boolean;
   readonly #graceSeconds: number;
@@ -101,15 +88,12 @@ export class TokenPolicy {
     this.#logger = options.logger ?? console;
     this.#graceSeconds = grace;
     this.#clock = options.clock ?? Date.now;
-    const store = options.revocationStore;
-    if (store !== undefined) {
-      this.#guard = policyStoreGuard('access_revocation', store, {
-        ...options,
-        failureMode: this.failureMode,
-        logger: this.#logger,
-      });
-    }
-    this.checksRevocation = store !== undefined && tokenMode === 'stateful';
+    this.#revocations = guardStore('access_revocation', options.revocationStore, {
+      ...options,
+      failureMode: this.failureMode,
+      logger: this.#logger,
+    });
+    this.checksRevocation = this.#revocations !== undefined && tokenMode === 'stateful';
   }
 
   /**
@@ -143,18 +127,10 @@ export class TokenPolicy {
    */
   async validate(token: string): Promise<TokenUserData> {
     const claims = await this.validator.validateAccessToken(token);
-    const guard = this.#guard;
-    const store = this.revocationStore;
-    if (!this.checksRevocation || guard === undefined || store === undefined) return claims;
-    let revoked: boolean;
-    try {
-      revoked = await guard.run(() => store.isRevoked(claims.jti));
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      guard.degrade(error); // throws under fail_closed
-      return claims;
-    }
-    if (revoked) {
+    const revocations = this.#revocations;
+    if (!this.checksRevocation || revocations === undefined) return claims;
+    // fail_open: an outage lets the token through unchecked (reported degraded).
+    if (await revocations.attempt((store) => store.isRevoked(claims.jti), false)) {
       callHook(this.#hooks, 'onFailure', { reason: 'revoked', tokenType: 'access' }, this.#logger);
       throw new InvalidTokenError(Messages.ACCESS_REVOKED, 'revoked', 'access');
     }
@@ -182,11 +158,8 @@ export class TokenPolicy {
         'TokenPolicy.revoke: the token has no exp; pass its expiry (epoch seconds) as expSeconds',
       );
     }
-    const guard = this.#guard;
-    const store = this.revocationStore;
-    if (guard === undefined || store === undefined) return;
     const ttlSeconds = Math.ceil(exp + this.#graceSeconds - this.#clock() / 1000);
     if (ttlSeconds <= 0) return;
-    await guard.run(() => store.revoke(jti, ttlSeconds));
+    await this.#revocations?.call((store) => store.revoke(jti, ttlSeconds));
   }
 }

@@ -3,13 +3,12 @@
  * `RateLimitStore`, with the Python `RATE_LIMIT_FAILURE_MODE` (default `fail_open`: a limiter
  * that cannot count lets the request through, reported as degraded).
  */
-import { ConfigurationError, RateLimitedError, StoreUnavailableError } from '../../core/errors';
+import { ConfigurationError, RateLimitedError } from '../../core/errors';
 import type { FailureMode } from '../../core/failure-mode';
 import type { Logger } from '../../core/types';
-import type { CircuitBreaker } from '../circuit-breaker';
 import { callHook } from '../hooks';
-import { policyStoreGuard, type StoreGuard } from '../store-guard';
 import type { RateLimitStore } from '../store-contracts';
+import { guardStore, type GuardedStore, type StoreFailureOptions } from '../store-guard';
 import type { ValidationHooks } from '../types';
 
 export interface RateLimit {
@@ -18,7 +17,7 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
-export interface RefreshRateLimiterOptions {
+export interface RefreshRateLimiterOptions extends StoreFailureOptions {
   store: RateLimitStore;
   /** Refreshes per refresh family per window. Default 10 per 60 s; `false` for none. */
   perFamily?: RateLimit | false | undefined;
@@ -26,19 +25,14 @@ export interface RefreshRateLimiterOptions {
   perIp?: RateLimit | false | undefined;
   /** Env `RATE_LIMIT_FAILURE_MODE` (default `fail_open`). */
   failureMode?: FailureMode | undefined;
-  timeoutMs?: number | undefined;
-  breaker?: CircuitBreaker | false | undefined;
-  hooks?: ValidationHooks | undefined;
-  logger?: Logger | undefined;
 }
 
 export const RATE_LIMITED_MESSAGE = 'Too many refresh requests. Retry later.';
 
 export class RefreshRateLimiter {
-  readonly #store: RateLimitStore;
+  readonly #counters: GuardedStore<RateLimitStore>;
   readonly #perFamily: RateLimit | undefined;
   readonly #perIp: RateLimit | undefined;
-  readonly #guard: StoreGuard;
   readonly #hooks: ValidationHooks | undefined;
   readonly #logger: Logger;
 
@@ -46,16 +40,13 @@ export class RefreshRateLimiter {
     if (typeof options?.store?.hit !== 'function') {
       throw new ConfigurationError('RefreshRateLimiter: `store` (a RateLimitStore) is required');
     }
-    this.#store = options.store;
     this.#perFamily = limit('perFamily', options.perFamily, { max: 10, windowSeconds: 60 });
     this.#perIp = limit('perIp', options.perIp, { max: 60, windowSeconds: 60 });
     this.#hooks = options.hooks;
     this.#logger = options.logger ?? console;
-    this.#guard = policyStoreGuard('rate_limit', options.store, {
+    this.#counters = guardStore('rate_limit', options.store, {
+      ...options,
       failureMode: options.failureMode ?? 'fail_open',
-      timeoutMs: options.timeoutMs,
-      breaker: options.breaker,
-      hooks: options.hooks,
       logger: this.#logger,
     });
   }
@@ -73,15 +64,11 @@ export class RefreshRateLimiter {
   }
 
   async #check(scope: 'family' | 'ip', key: string, rule: RateLimit): Promise<void> {
-    let hit;
-    try {
-      hit = await this.#guard.run(() => this.#store.hit(`refresh:${key}`, rule.windowSeconds));
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      this.#guard.degrade(error); // throws under fail_closed
-      return;
-    }
-    if (hit.count > rule.max) {
+    // fail_open: a limiter that cannot count lets the request through (reported degraded).
+    const hit = await this.#counters.attempt((store) =>
+      store.hit(`refresh:${key}`, rule.windowSeconds),
+    );
+    if (hit !== undefined && hit.count > rule.max) {
       callHook(this.#hooks, 'onRateLimited', { scope }, this.#logger);
       throw new RateLimitedError(RATE_LIMITED_MESSAGE, hit.resetInSeconds);
     }

@@ -1,0 +1,35 @@
+/** `POST /auth/login`: credentials in, a pair and a new session out. */
+import { randomUUID } from 'node:crypto';
+import { InvalidRequestError, NotFoundError } from '../../core/errors';
+import { callHook } from '../hooks';
+import { storedUserId } from '../user-id';
+import { pairAnswer } from './answer';
+import type { FlowContext, FlowRequest, FlowResponse } from './context';
+import { credentialsOf } from './request';
+import { openSession } from './sessions';
+import { issuePair } from './tokens';
+
+/** The one answer to every refused login: no hint of which part was wrong. */
+export const WRONG_CREDENTIALS = 'Incorrect email or password';
+
+export async function login(ctx: FlowContext, request: FlowRequest): Promise<FlowResponse> {
+  const verify = ctx.verifyCredentials;
+  if (verify === undefined) throw new NotFoundError('Not Found.');
+  const { email, password } = credentialsOf(request);
+  const user = await verify(email, password);
+  if (!user || user.is_active === false) {
+    const result = user ? 'inactive_user' : 'wrong_credentials';
+    callHook(ctx.hooks, 'onLogin', { result }, ctx.logger);
+    throw new InvalidRequestError(WRONG_CREDENTIALS, ctx.realm);
+  }
+  const issuedAt = ctx.now();
+  const pair = issuePair(ctx, user, { jti: randomUUID(), issuedAt });
+  await ctx.refreshPolicy.register(pair.refresh.jti, {
+    userId: storedUserId(user.sub),
+    familyId: pair.refresh.familyId,
+    ttlSeconds: ctx.issuer.refreshTtlSeconds,
+  });
+  const sessionId = await openSession(ctx, user, pair, request, issuedAt);
+  callHook(ctx.hooks, 'onLogin', { result: 'success' }, ctx.logger);
+  return pairAnswer(ctx, { access: pair.access.token, refresh: pair.refresh.token, sessionId });
+}
