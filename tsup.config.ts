@@ -6,6 +6,7 @@ export default defineConfig({
   entry: {
     index: 'lib/index.ts',
     schemas: 'lib/schemas.ts',
+    http: 'lib/http.ts',
     express: 'lib/express/index.ts',
     passport: 'lib/passport/index.ts',
     metrics: 'lib/metrics/index.ts',

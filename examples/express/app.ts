@@ -5,17 +5,7 @@
  */
 import express from 'express';
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import type {
-  AuthSettings,
-  AuthUser,
-  Logger,
-  RefreshRateLimiter,
-  RefreshTokenPolicy,
-  SessionStore,
-  TokenIssuer,
-  TokenPolicy,
-  ValidationHooks,
-} from 'auth-sdk-m8';
+import { effectiveFailureMode, type AuthUser } from 'auth-sdk-m8';
 import {
   authenticate,
   authRoutes,
@@ -23,28 +13,20 @@ import {
   jwksRouter,
   requireRole,
 } from 'auth-sdk-m8/express';
-import type { DemoUser, DemoUserDirectory } from './users';
+import type { ExampleServices } from '../shared/bootstrap';
+import type { DemoUser } from '../shared/users';
 
-export interface ExampleServices {
-  settings: AuthSettings;
-  issuer: TokenIssuer;
-  policy: TokenPolicy;
-  refreshPolicy: RefreshTokenPolicy;
-  sessions: SessionStore;
-  rateLimit: RefreshRateLimiter;
-  users: DemoUserDirectory;
-  logger: Logger;
-  hooks?: ValidationHooks | undefined;
-  /** Present when METRICS_ENABLED=true: HTTP middleware and GET /metrics. */
-  metrics?: { middleware: RequestHandler; router: RequestHandler } | undefined;
-}
+export type { ExampleServices } from '../shared/bootstrap';
 
 /** Build the Express app over ready services (see `bootstrap.ts` for how they are made). */
 export function createApp(services: ExampleServices): Express {
   const { settings, issuer, policy, refreshPolicy, users, logger } = services;
   const app = express();
   app.disable('x-powered-by');
-  if (services.metrics) app.use(services.metrics.middleware);
+  // User data is personal: no ETag revalidation, no caching (ASVS 5 V14 data protection).
+  app.set('etag', false);
+  const metrics = services.metrics;
+  if (metrics) app.use(metrics.module.metricsMiddleware(metrics.setup) as RequestHandler);
   app.use(express.json({ limit: '16kb' }));
 
   app.use(
@@ -53,9 +35,7 @@ export function createApp(services: ExampleServices): Express {
       refreshPolicy,
       policy,
       sessions: services.sessions,
-      sessionFailureMode: settings.AUTH_STRICT_MODE
-        ? 'fail_closed'
-        : settings.SESSION_WRITE_FAILURE_MODE,
+      sessionFailureMode: effectiveFailureMode(settings, 'session_write'),
       rateLimit: services.rateLimit,
       findUser: (id) => toAuthUser(users.findById(id)),
       verifyCredentials: async (email, password) => toAuthUser(await users.verify(email, password)),
@@ -66,6 +46,7 @@ export function createApp(services: ExampleServices): Express {
 
   const auth = authenticate({ policy });
   app.get('/auth/me', auth, (req, res) => {
+    res.set('Cache-Control', 'no-store');
     res.json(req.user);
   });
   app.get('/admin', auth, requireRole('admin'), (req, res) => {
@@ -76,7 +57,9 @@ export function createApp(services: ExampleServices): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  if (services.metrics) app.use(services.metrics.router);
+  // Fixed at GET /metrics: the example's routes carry no API_PREFIX.
+  if (metrics)
+    app.use(metrics.module.metricsRouter(metrics.setup, { path: '/metrics' }) as RequestHandler);
 
   app.use((_req: Request, res: Response, _next: NextFunction) => {
     res.status(404).json({

@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { ConfigurationError, type Logger } from 'auth-sdk-m8';
 import { createApp } from './app';
-import { bootstrap } from './bootstrap';
+import { bootstrap } from '../shared/bootstrap';
 
 const logger: Logger = {
   info: (m) => console.log(m),

@@ -6,19 +6,20 @@
  */
 import Koa from 'koa';
 import type { Context, Next } from 'koa';
+import type { Logger, TokenUserData } from 'auth-sdk-m8';
 import {
   createRequestAuthenticator,
+  flowRouteMatcher,
+  readJsonBody,
   toErrorResponse,
   type AuthFlows,
   type FlowResponse,
-  type Logger,
   type RequestAuthOptions,
-  type TokenUserData,
-} from 'auth-sdk-m8';
+} from 'auth-sdk-m8/http';
 
 export type KoaBridgeOptions = RequestAuthOptions & {
   logger?: Logger | undefined;
-  /** `createAuthFlows(...)`: serves POST /auth/refresh and /auth/logout when given. */
+  /** `createAuthFlows(...)`: serves the auth routes (`/auth/login`, `/auth/refresh`, …) when given. */
   flows?: AuthFlows | undefined;
 };
 
@@ -52,17 +53,10 @@ export function createApp(options: KoaBridgeOptions): Koa<AuthState> {
     await next();
   };
 
-  // The flows are framework-free: Koa reads the request and writes their answer.
-  const flow = async (
-    ctx: Context,
-    run: (r: Parameters<AuthFlows['refresh']>[0]) => Promise<FlowResponse>,
-  ) => {
-    const answer = await run({
-      method: ctx.method,
-      headers: ctx.headers,
-      body: await jsonBody(ctx),
-      ip: ctx.ip,
-    });
+  // The flows are framework-free: Koa reads the request and writes their answer; the route
+  // table is the package's, so these are the routes of every other adapter.
+  const matchFlowRoute = flowRouteMatcher({ login: true });
+  const send = (ctx: Context, answer: FlowResponse): void => {
     if (answer.setCookie.length > 0) ctx.append('Set-Cookie', answer.setCookie);
     ctx.set('Cache-Control', 'no-store');
     ctx.status = answer.status;
@@ -71,12 +65,15 @@ export function createApp(options: KoaBridgeOptions): Koa<AuthState> {
 
   app.use(async (ctx: Context, next: Next) => {
     const flows = options.flows;
-    if (flows && ctx.method === 'POST' && ctx.path === '/auth/refresh') {
-      await flow(ctx, flows.refresh);
-      return;
-    }
-    if (flows && ctx.method === 'POST' && ctx.path === '/auth/logout') {
-      await flow(ctx, flows.logout);
+    const found = flows === undefined ? undefined : matchFlowRoute(ctx.method, ctx.path);
+    if (flows !== undefined && found !== undefined) {
+      const request = {
+        method: ctx.method,
+        headers: ctx.headers,
+        body: await readJsonBody(ctx.req),
+        ip: ctx.ip,
+      };
+      send(ctx, await found.route.run(flows, request, found.params));
       return;
     }
     if (ctx.method === 'GET' && ctx.path === '/healthz') {
@@ -94,30 +91,4 @@ export function createApp(options: KoaBridgeOptions): Koa<AuthState> {
   });
 
   return app;
-}
-
-/** The JSON body (Koa has no body parser of its own): 16 KiB at most, malformed JSON is a 400. */
-async function jsonBody(ctx: Context): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > 16 * 1024) {
-      throw Object.assign(new Error('request body too large'), {
-        type: 'entity.too.large',
-        status: 413,
-      });
-    }
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw Object.assign(new Error('malformed JSON body'), {
-      type: 'entity.parse.failed',
-      status: 400,
-    });
-  }
 }

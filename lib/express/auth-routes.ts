@@ -5,13 +5,7 @@
  * included, when no body parser ran) and writes the answer. Errors go to `next(err)`:
  * mount `errorHandler()` after them for the JSON error body.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { appendSetCookie } from '../security/http/cookies';
-import {
-  createRequestAuthenticator,
-  type RequestAuthOptions,
-} from '../security/http/request-authenticator';
 import {
   createAuthFlows,
   type AuthFlows,
@@ -19,6 +13,13 @@ import {
   type FlowRequest,
   type FlowResponse,
 } from '../security/flows/auth-flows';
+import { flowRouteMatcher } from '../security/http/flow-routes';
+import { readJsonBody } from '../security/http/json-body';
+import {
+  createRequestAuthenticator,
+  type RequestAuthOptions,
+} from '../security/http/request-authenticator';
+import { sendFlowResponse } from '../security/http/respond';
 import type { TokenPolicy } from '../security/token-policy';
 import '../security/http/request-types';
 
@@ -26,8 +27,6 @@ export interface AuthRoutesOptions extends AuthFlowsOptions {
   /** Path prefix of the routes. Default `/auth`. */
   prefix?: string | undefined;
 }
-
-const BODY_LIMIT = 16 * 1024;
 
 /**
  * The auth routes as one middleware (works as an Express router, under `app.use()`):
@@ -42,37 +41,17 @@ const BODY_LIMIT = 16 * 1024;
  */
 export function authRoutes(options: AuthRoutesOptions): RequestHandler {
   const flows = createAuthFlows(options);
-  const prefix = (options.prefix ?? '/auth').replace(/\/+$/, '');
-  const sessionPath = new RegExp(`^${escapeRegExp(prefix)}/sessions/([^/]+)$`);
-  const routes: Record<string, (request: FlowRequest) => Promise<FlowResponse>> = {
-    [`POST ${prefix}/refresh`]: flows.refresh,
-    [`POST ${prefix}/logout`]: flows.logout,
-    [`POST ${prefix}/logout-all`]: flows.logoutAll,
-    [`GET ${prefix}/sessions`]: flows.listSessions,
-  };
-  if (options.verifyCredentials !== undefined) routes[`POST ${prefix}/login`] = flows.login;
-
+  const match = flowRouteMatcher({
+    prefix: options.prefix,
+    login: options.verifyCredentials !== undefined,
+  });
   return function authRoutesMiddleware(req: Request, res: Response, next: NextFunction): void {
-    const path = (req.url ?? '').split('?')[0] ?? '';
-    const method = req.method ?? 'GET';
-    let run = routes[`${method} ${path}`];
-    if (run === undefined && method === 'DELETE') {
-      const match = sessionPath.exec(path);
-      if (match) {
-        let id: string;
-        try {
-          id = decodeURIComponent(match[1]!);
-        } catch {
-          id = match[1]!;
-        }
-        run = (request) => flows.revokeSession(request, id);
-      }
-    }
-    if (run === undefined) {
+    const found = match(req.method, req.url);
+    if (found === undefined) {
       next();
       return;
     }
-    handle(run, req, res, next);
+    handle((request) => found.route.run(flows, request, found.params), req, res, next);
   };
 }
 
@@ -123,7 +102,7 @@ function handle(
   res: Response,
   next: NextFunction,
 ): void {
-  bodyOf(req)
+  readJsonBody(req)
     .then((body) =>
       run({
         method: req.method,
@@ -133,63 +112,5 @@ function handle(
         ip: req.ip ?? req.socket?.remoteAddress,
       }),
     )
-    .then((answer) => send(res, answer), next);
-}
-
-function send(res: ServerResponse, answer: FlowResponse): void {
-  appendSetCookie(res, answer.setCookie);
-  res.statusCode = answer.status;
-  // Tokens and session lists must never be cached by a proxy or the browser.
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(answer.body));
-}
-
-/** The JSON body: what a body parser left on `req.body`, else read here (16 KiB at most). */
-function bodyOf(req: IncomingMessage & { body?: unknown }): Promise<unknown> {
-  if (req.body !== undefined) return Promise.resolve(req.body);
-  if (req.method === 'GET' || req.method === 'HEAD' || req.readableEnded) {
-    return Promise.resolve(undefined);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > BODY_LIMIT) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(
-          Object.assign(new Error('request body too large'), {
-            type: 'entity.too.large',
-            status: 413,
-          }),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') {
-        resolve(undefined);
-        return;
-      }
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(
-          Object.assign(new Error('malformed JSON body'), {
-            type: 'entity.parse.failed',
-            status: 400,
-          }),
-        );
-      }
-    });
-  });
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    .then((answer) => sendFlowResponse(res, answer), next);
 }

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { toErrorResponse } from '../core/error-response';
 import type { ErrorResponse, ErrorResponseOptions } from '../core/error-response';
 import type { Logger } from '../core/types';
-import { sendErrorResponse } from './respond';
+import { sendErrorResponse } from '../security/http/respond';
 
 export interface HandleExceptionOptions {
   /** Undo the unit of work (e.g. `() => client.query('ROLLBACK')`); awaited before answering. */

@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, NextFunction, Request, Response } from 'expre
 import { toErrorResponse } from '../core/error-response';
 import type { Logger } from '../core/types';
 import { unstashAuthFailure } from '../security/http/failure-stash';
-import { sendErrorResponse } from './respond';
+import { sendErrorResponse } from '../security/http/respond';
 
 export interface ErrorHandlerOptions {
   /** Realm of the `WWW-Authenticate` challenge. Default `api`. */

@@ -1,21 +1,17 @@
 /**
  * One request, one verdict: a matrix of requests (token carrier, method, Origin, token state,
- * store state) sent to `authenticate()`, the Passport strategy and the Koa bridge over the
- * same options must get the same status, challenge and body from all three.
+ * store state) sent to every adapter set-up of `./setups` (Express's `authenticate()`, the
+ * Passport strategy, the Koa bridge, …) over the same options must get the same status,
+ * challenge and body from all of them.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import { Passport } from 'passport';
-import { authenticate, errorHandler } from 'auth-sdk-m8/express';
-import { createJwtStrategy } from 'auth-sdk-m8/passport';
 import type { AuthSettings, RequestAuthOptions } from 'auth-sdk-m8';
 import { loadSettings } from 'auth-sdk-m8';
-import { createApp as createKoaApp } from '../../../examples/koa-bridge/app';
 import { MemoryRevocationStore } from '../../../stores/memory';
 import { HS_SECRET } from '../../helpers/keys';
 import { accessClaims, mint } from '../../helpers/mint-token';
-import { createAuthFixture, quietLogger, type AuthFixture } from '../express/auth-fixture';
+import { createAuthFixture, type AuthFixture } from '../express/auth-fixture';
+import { ADAPTER_SETUPS } from './setups';
+import type { RunningAdapter } from './setups/types';
 
 const ALLOWED = 'https://app.example.com';
 
@@ -23,42 +19,6 @@ interface Answer {
   status: number;
   challenge: string | undefined;
   body: unknown;
-}
-
-type Adapter = 'express' | 'passport' | 'koa';
-
-function expressApp(options: RequestAuthOptions): http.Server {
-  const app = express();
-  app.all('/me', authenticate(options), (req, res) => {
-    res.json({ sub: req.auth!.sub });
-  });
-  app.use(errorHandler({ logger: quietLogger }));
-  return http.createServer(app);
-}
-
-function passportApp(options: RequestAuthOptions): http.Server {
-  const passport = new Passport();
-  passport.use(createJwtStrategy(options));
-  const app = express();
-  app.use(passport.initialize());
-  app.all(
-    '/me',
-    passport.authenticate('jwt', { session: false, failWithError: true }),
-    (req, res) => {
-      res.json({ sub: req.auth!.sub });
-    },
-  );
-  app.use(errorHandler({ logger: quietLogger }));
-  return http.createServer(app);
-}
-
-function koaApp(options: RequestAuthOptions): http.Server {
-  return http.createServer(createKoaApp({ ...options, logger: quietLogger }).callback());
-}
-
-async function listen(server: http.Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 async function send(
@@ -84,29 +44,18 @@ async function send(
 
 async function withServers(
   options: RequestAuthOptions,
-  run: (bases: Record<Adapter, string>) => Promise<void>,
+  run: (bases: Record<string, string>) => Promise<void>,
 ): Promise<void> {
-  const servers = {
-    express: expressApp(options),
-    passport: passportApp(options),
-    koa: koaApp(options),
-  };
+  const running: Array<[string, RunningAdapter]> = [];
   try {
-    const bases = {
-      express: await listen(servers.express),
-      passport: await listen(servers.passport),
-      koa: await listen(servers.koa),
-    };
-    await run(bases);
+    for (const setup of ADAPTER_SETUPS) running.push([setup.name, await setup.start(options)]);
+    await run(Object.fromEntries(running.map(([name, r]) => [name, r.base])));
   } finally {
-    for (const server of Object.values(servers)) {
-      server.closeAllConnections();
-      server.close();
-    }
+    for (const [, r] of running) await r.close();
   }
 }
 
-describe('adapter parity: authenticate(), the Passport strategy and the Koa bridge', () => {
+describe(`adapter parity: ${ADAPTER_SETUPS.map((s) => s.name).join(', ')}`, () => {
   let fx: AuthFixture;
 
   beforeAll(() => {
@@ -149,13 +98,12 @@ describe('adapter parity: authenticate(), the Passport strategy and the Koa brid
                   if (origin !== undefined) headers.origin = origin;
                   const label = `${carrier} ${method} origin=${originName} token=${tokenName} store=${storeDown ? 'down' : 'up'}`;
                   const answers = await Promise.all(
-                    (['express', 'passport', 'koa'] as const).map((a) =>
-                      send(bases[a], method, headers),
-                    ),
+                    ADAPTER_SETUPS.map((a) => send(bases[a.name]!, method, headers)),
                   );
                   const [first, ...rest] = answers;
                   if (rest.some((a) => JSON.stringify(a) !== JSON.stringify(first))) {
-                    disagreements.push(`${label}: ${JSON.stringify(answers)}`);
+                    const named = ADAPTER_SETUPS.map((a, i) => [a.name, answers[i]]);
+                    disagreements.push(`${label}: ${JSON.stringify(named)}`);
                   }
                   seen.set(String(first!.status), (seen.get(String(first!.status)) ?? 0) + 1);
                 }
@@ -184,12 +132,12 @@ describe('adapter parity: authenticate(), the Passport strategy and the Koa brid
     await withServers(
       { settings, revocationStore: new MemoryRevocationStore(), cookie: {} },
       async (bases) => {
-        for (const adapter of ['express', 'passport', 'koa'] as const) {
-          const allowed = await send(bases[adapter], 'POST', {
+        for (const adapter of ADAPTER_SETUPS.map((a) => a.name)) {
+          const allowed = await send(bases[adapter]!, 'POST', {
             cookie: `access_token=${token}`,
             origin: ALLOWED,
           });
-          const foreign = await send(bases[adapter], 'POST', {
+          const foreign = await send(bases[adapter]!, 'POST', {
             cookie: `access_token=${token}`,
             origin: 'https://evil.example.net',
           });

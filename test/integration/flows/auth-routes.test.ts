@@ -177,6 +177,7 @@ for (const backend of backends) {
           last_used_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
           user_agent: 'laptop',
           ip: expect.any(String),
+          expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
           current: true,
         });
         expect(listed.body.find((s: { id: string }) => s.id === phone.session_id).current).toBe(

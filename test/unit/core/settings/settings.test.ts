@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigurationError } from '../../../../lib/core/errors';
-import { effectiveFailureMode } from '../../../../lib/core/settings/failure-mode';
 import { findDotenv } from '../../../../lib/core/settings/dotenv';
 import { checkConfigHealth, collectConfigFindings } from '../../../../lib/core/settings/health';
 import { loadCommonSettings, loadSettings } from '../../../../lib/core/settings/load';
@@ -297,24 +296,6 @@ describe('loadSettings: names, defaults and rules of the Python CommonSettings',
       'BACKEND_CORS_ORIGINS must contain at least one valid origin',
     );
     expect(() => loadCommonSettings({ env: { ...hs } })).toThrow(/DOMAIN is required/);
-  });
-});
-
-describe('effectiveFailureMode', () => {
-  const base = loadSettings({ env: hs });
-  it('reads the per-control setting, and AUTH_STRICT_MODE closes everything', () => {
-    expect(effectiveFailureMode(base, 'rate_limit')).toBe('fail_open');
-    expect(effectiveFailureMode(base, 'access_revocation')).toBe('fail_closed');
-    expect(
-      effectiveFailureMode(
-        { ...base, ACCESS_REVOCATION_FAILURE_MODE: 'fail_open' },
-        'access_revocation',
-      ),
-    ).toBe('fail_open');
-    expect(effectiveFailureMode({ ...base, AUTH_STRICT_MODE: true }, 'rate_limit')).toBe(
-      'fail_closed',
-    );
-    expect(() => effectiveFailureMode(base, 'nope' as 'rate_limit')).toThrow(ConfigurationError);
   });
 });
 

@@ -4,7 +4,6 @@
  * both policies and the refresh rate limiter. Throws `ConfigurationError` (with plain-words
  * findings) when the configuration is unusable; `server.ts` prints it and exits non-zero.
  */
-import type { RequestHandler } from 'express';
 import {
   ConfigurationError,
   RefreshRateLimiter,
@@ -12,18 +11,41 @@ import {
   TokenIssuer,
   TokenPolicy,
   checkConfigHealth,
+  effectiveFailureMode,
   findDotenv,
   loadSettings,
   readDotenv,
   type AuthSettings,
   type Logger,
+  type SessionStore,
   type ValidationHooks,
 } from 'auth-sdk-m8';
-import type { ExampleServices } from './app';
+import type * as MetricsModule from 'auth-sdk-m8/metrics';
 import { applyDevDefaults } from './dev-defaults';
 import { openStores, parseStoreKind } from './stores';
 import type { OpenedStores } from './stores';
 import { DemoUserDirectory } from './users';
+
+/** The example's framework-free services: every example app (Express, Fastify, Nest, …) mounts these. */
+export interface ExampleServices {
+  settings: AuthSettings;
+  issuer: TokenIssuer;
+  policy: TokenPolicy;
+  refreshPolicy: RefreshTokenPolicy;
+  sessions: SessionStore;
+  rateLimit: RefreshRateLimiter;
+  users: DemoUserDirectory;
+  logger: Logger;
+  hooks?: ValidationHooks | undefined;
+  /** Present when METRICS_ENABLED=true: the metrics set-up and the module that serves it. */
+  metrics?: LoadedMetrics | undefined;
+}
+
+export interface LoadedMetrics {
+  module: typeof MetricsModule;
+  setup: MetricsModule.Metrics;
+  hooks: ValidationHooks;
+}
 
 export interface Bootstrapped {
   services: ExampleServices;
@@ -77,7 +99,7 @@ export async function bootstrap(
         max: positiveInt(env, 'REFRESH_RATE_LIMIT_IP_MAX', 60),
         windowSeconds: positiveInt(env, 'REFRESH_RATE_LIMIT_WINDOW_SECONDS', 60),
       },
-      failureMode: settings.AUTH_STRICT_MODE ? 'fail_closed' : settings.RATE_LIMIT_FAILURE_MODE,
+      failureMode: effectiveFailureMode(settings, 'rate_limit'),
       hooks,
       logger,
     });
@@ -113,12 +135,6 @@ export async function bootstrap(
   }
 }
 
-interface LoadedMetrics {
-  middleware: RequestHandler;
-  router: RequestHandler;
-  hooks: ValidationHooks;
-}
-
 /** A whole number ≥ 1 from the environment, or the default when unset. */
 function positiveInt(
   env: Record<string, string | undefined>,
@@ -139,10 +155,5 @@ async function loadMetrics(settings: AuthSettings): Promise<LoadedMetrics | unde
   if (!settings.METRICS_ENABLED) return undefined;
   const metrics = await import('auth-sdk-m8/metrics');
   const setup = metrics.setupMetrics({ settings });
-  return {
-    middleware: metrics.metricsMiddleware(setup) as RequestHandler,
-    // Fixed at GET /metrics: the example's routes carry no API_PREFIX.
-    router: metrics.metricsRouter(setup, { path: '/metrics' }) as RequestHandler,
-    hooks: metrics.metricsHooks(setup),
-  };
+  return { module: metrics, setup, hooks: metrics.metricsHooks(setup) };
 }
