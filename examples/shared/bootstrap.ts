@@ -75,7 +75,7 @@ export async function bootstrap(
 
     const metrics = await loadMetrics(settings);
     const hooks = metrics?.hooks;
-    stores = await openStores(kind, settings, env);
+    stores = await openStores(kind, settings, env, logger);
 
     const issuer = TokenIssuer.fromSettings(settings);
     // Failure modes, TOKEN_MODE and keys all come from the settings.

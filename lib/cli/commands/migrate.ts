@@ -1,5 +1,6 @@
 /** `auth-sdk-m8 migrate`: the SQL stores' schema as a script, for a DBA to run. */
-import { mysqlDialect, postgresDialect } from '../../../stores/sql/dialect';
+import { mysqlDialect } from '../../../stores/sql/mysql/dialect';
+import { postgresDialect } from '../../../stores/sql/postgres/dialect';
 import { routineScript, sqlSchema } from '../../../stores/sql/schema';
 import { parseOptions } from '../args';
 import { printHelp } from '../output';
