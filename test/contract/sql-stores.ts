@@ -166,6 +166,45 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
       }
     });
 
+    it('migrate() adds issued_at: a row of the previous release is listed with issuedAt undefined', async () => {
+      const pool = backend.openPool(2);
+      const prefix = tablePrefix('issued');
+      const table = `${prefix}refresh_tokens`;
+      const inAMinute =
+        backend.service === 'postgres'
+          ? "now() + interval '60 seconds'"
+          : 'NOW(3) + INTERVAL 60 SECOND';
+      const at = 1_900_000_000;
+      try {
+        await backend.query(pool, backend.legacyRefreshTable(table));
+        await backend.query(
+          pool,
+          `INSERT INTO ${table} (jti, user_id, family_id, state, expires_at) VALUES ('old', 'u', 'f', 'active', ${inAMinute})`,
+        );
+        const store = new backend.Refresh({ pool, tablePrefix: prefix });
+        await store.migrate();
+        await store.register('new', { userId: 'u', familyId: 'f', ttlSeconds: 60, issuedAt: at });
+        await expect(
+          store.rotate('old', 'old-next', 60, { userId: 'u', nowSeconds: at + 100 }),
+        ).resolves.toMatchObject({ status: 'rotated', issuedAt: at + 100 });
+        const listed = await store.revokeFamily('f', 'u', { issuedSince: at + 50 });
+        expect(listed.sort((a, b) => a.jti.localeCompare(b.jti))).toEqual([
+          { jti: 'old', issuedAt: undefined },
+          { jti: 'old-next', issuedAt: at + 100 },
+        ]);
+        await expect(store.rotate('old', 'x', 60, { userId: 'u' })).resolves.toEqual({
+          status: 'revoked',
+          userId: 'u',
+          familyId: 'f',
+        });
+      } finally {
+        for (const statement of dropStatements(backend.service, prefix)) {
+          await backend.query(pool, statement);
+        }
+        await backend.closePool(pool);
+      }
+    });
+
     it('refuses a table prefix that is not a plain identifier', () => {
       expect(
         () =>
