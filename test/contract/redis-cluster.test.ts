@@ -42,6 +42,7 @@ describeRevocationStore('redis cluster', async () => {
   const client = await connect();
   return {
     store: new RedisRevocationStore({ client: client as never }),
+    time: 'server',
     cleanup: async () => undefined,
   };
 });
@@ -61,6 +62,7 @@ describeRevocationStore(
     await client.connect();
     return {
       store: new RedisRevocationStore({ client: client as never }),
+      time: 'server',
       cleanup: () => client.close(),
     };
   },
@@ -71,6 +73,7 @@ describeRefreshTokenStore('redis cluster', async () => {
   const client = await connect();
   return {
     store: new RedisRefreshTokenStore({ client: client as never }),
+    time: 'server',
     cleanup: async () => undefined,
   };
 });
@@ -85,6 +88,7 @@ describeRefreshTokenStore('redis cluster with sessions', async () => {
       keyPrefix: 'linked-rt:',
       sessions,
     }),
+    time: 'server',
     cleanup: async () => undefined,
   };
 });

@@ -4,25 +4,36 @@
  *
  *   describeRevocationStore('redis', async () => {
  *     const store = new RedisRevocationStore({ client });
- *     return { store, cleanup: async () => { ... } };
+ *     return { store, time: 'server', cleanup: async () => { ... } };
  *   });
+ *
+ * Expiry: a store that takes a clock is given the suite's, which the suite advances; a store
+ * on its server's clock (`time: 'server'`) is tested with a real 1 s TTL.
  *
  * A store that answers some checks without I/O (`isRevokedLocally`, e.g. Redis with its
  * revocation cache) passes `{ answersLocally: true }`: its local answers are checked too.
  *
- * Stores use their own server's clock, so expiry is tested with short real TTLs (1 s).
  * Every jti carries a per-run prefix: shared servers never see collisions between runs.
  */
 import type { RevocationStore } from '../../lib/security/store-contracts';
-import { contractPrefix, sleep, weirdIds } from './contract-helpers';
+import {
+  contractClock,
+  contractPrefix,
+  letTimePass,
+  weirdIds,
+  type ContractClock,
+  type ContractTime,
+} from './contract-helpers';
 
 export interface RevocationStoreHandle {
   store: RevocationStore;
+  /** Whose clock expires revocations: the suite's (given to the factory) or the server's. */
+  time: ContractTime;
   /** Close clients / drop what this run created. Called once, after the suite. */
   cleanup(): Promise<void>;
 }
 
-export type RevocationStoreFactory = () => Promise<RevocationStoreHandle>;
+export type RevocationStoreFactory = (clock: ContractClock) => Promise<RevocationStoreHandle>;
 
 export interface RevocationContractOptions {
   /** The store implements `isRevokedLocally` and answers a checked, unrevoked jti with it. */
@@ -36,6 +47,7 @@ export function describeRevocationStore(
 ): void {
   describe(`RevocationStore contract: ${name}`, () => {
     let handle: RevocationStoreHandle | undefined;
+    const clock = contractClock();
     const prefix = contractPrefix('rv');
     const id = (tag: string): string => `${prefix}${tag}`;
     const store = (): RevocationStore => {
@@ -44,7 +56,7 @@ export function describeRevocationStore(
     };
 
     beforeAll(async () => {
-      handle = await factory();
+      handle = await factory(clock);
     });
 
     afterAll(async () => {
@@ -84,7 +96,7 @@ export function describeRevocationStore(
       await store().revoke(id('short'), 1);
       await store().revoke(id('long'), 60);
       await expect(store().isRevoked(id('short'))).resolves.toBe(true);
-      await sleep(2100);
+      await letTimePass(handle!.time, clock, 1000);
       await expect(store().isRevoked(id('short'))).resolves.toBe(false);
       await expect(store().isRevoked(id('long'))).resolves.toBe(true);
     });
