@@ -128,6 +128,8 @@ export type {
   SessionAdvance,
   RateLimitStore,
   RateLimitHit,
+  RateLimitCount,
+  RateLimitUndo,
 } from './security/store-contracts';
 export {
   CircuitBreaker,
