@@ -121,6 +121,8 @@ export type {
   RevocationStore,
   RefreshTokenStore,
   RefreshTokenRegistration,
+  RefreshRevocationOptions,
+  RevokedRefreshToken,
   StoreRotation,
   StoreRotationOptions,
   SessionStore,

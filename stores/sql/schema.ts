@@ -30,6 +30,8 @@ export function sqlSchema(dialect: SqlDialect<unknown>, prefix?: string): SqlSch
   const added: AddedColumn[] = [
     { table: t.refresh, column: 'successor_jti', type: `${id} NULL` },
     { table: t.refresh, column: 'rotated_at', type: `${bigint} NULL` },
+    // Epoch seconds; NULL for a row written before it was kept.
+    { table: t.refresh, column: 'issued_at', type: `${bigint} NULL` },
   ];
   return {
     create: tables(dialect, t, added).flatMap((table) => createTable(dialect, table)),
@@ -134,7 +136,7 @@ export function schemaFile(dialect: SqlDialect<unknown>): string {
   return [
     `-- auth-sdk-m8 ${dialect.name} schema (table prefix auth_sdk_). Generated from stores/sql/schema.ts;`,
     '-- store.migrate() runs the same statements. A test keeps this file in step.',
-    '-- Tables created by 0.1 lack these columns; migrate() adds them, or run:',
+    '-- Tables of an earlier release may lack these columns; migrate() adds them, or run:',
     ...alter,
     '',
     ...create.map((s) => `${s};\n`),

@@ -9,9 +9,12 @@ export interface SqlTables {
   refresh: string;
   sessions: string;
   rateLimits: string;
-  /** MySQL/MariaDB: the stored procedure of a rotation (≤ 57 characters, under the 64 limit). */
+  /**
+   * MySQL/MariaDB: the stored procedure of a rotation (≤ 57 characters, under the 64 limit).
+   * Its version goes up whenever its body changes: `migrate()` never replaces a routine.
+   */
   rotate: string;
-  /** MySQL/MariaDB: the stored procedure of a `hitMany` (≤ 61 characters). */
+  /** MySQL/MariaDB: the stored procedure of a `hitMany` (≤ 61 characters; versioned too). */
   rateLimit: string;
 }
 
@@ -27,7 +30,7 @@ export function tableNames(prefix: string = DEFAULT_TABLE_PREFIX): SqlTables {
     refresh: `${prefix}refresh_tokens`,
     sessions: `${prefix}sessions`,
     rateLimits: `${prefix}rate_limits`,
-    rotate: `${prefix}rotate_v1`,
+    rotate: `${prefix}rotate_v2`,
     rateLimit: `${prefix}rate_limit_v1`,
   };
 }

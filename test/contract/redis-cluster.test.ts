@@ -45,6 +45,7 @@ describeRevocationStore('redis cluster', async () => {
   const client = await connect();
   return {
     store: new RedisRevocationStore({ client: client as never }),
+    time: 'server',
     cleanup: async () => undefined,
   };
 });
@@ -53,6 +54,7 @@ describeRefreshTokenStore('redis cluster', async () => {
   const client = await connect();
   return {
     store: new RedisRefreshTokenStore({ client: client as never }),
+    time: 'server',
     cleanup: async () => undefined,
   };
 });
@@ -67,6 +69,7 @@ describeRefreshTokenStore('redis cluster with sessions', async () => {
       keyPrefix: 'linked-rt:',
       sessions,
     }),
+    time: 'server',
     cleanup: async () => undefined,
   };
 });

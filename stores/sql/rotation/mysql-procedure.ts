@@ -54,8 +54,9 @@ function advanced(
 }
 
 /**
- * `CREATE PROCEDURE <prefix>rotate_v1`: the deciding UPDATE; when it changed the row, the
- * successor and (with `p_family`, when it is the row's family) the session advance; then
+ * `CREATE PROCEDURE <prefix>rotate_v2`: the deciding UPDATE; when it changed the row, the
+ * successor (issued at `p_at`) and (with `p_family`, when it is the row's family) the session
+ * advance; then
  * ROLLBACK and SIGNAL when the caller has stopped waiting (more than `p_budget_ms` spent
  * inside, or the server clock past `p_deadline_ms`: a CALL can wait in a hung server's socket
  * before it starts), the server's time in the message; else one result set and COMMIT. The
@@ -82,8 +83,8 @@ BEGIN
   SET v_won = ROW_COUNT();
   IF v_won = 1 THEN
     SELECT family_id INTO v_family FROM ${t.refresh} WHERE jti = p_old;
-    INSERT INTO ${t.refresh} (jti, user_id, family_id, state, expires_at)
-      VALUES (p_new, p_user, v_family, 'active', NOW(3) + INTERVAL p_ttl SECOND);
+    INSERT INTO ${t.refresh} (jti, user_id, family_id, state, expires_at, issued_at)
+      VALUES (p_new, p_user, v_family, 'active', NOW(3) + INTERVAL p_ttl SECOND, p_at);
     IF p_family IS NOT NULL AND p_family = v_family THEN
       UPDATE ${t.sessions} SET access_jti = p_access_jti, access_expires_at = p_access_expires_at,
         refresh_token_hash = p_hash, refresh_expires_at = p_refresh_expires_at,

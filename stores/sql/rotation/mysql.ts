@@ -1,5 +1,5 @@
 /**
- * MySQL/MariaDB's rotation: one CALL of the stored procedure `<prefix>rotate_v1` (one round
+ * MySQL/MariaDB's rotation: one CALL of the stored procedure `<prefix>rotate_v2` (one round
  * trip), which learns the server's clock to pass the caller's deadline on it; without the
  * procedure, the same steps as a batch of statements, one round trip each.
  */
@@ -131,9 +131,9 @@ class MysqlRotation implements RotationStrategy {
         values: [plan.newJti, plan.at, plan.oldJti, plan.userId],
       },
       {
-        sql: `INSERT INTO ${t} (jti, user_id, family_id, state, expires_at)
-          SELECT ?, o.user_id, o.family_id, 'active', ${dialect.nowPlus('?')} FROM ${t} o WHERE ${mine}`,
-        values: [plan.newJti, plan.ttl, ...mineValues],
+        sql: `INSERT INTO ${t} (jti, user_id, family_id, state, expires_at, issued_at)
+          SELECT ?, o.user_id, o.family_id, 'active', ${dialect.nowPlus('?')}, ? FROM ${t} o WHERE ${mine}`,
+        values: [plan.newJti, plan.ttl, plan.at, ...mineValues],
       },
     ];
     const st = this.context.sessionTable;

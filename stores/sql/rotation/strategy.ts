@@ -12,7 +12,7 @@ export interface RotationPlan {
   newJti: string;
   /** Whole seconds the successor lives. */
   ttl: number;
-  /** Epoch seconds of the rotation (the grace bookkeeping). */
+  /** Epoch seconds of the rotation (the grace bookkeeping) and the successor's issue time. */
   at: number;
   userId: string;
   /** The session of `family` to advance in the same step (only with a linked session store). */
