@@ -114,6 +114,7 @@ export {
   type RefreshTokenPolicyOptions,
   type PlannedRotation,
   type ValidateAndRotateOptions,
+  type ReusedFamily,
   type RefreshRotation,
   type RefreshSecret,
 } from './security/refresh-token-policy';
