@@ -1,52 +1,50 @@
 /**
  * `AuthGuard`: the one request pipeline as a Nest guard (global through `APP_GUARD`, or
- * `@UseGuards(AuthGuard)`), with `@Public()` and `@RequireRole()`. `RolesGuard`: `@RequireRole()` alone, for
- * routes a Passport guard authenticated. Both throw the package's typed errors; the module's
- * `AuthExceptionFilter` answers them.
+ * `@UseGuards(AuthGuard)`), with `@Public()`, `@RequireRole()` and `@RequireFreshLogin()`.
+ * `RolesGuard`: the last two alone, for routes another guard (a Passport one) authenticated.
+ * Both throw the package's typed errors; the module's `AuthExceptionFilter` answers them.
  */
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthError, ConfigurationError } from '../core/errors';
 import { withRealm } from '../core/error-response';
+import { requireFreshLoginCheck } from '../core/fresh-login';
 import { requireRoleCheck } from '../core/roles';
 import type { RoleName } from '../core/types';
 import type { RequestAuthenticator } from '../security/http/request-authenticator';
-import { IS_PUBLIC_KEY, REQUIRED_ROLE_KEY } from './decorators';
+import { FRESH_LOGIN_KEY, IS_PUBLIC_KEY, REQUIRED_ROLE_KEY } from './decorators';
 import type { NestRequest } from './http';
-import { AUTH_AUTHENTICATOR } from './tokens';
+import { AUTH_AUTHENTICATOR, AUTH_OPTIONS } from './tokens';
 
-type RoleCheck = ReturnType<typeof requireRoleCheck>;
+type ClaimsCheck = (claims: NestRequest['auth']) => void;
 
 /** The key `@UseGuards()` stores its guards under (Nest's `GUARDS_METADATA`, not exported from the root). */
 const GUARDS_METADATA = '__guards__';
 
-/** Reads `@Public()` / `@RequireRole()` and checks roles; the compiled check is kept per role. */
+/** What the guards read of the module's options. */
+interface GuardOptions {
+  /** Milliseconds since the epoch: the fresh-login check's clock (default `Date.now`). */
+  clock?: (() => number) | undefined;
+}
+
+/** Reads the route's decorators and runs its checks, each compiled once per value. */
 class RouteRules {
-  private readonly checks = new Map<RoleName, RoleCheck>();
+  private readonly checks = new Map<string, ClaimsCheck>();
 
   constructor(
     private readonly reflector: Reflector,
     private readonly realm: string,
+    private readonly clock: (() => number) | undefined,
   ) {}
 
   isPublic(context: ExecutionContext): boolean {
     return this.read<boolean>(IS_PUBLIC_KEY, context) === true;
-  }
-
-  /** 401 without claims, 403 when the role is too low; nothing without `@RequireRole()`. */
-  checkRole(context: ExecutionContext, request: NestRequest): void {
-    const role = this.read<RoleName>(REQUIRED_ROLE_KEY, context);
-    if (role === undefined) return;
-    let check = this.checks.get(role);
-    if (check === undefined) {
-      check = requireRoleCheck(role);
-      this.checks.set(role, check);
-    }
-    try {
-      check(request.auth);
-    } catch (err) {
-      throw err instanceof AuthError ? withRealm(err, this.realm) : err;
-    }
   }
 
   /** `RolesGuard` among the route's own guards (`@UseGuards()` on it or its controller). */
@@ -56,6 +54,36 @@ class RouteRules {
       context.getClass(),
     ]);
     return guards.some((guard) => guard === RolesGuard || guard instanceof RolesGuard);
+  }
+
+  /**
+   * `@RequireRole()` (403 too low), then `@RequireFreshLogin()` (401 login too old); either
+   * answers 401 without verified claims. Nothing without them.
+   */
+  check(context: ExecutionContext, request: NestRequest): void {
+    const role = this.read<RoleName>(REQUIRED_ROLE_KEY, context);
+    const maxAgeSeconds = this.read<number>(FRESH_LOGIN_KEY, context);
+    try {
+      if (role !== undefined) {
+        this.compiled(`role:${role}`, () => requireRoleCheck(role))(request.auth);
+      }
+      if (maxAgeSeconds !== undefined) {
+        this.compiled(`fresh:${maxAgeSeconds}`, () =>
+          requireFreshLoginCheck({ maxAgeSeconds, clock: this.clock }),
+        )(request.auth);
+      }
+    } catch (err) {
+      throw err instanceof AuthError ? withRealm(err, this.realm) : err;
+    }
+  }
+
+  private compiled(key: string, make: () => ClaimsCheck): ClaimsCheck {
+    let check = this.checks.get(key);
+    if (check === undefined) {
+      check = make();
+      this.checks.set(key, check);
+    }
+    return check;
   }
 
   private read<T>(key: string, context: ExecutionContext): T | undefined {
@@ -77,9 +105,10 @@ function httpRequest(context: ExecutionContext): NestRequest {
 /**
  * Authenticates every request it guards: `request.user` (the `UserModel`) and `request.auth`
  * (the claims) on success, else the pipeline's typed error (401 / 400 / 403 / 503). Then
- * `@RequireRole()`. A `@Public()` route is let through unauthenticated; its `@RequireRole()`, if
- * any, answers 401, unless the route's own guards include `RolesGuard` (another guard, e.g.
- * `@nestjs/passport`'s, authenticates it, and `RolesGuard` checks the role after it).
+ * `@RequireRole()` and `@RequireFreshLogin()`. A `@Public()` route is let through
+ * unauthenticated; those checks, if any, then answer 401, unless the route's own guards include
+ * `RolesGuard` (another guard, e.g. `@nestjs/passport`'s, authenticates it, and `RolesGuard`
+ * checks after it).
  */
 export class AuthGuard implements CanActivate {
   private readonly rules: RouteRules;
@@ -87,8 +116,9 @@ export class AuthGuard implements CanActivate {
   constructor(
     reflector: Reflector,
     private readonly authenticateRequest: RequestAuthenticator,
+    options?: GuardOptions | null,
   ) {
-    this.rules = new RouteRules(reflector, authenticateRequest.realm);
+    this.rules = new RouteRules(reflector, authenticateRequest.realm, options?.clock);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -102,24 +132,29 @@ export class AuthGuard implements CanActivate {
     } else if (this.rules.hasRolesGuard(context)) {
       return true;
     }
-    this.rules.checkRole(context, request);
+    this.rules.check(context, request);
     return true;
   }
 }
 
 /**
- * `@RequireRole()` over a request another guard authenticated (`@nestjs/passport`'s
- * `AuthGuard('jwt')` with the package's strategy sets `request.auth`): 401 when none did.
+ * `@RequireRole()` and `@RequireFreshLogin()` over a request another guard authenticated
+ * (`@nestjs/passport`'s `AuthGuard('jwt')` with the package's strategy sets `request.auth`):
+ * 401 when none did.
  */
 export class RolesGuard implements CanActivate {
   private readonly rules: RouteRules;
 
-  constructor(reflector: Reflector, authenticateRequest: Pick<RequestAuthenticator, 'realm'>) {
-    this.rules = new RouteRules(reflector, authenticateRequest.realm);
+  constructor(
+    reflector: Reflector,
+    authenticateRequest: Pick<RequestAuthenticator, 'realm'>,
+    options?: GuardOptions | null,
+  ) {
+    this.rules = new RouteRules(reflector, authenticateRequest.realm, options?.clock);
   }
 
   canActivate(context: ExecutionContext): boolean {
-    this.rules.checkRole(context, httpRequest(context));
+    this.rules.check(context, httpRequest(context));
     return true;
   }
 }
@@ -130,4 +165,6 @@ for (const guard of [AuthGuard, RolesGuard]) {
   Injectable()(guard);
   Inject(Reflector)(guard, undefined, 0);
   Inject(AUTH_AUTHENTICATOR)(guard, undefined, 1);
+  Optional()(guard, undefined, 2);
+  Inject(AUTH_OPTIONS)(guard, undefined, 2);
 }

@@ -1,6 +1,7 @@
 /**
- * The route decorators the guard reads (`@Public()`, `@RequireRole()`) and the parameter decorators
- * that hand the verified request to a handler (`@CurrentUser()`, `@Claims()`).
+ * The route decorators the guards read (`@Public()`, `@RequireRole()`, `@RequireFreshLogin()`)
+ * and the parameter decorators that hand the verified request to a handler (`@CurrentUser()`,
+ * `@Claims()`).
  */
 import {
   SetMetadata,
@@ -8,12 +9,14 @@ import {
   type CustomDecorator,
   type ExecutionContext,
 } from '@nestjs/common';
+import { requireFreshLoginCheck } from '../core/fresh-login';
 import { requireRoleCheck } from '../core/roles';
 import type { RoleName, TokenUserData } from '../core/types';
 import type { NestRequest } from './http';
 
 export const IS_PUBLIC_KEY = 'auth-sdk-m8:public';
 export const REQUIRED_ROLE_KEY = 'auth-sdk-m8:role';
+export const FRESH_LOGIN_KEY = 'auth-sdk-m8:fresh-login';
 
 /** The route (or every route of the controller) needs no access token: the guard lets it through. */
 export function Public(): CustomDecorator<string> {
@@ -30,6 +33,18 @@ export function Public(): CustomDecorator<string> {
 export function RequireRole(role: RoleName): CustomDecorator<string> {
   requireRoleCheck(role);
   return SetMetadata(REQUIRED_ROLE_KEY, role);
+}
+
+/**
+ * Step-up for a sensitive route (password change, account deletion), as Express's
+ * `requireFreshLogin()`: the token's login (`auth_time`) must be at most `maxAgeSeconds` old
+ * on the module's clock, else 401 `insufficient_user_authentication` with `max_age` (RFC 9470).
+ * On a handler or a controller (the handler's wins); a bad `maxAgeSeconds` is a
+ * `ConfigurationError` where the decorator is written.
+ */
+export function RequireFreshLogin(options: { maxAgeSeconds: number }): CustomDecorator<string> {
+  requireFreshLoginCheck(options);
+  return SetMetadata(FRESH_LOGIN_KEY, options.maxAgeSeconds);
 }
 
 /**

@@ -10,10 +10,12 @@ export { AuthGuard, RolesGuard } from './auth-guard';
 export {
   Public,
   RequireRole,
+  RequireFreshLogin,
   CurrentUser,
   Claims,
   IS_PUBLIC_KEY,
   REQUIRED_ROLE_KEY,
+  FRESH_LOGIN_KEY,
 } from './decorators';
 export { AuthFlowsService } from './auth-flows.service';
 export { AuthExceptionFilter, type AuthExceptionFilterOptions } from './exception-filter';

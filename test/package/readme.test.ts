@@ -313,6 +313,7 @@ describe('README NestJS code', () => {
       const { access_token: access, refresh_token: refresh } = login.body;
       expect((await call('GET', '/me', access)).body).toMatchObject({ email: 'admin@example.com' });
       expect((await call('GET', '/admin', access)).body).toEqual({ hello: 'admin@example.com' });
+      expect((await call('POST', '/password', access)).status).toBe(201); // a login just now
       expect((await call('GET', '/passport/me', access)).body).toEqual({
         id: '6b0d1c9e-3c55-4f0b-9a43-6f5b1d2e7c81',
         email: 'admin@example.com',
