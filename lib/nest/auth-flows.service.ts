@@ -12,6 +12,22 @@ import { FLOW_ROUTES, type FlowRoute } from '../security/http/flow-routes';
 import { flowRequestOf, replyFlow, type NestRequest } from './http';
 import { AUTH_FLOWS } from './tokens';
 
+function routeOf(method: FlowRoute['method'], path: FlowRoute['path']): FlowRoute {
+  const route = FLOW_ROUTES.find((r) => r.method === method && r.path === path);
+  if (route === undefined) throw new ConfigurationError(`No flow route ${method} ${path}.`);
+  return route;
+}
+
+/** The service's methods are the package's route table, looked up once. */
+const ROUTES = {
+  login: routeOf('POST', '/login'),
+  refresh: routeOf('POST', '/refresh'),
+  logout: routeOf('POST', '/logout'),
+  logoutAll: routeOf('POST', '/logout-all'),
+  listSessions: routeOf('GET', '/sessions'),
+  revokeSession: routeOf('DELETE', '/sessions/:id'),
+};
+
 /**
  * Use with `@Req()` and `@Res()` (not passthrough: the service answers):
  * `@Post('login') login(@Req() req, @Res() res) { return this.auth.login(req, res); }`.
@@ -23,27 +39,27 @@ export class AuthFlowsService {
   ) {}
 
   login(req: NestRequest, res: unknown): Promise<void> {
-    return this.run(routeOf('POST', '/login'), req, res);
+    return this.run(ROUTES.login, req, res);
   }
 
   refresh(req: NestRequest, res: unknown): Promise<void> {
-    return this.run(routeOf('POST', '/refresh'), req, res);
+    return this.run(ROUTES.refresh, req, res);
   }
 
   logout(req: NestRequest, res: unknown): Promise<void> {
-    return this.run(routeOf('POST', '/logout'), req, res);
+    return this.run(ROUTES.logout, req, res);
   }
 
   logoutAll(req: NestRequest, res: unknown): Promise<void> {
-    return this.run(routeOf('POST', '/logout-all'), req, res);
+    return this.run(ROUTES.logoutAll, req, res);
   }
 
   listSessions(req: NestRequest, res: unknown): Promise<void> {
-    return this.run(routeOf('GET', '/sessions'), req, res);
+    return this.run(ROUTES.listSessions, req, res);
   }
 
   revokeSession(req: NestRequest, res: unknown, sessionId: string): Promise<void> {
-    return this.run(routeOf('DELETE', '/sessions/:id'), req, res, { id: sessionId });
+    return this.run(ROUTES.revokeSession, req, res, { id: sessionId });
   }
 
   /** One route of the package's table (`FLOW_ROUTES`). */
@@ -62,12 +78,6 @@ export class AuthFlowsService {
     const answer = await route.run(flows, await flowRequestOf(req), params);
     replyFlow(this.adapterHost.httpAdapter, res, answer);
   }
-}
-
-function routeOf(method: FlowRoute['method'], path: FlowRoute['path']): FlowRoute {
-  const route = FLOW_ROUTES.find((r) => r.method === method && r.path === path);
-  if (route === undefined) throw new ConfigurationError(`No flow route ${method} ${path}.`);
-  return route;
 }
 
 Injectable()(AuthFlowsService);
