@@ -131,6 +131,8 @@ export type {
   SessionAdvance,
   RateLimitStore,
   RateLimitHit,
+  RateLimitCount,
+  RateLimitUndo,
 } from './security/store-contracts';
 export {
   CircuitBreaker,

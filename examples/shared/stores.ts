@@ -1,8 +1,8 @@
 /**
  * Opens the stores `AUTH_STORE` selects (memory | redis | postgres | mysql), reached through
  * the REDIS_* and DB_* variables with local defaults: revocation, refresh rotation, sessions
- * and the refresh rate limit, all on the same backend (SQL backends count refreshes in
- * memory). Each store takes a client or pool made here, and `close()` ends exactly those.
+ * and the refresh rate limit, all on the same backend. Each store takes a client or pool
+ * made here, and `close()` ends exactly those.
  * `AUTH_DB_MIGRATE=false` skips `migrate()` for a service running as a DML-only database role.
  */
 import {
@@ -119,8 +119,13 @@ async function openPostgres(
   env: Record<string, string | undefined>,
   logger: Logger | undefined,
 ): Promise<OpenedStores> {
-  const { createPgPool, PostgresRefreshTokenStore, PostgresRevocationStore, PostgresSessionStore } =
-    await import('auth-sdk-m8/stores/postgres');
+  const {
+    createPgPool,
+    PostgresRateLimitStore,
+    PostgresRefreshTokenStore,
+    PostgresRevocationStore,
+    PostgresSessionStore,
+  } = await import('auth-sdk-m8/stores/postgres');
   const db = databaseSettings(env, 5432, 'postgres');
   // An 'error' listener on the pool: a connection the server drops must not end the process.
   const pool = await createPgPool({ ...db, driver: { max: 10 }, logger });
@@ -133,7 +138,7 @@ async function openPostgres(
     revocationStore: new PostgresRevocationStore({ pool }),
     refreshStore,
     sessionStore,
-    rateLimitStore: new MemoryRateLimitStore(),
+    rateLimitStore: new PostgresRateLimitStore({ pool }),
     description: `postgres ${db.DB_HOST}:${db.DB_PORT}/${db.DB_DATABASE}`,
     close: () => pool.end(),
   };
@@ -143,8 +148,13 @@ async function openMysql(
   env: Record<string, string | undefined>,
   logger: Logger | undefined,
 ): Promise<OpenedStores> {
-  const { createMysqlPool, MysqlRefreshTokenStore, MysqlRevocationStore, MysqlSessionStore } =
-    await import('auth-sdk-m8/stores/mysql');
+  const {
+    createMysqlPool,
+    MysqlRateLimitStore,
+    MysqlRefreshTokenStore,
+    MysqlRevocationStore,
+    MysqlSessionStore,
+  } = await import('auth-sdk-m8/stores/mysql');
   const db = databaseSettings(env, 3306, 'root');
   // An 'error' listener on every connection: one the server drops must not end the process.
   const pool = await createMysqlPool({ ...db, driver: { connectionLimit: 10 }, logger });
@@ -156,7 +166,7 @@ async function openMysql(
     revocationStore: new MysqlRevocationStore({ pool }),
     refreshStore,
     sessionStore,
-    rateLimitStore: new MemoryRateLimitStore(),
+    rateLimitStore: new MysqlRateLimitStore({ pool }),
     description: `mysql ${db.DB_HOST}:${db.DB_PORT}/${db.DB_DATABASE}`,
     close: () => pool.end(),
   };
