@@ -11,6 +11,11 @@ export interface RevocationStore {
   /** Revoke `jti` for `ttlSeconds` (the token's remaining life; ≤ 0 means nothing to keep). */
   revoke(jti: string, ttlSeconds: number): Promise<void>;
   isRevoked(jti: string): Promise<boolean>;
+  /**
+   * An answer known without I/O and exact at this moment (e.g. kept by Redis's invalidations),
+   * or undefined when only `isRevoked` can tell. Asked first on every check; never throws.
+   */
+  isRevokedLocally?: ((jti: string) => boolean | undefined) | undefined;
   close?: (() => Promise<void>) | undefined;
 }
 

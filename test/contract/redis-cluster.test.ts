@@ -6,6 +6,7 @@
 import { createCluster } from 'redis';
 import { RedisRateLimitStore } from '../../stores/redis/rate-limit-store';
 import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
+import { RedisRevocationCache } from '../../stores/redis/revocation-cache';
 import { RedisRevocationStore } from '../../stores/redis/revocation-store';
 import { RedisSessionStore } from '../../stores/redis/session-store';
 import { CountingRelay } from '../helpers/redis-client';
@@ -49,6 +50,28 @@ describeRevocationStore('redis cluster', async () => {
     cleanup: async () => undefined,
   };
 });
+
+// RESP3 with client tracking on every master: each answers for its own slots' keys.
+describeRevocationStore(
+  'redis cluster with the revocation cache',
+  async () => {
+    const cache = new RedisRevocationCache();
+    const client = createCluster({
+      rootNodes: cluster.rootNodes,
+      RESP: 3,
+      clientSideCache: cache,
+      defaults: { disableOfflineQueue: true, pingInterval: cache.pingIntervalMs },
+    });
+    client.on('error', () => undefined);
+    await client.connect();
+    return {
+      store: new RedisRevocationStore({ client: client as never }),
+      time: 'server',
+      cleanup: () => client.close(),
+    };
+  },
+  { answersLocally: true },
+);
 
 describeRefreshTokenStore('redis cluster', async () => {
   const client = await connect();
