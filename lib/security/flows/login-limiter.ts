@@ -7,19 +7,18 @@
  * count and takes its own attempt back from the IP's, so only failures add up.
  */
 import { createHash } from 'node:crypto';
-import { ConfigurationError, RateLimitedError } from '../../core/errors';
-import type { FailureMode } from '../../core/failure-mode';
-import { effectiveFailureMode } from '../../core/settings/failure-mode';
 import type { AuthSettings } from '../../core/settings/types';
-import type { Logger } from '../../core/types';
-import { callHook } from '../hooks';
-import type { RateLimitHit, RateLimitStore, RateLimitUndo } from '../store-contracts';
-import { guardStore, type GuardedStore, type StoreFailureOptions } from '../store-guard';
-import type { ValidationHooks } from '../types';
-import { rateLimitOption, type RateLimit } from './rate-limiter';
+import type { RateLimitHit, RateLimitUndo } from '../store-contracts';
+import {
+  RateLimiterBase,
+  limiterFailureMode,
+  settingsLimit,
+  type LimiterSettings,
+  type RateLimit,
+  type RateLimiterOptions,
+} from './limiter-base';
 
-export interface LoginRateLimiterOptions extends StoreFailureOptions {
-  store: RateLimitStore;
+export interface LoginRateLimiterOptions extends RateLimiterOptions {
   /**
    * Attempts per account (its email, trimmed and lower-cased) per window. Default 5 per 15
    * minutes (LOGIN_RATE_LIMIT_REQUESTS / LOGIN_RATE_LIMIT_WINDOW_MINUTES); `false` for none.
@@ -31,8 +30,6 @@ export interface LoginRateLimiterOptions extends StoreFailureOptions {
    * framework's (`req.ip`: its trusted-proxy setting decides), never a header read here.
    */
   perIp?: RateLimit | false | undefined;
-  /** Env `RATE_LIMIT_FAILURE_MODE` (default `fail_open`: a limiter that cannot count lets logins through). */
-  failureMode?: FailureMode | undefined;
 }
 
 /** One counted login attempt: report its success (the failures before it are forgiven). */
@@ -44,31 +41,18 @@ export const LOGIN_RATE_LIMITED_MESSAGE = 'Too many login attempts. Retry later.
 
 const NOTHING_COUNTED: LoginAttempt = { succeeded: () => Promise.resolve() };
 
-export class LoginRateLimiter {
-  readonly #counters: GuardedStore<RateLimitStore>;
+export class LoginRateLimiter extends RateLimiterBase {
   readonly #perAccount: RateLimit | undefined;
   readonly #perIp: RateLimit | undefined;
-  readonly #hooks: ValidationHooks | undefined;
-  readonly #logger: Logger;
 
   constructor(options: LoginRateLimiterOptions) {
-    if (typeof options?.store?.hitMany !== 'function') {
-      throw new ConfigurationError('LoginRateLimiter: `store` (a RateLimitStore) is required');
-    }
-    const owner = 'LoginRateLimiter';
+    super('LoginRateLimiter', options);
     const account = { max: 5, windowSeconds: 900 };
-    this.#perAccount = rateLimitOption(owner, 'perAccount', options.perAccount, account);
+    this.#perAccount = this.limit('perAccount', options.perAccount, account);
     const base = this.#perAccount ?? account;
-    this.#perIp = rateLimitOption(owner, 'perIp', options.perIp, {
+    this.#perIp = this.limit('perIp', options.perIp, {
       max: base.max * 4,
       windowSeconds: base.windowSeconds,
-    });
-    this.#hooks = options.hooks;
-    this.#logger = options.logger ?? console;
-    this.#counters = guardStore('rate_limit', options.store, {
-      ...options,
-      failureMode: options.failureMode ?? 'fail_open',
-      logger: this.#logger,
     });
   }
 
@@ -77,22 +61,17 @@ export class LoginRateLimiter {
    * per account, four times that per IP, RATE_LIMIT_FAILURE_MODE (AUTH_STRICT_MODE forces fail_closed).
    */
   static fromSettings(
-    settings: Pick<
-      AuthSettings,
-      | 'LOGIN_RATE_LIMIT_REQUESTS'
-      | 'LOGIN_RATE_LIMIT_WINDOW_MINUTES'
-      | 'RATE_LIMIT_FAILURE_MODE'
-      | 'AUTH_STRICT_MODE'
-    >,
+    settings: LimiterSettings &
+      Pick<AuthSettings, 'LOGIN_RATE_LIMIT_REQUESTS' | 'LOGIN_RATE_LIMIT_WINDOW_MINUTES'>,
     options: Omit<LoginRateLimiterOptions, 'perAccount' | 'failureMode'>,
   ): LoginRateLimiter {
     return new LoginRateLimiter({
       ...options,
-      perAccount: {
-        max: settings.LOGIN_RATE_LIMIT_REQUESTS,
-        windowSeconds: settings.LOGIN_RATE_LIMIT_WINDOW_MINUTES * 60,
-      },
-      failureMode: effectiveFailureMode(settings as AuthSettings, 'rate_limit'),
+      perAccount: settingsLimit(
+        settings.LOGIN_RATE_LIMIT_REQUESTS,
+        settings.LOGIN_RATE_LIMIT_WINDOW_MINUTES,
+      ),
+      failureMode: limiterFailureMode(settings),
     });
   }
 
@@ -104,19 +83,18 @@ export class LoginRateLimiter {
   async attempt(email: string, ip: string | undefined): Promise<LoginAttempt> {
     const keys = this.#keysOf(email, ip);
     if (keys.length === 0) return NOTHING_COUNTED;
-    const hits = await this.#counters.attempt((store) =>
+    const hits = await this.counters.attempt((store) =>
       store.hitMany(keys.map(({ key, rule }) => ({ key, windowSeconds: rule.windowSeconds }))),
     );
     if (hits === undefined) return NOTHING_COUNTED; // fail_open: reported degraded
     const over = keys.filter((k, i) => hits[i]!.count > k.rule.max);
     if (over.length > 0) {
-      const scope = over[0]!.scope;
-      callHook(this.#hooks, 'onRateLimited', { scope, flow: 'login' }, this.#logger);
       // The longest wait of the windows over their limit: the client retries once.
       const wait = Math.max(
         ...keys.map((k, i) => (over.includes(k) ? hits[i]!.resetInSeconds : 1)),
       );
-      throw new RateLimitedError(LOGIN_RATE_LIMITED_MESSAGE, wait);
+      const event = { scope: over[0]!.scope, flow: 'login' } as const;
+      throw this.refuse(event, LOGIN_RATE_LIMITED_MESSAGE, wait);
     }
     return { succeeded: () => this.#forgive(keys, hits) };
   }
@@ -130,7 +108,7 @@ export class LoginRateLimiter {
     const changes: RateLimitUndo[] = keys
       .filter((_, i) => hits[i]!.count > 1)
       .map(({ key, scope }) => ({ key, hits: scope === 'account' ? 'all' : 1 }));
-    if (changes.length > 0) await this.#counters.attempt((store) => store.undo(changes));
+    if (changes.length > 0) await this.counters.attempt((store) => store.undo(changes));
   }
 
   #keysOf(email: string, ip: string | undefined): CountedKey[] {
