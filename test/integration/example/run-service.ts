@@ -1,5 +1,5 @@
 /**
- * Starts the example service as a REAL child process (`tsx examples/express/server.ts`) on a
+ * Starts an example service as a REAL child process (`tsx examples/<name>/server.ts`) on a
  * free port and waits for its start line.
  */
 import { spawn } from 'node:child_process';
@@ -7,6 +7,10 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 export const root = path.resolve(__dirname, '../../..');
+
+/** The example services (`examples/<name>/server.ts`) the black-box tests run: one line each. */
+export const EXAMPLE_SERVICES = ['express', 'fastify'] as const;
+export type ExampleService = (typeof EXAMPLE_SERVICES)[number];
 const tsxCli = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 export interface RunningService {
@@ -36,9 +40,10 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 export function startService(
   env: Record<string, string> = {},
+  service: ExampleService = 'express',
   timeoutMs = 20_000,
 ): Promise<RunningService> {
-  const child = spawn(process.execPath, [tsxCli, 'examples/express/server.ts'], {
+  const child = spawn(process.execPath, [tsxCli, `examples/${service}/server.ts`], {
     cwd: root,
     env: baseEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,8 +84,12 @@ export function startService(
 }
 
 /** Runs the service expecting it to refuse to start; resolves its exit code and output. */
-export function runExpectingExit(env: Record<string, string>, timeoutMs = 20_000): Promise<Exited> {
-  const child = spawn(process.execPath, [tsxCli, 'examples/express/server.ts'], {
+export function runExpectingExit(
+  env: Record<string, string>,
+  service: ExampleService = 'express',
+  timeoutMs = 20_000,
+): Promise<Exited> {
+  const child = spawn(process.execPath, [tsxCli, `examples/${service}/server.ts`], {
     cwd: root,
     env: baseEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
