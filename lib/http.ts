@@ -45,3 +45,4 @@ export {
 } from './core/error-response';
 export { isAuthError, AuthError } from './core/errors';
 export { requireRoleCheck, isValidRoleAuth } from './core/roles';
+export { requireFreshLoginCheck } from './core/fresh-login';

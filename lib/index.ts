@@ -16,6 +16,7 @@ export {
   StoreUnavailableError,
   RateLimitedError,
   NotFoundError,
+  InsufficientUserAuthenticationError,
   isAuthError,
   type AnyAuthError,
   type AuthErrorCode,
@@ -43,6 +44,7 @@ export type {
   Logger,
 } from './core/types';
 export { Roles } from './core/roles';
+export { requireFreshLoginCheck } from './core/fresh-login';
 export { hashToken } from './core/crypto-utils';
 
 // Settings and start-up checks
@@ -54,6 +56,7 @@ export {
 } from './core/settings/load';
 export { authSettingsSchema, commonSettingsSchema } from './core/settings/schema';
 export { checkConfigHealth, type HealthOptions, type HealthReport } from './core/settings/health';
+export { effectiveFailureMode, type FailureModeSettings } from './core/settings/failure-mode';
 export { findDotenv, readDotenv } from './core/settings/dotenv';
 export { SecretValue } from './core/settings/secret';
 export type {
@@ -118,6 +121,8 @@ export type {
   RevocationStore,
   RefreshTokenStore,
   RefreshTokenRegistration,
+  RefreshRevocationOptions,
+  RevokedRefreshToken,
   StoreRotation,
   StoreRotationOptions,
   SessionStore,

@@ -5,7 +5,7 @@
  */
 import express from 'express';
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import type { AuthUser } from 'auth-sdk-m8';
+import { effectiveFailureMode, type AuthUser } from 'auth-sdk-m8';
 import {
   authenticate,
   authRoutes,
@@ -23,6 +23,8 @@ export function createApp(services: ExampleServices): Express {
   const { settings, issuer, policy, refreshPolicy, users, logger } = services;
   const app = express();
   app.disable('x-powered-by');
+  // User data is personal: no ETag revalidation, no caching (ASVS 5 V14 data protection).
+  app.set('etag', false);
   const metrics = services.metrics;
   if (metrics) app.use(metrics.module.metricsMiddleware(metrics.setup) as RequestHandler);
   app.use(express.json({ limit: '16kb' }));
@@ -33,9 +35,7 @@ export function createApp(services: ExampleServices): Express {
       refreshPolicy,
       policy,
       sessions: services.sessions,
-      sessionFailureMode: settings.AUTH_STRICT_MODE
-        ? 'fail_closed'
-        : settings.SESSION_WRITE_FAILURE_MODE,
+      sessionFailureMode: effectiveFailureMode(settings, 'session_write'),
       rateLimit: services.rateLimit,
       findUser: (id) => toAuthUser(users.findById(id)),
       verifyCredentials: async (email, password) => toAuthUser(await users.verify(email, password)),
@@ -46,6 +46,7 @@ export function createApp(services: ExampleServices): Express {
 
   const auth = authenticate({ policy });
   app.get('/auth/me', auth, (req, res) => {
+    res.set('Cache-Control', 'no-store');
     res.json(req.user);
   });
   app.get('/admin', auth, requireRole('admin'), (req, res) => {

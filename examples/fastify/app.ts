@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { AuthUser } from 'auth-sdk-m8';
+import { effectiveFailureMode, type AuthUser } from 'auth-sdk-m8';
 import { authErrorHandler, authPlugin } from 'auth-sdk-m8/fastify';
 import { sendErrorResponse, toErrorResponse } from 'auth-sdk-m8/http';
 import type { ExampleServices, LoadedMetrics } from '../shared/bootstrap';
@@ -27,9 +27,7 @@ export async function createApp(services: ExampleServices): Promise<FastifyInsta
       refreshPolicy,
       policy,
       sessions: services.sessions,
-      sessionFailureMode: settings.AUTH_STRICT_MODE
-        ? 'fail_closed'
-        : settings.SESSION_WRITE_FAILURE_MODE,
+      sessionFailureMode: effectiveFailureMode(settings, 'session_write'),
       rateLimit: services.rateLimit,
       findUser: (id) => toAuthUser(users.findById(id)),
       verifyCredentials: async (email, password) => toAuthUser(await users.verify(email, password)),
@@ -49,7 +47,11 @@ export async function createApp(services: ExampleServices): Promise<FastifyInsta
     }),
   );
 
-  app.get('/auth/me', { preHandler: app.authenticate }, async (request) => request.user);
+  // User data is personal: never cached (Fastify sends no ETag unless a plugin adds one).
+  app.get('/auth/me', { preHandler: app.authenticate }, async (request, reply) => {
+    void reply.header('cache-control', 'no-store');
+    return request.user;
+  });
   app.get(
     '/admin',
     { preHandler: [app.authenticate, app.requireRole('admin')] },

@@ -11,6 +11,7 @@ import {
   TokenIssuer,
   TokenPolicy,
   checkConfigHealth,
+  effectiveFailureMode,
   findDotenv,
   loadSettings,
   readDotenv,
@@ -74,7 +75,7 @@ export async function bootstrap(
 
     const metrics = await loadMetrics(settings);
     const hooks = metrics?.hooks;
-    stores = await openStores(kind, settings, env);
+    stores = await openStores(kind, settings, env, logger);
 
     const issuer = TokenIssuer.fromSettings(settings);
     // Failure modes, TOKEN_MODE and keys all come from the settings.
@@ -98,7 +99,7 @@ export async function bootstrap(
         max: positiveInt(env, 'REFRESH_RATE_LIMIT_IP_MAX', 60),
         windowSeconds: positiveInt(env, 'REFRESH_RATE_LIMIT_WINDOW_SECONDS', 60),
       },
-      failureMode: settings.AUTH_STRICT_MODE ? 'fail_closed' : settings.RATE_LIMIT_FAILURE_MODE,
+      failureMode: effectiveFailureMode(settings, 'rate_limit'),
       hooks,
       logger,
     });

@@ -8,6 +8,7 @@
 import {
   ConfigurationError,
   type AuthSettings,
+  type Logger,
   type RateLimitStore,
   type RefreshTokenStore,
   type RevocationStore,
@@ -48,6 +49,7 @@ export async function openStores(
   kind: StoreKind,
   settings: AuthSettings,
   env: Record<string, string | undefined>,
+  logger?: Logger,
 ): Promise<OpenedStores> {
   switch (kind) {
     case 'memory':
@@ -63,9 +65,9 @@ export async function openStores(
     case 'redis':
       return openRedis(settings);
     case 'postgres':
-      return openPostgres(env);
+      return openPostgres(env, logger);
     case 'mysql':
-      return openMysql(env);
+      return openMysql(env, logger);
   }
 }
 
@@ -113,22 +115,15 @@ async function openRedis(settings: AuthSettings): Promise<OpenedStores> {
   };
 }
 
-async function openPostgres(env: Record<string, string | undefined>): Promise<OpenedStores> {
-  const { default: pg } = await import('pg');
-  const { PostgresRefreshTokenStore, PostgresRevocationStore, PostgresSessionStore } =
+async function openPostgres(
+  env: Record<string, string | undefined>,
+  logger: Logger | undefined,
+): Promise<OpenedStores> {
+  const { createPgPool, PostgresRefreshTokenStore, PostgresRevocationStore, PostgresSessionStore } =
     await import('auth-sdk-m8/stores/postgres');
-  const host = env.DB_HOST ?? '127.0.0.1';
-  const port = Number(env.DB_PORT ?? 5432);
-  const database = env.DB_DATABASE ?? 'test';
-  const pool = new pg.Pool({
-    host,
-    port,
-    database,
-    user: env.DB_USER ?? 'postgres',
-    password: env.DB_PASSWORD ?? '',
-    max: 10,
-    connectionTimeoutMillis: 2000,
-  });
+  const db = databaseSettings(env, 5432, 'postgres');
+  // An 'error' listener on the pool: a connection the server drops must not end the process.
+  const pool = await createPgPool({ ...db, driver: { max: 10 }, logger });
   // The refresh store advances the sessions in its rotation: one transaction per refresh.
   const sessionStore = new PostgresSessionStore({ pool });
   const refreshStore = new PostgresRefreshTokenStore({ pool, sessions: sessionStore });
@@ -139,27 +134,20 @@ async function openPostgres(env: Record<string, string | undefined>): Promise<Op
     refreshStore,
     sessionStore,
     rateLimitStore: new MemoryRateLimitStore(),
-    description: `postgres ${host}:${port}/${database}`,
+    description: `postgres ${db.DB_HOST}:${db.DB_PORT}/${db.DB_DATABASE}`,
     close: () => pool.end(),
   };
 }
 
-async function openMysql(env: Record<string, string | undefined>): Promise<OpenedStores> {
-  const mysql = await import('mysql2/promise');
-  const { MysqlRefreshTokenStore, MysqlRevocationStore, MysqlSessionStore } =
+async function openMysql(
+  env: Record<string, string | undefined>,
+  logger: Logger | undefined,
+): Promise<OpenedStores> {
+  const { createMysqlPool, MysqlRefreshTokenStore, MysqlRevocationStore, MysqlSessionStore } =
     await import('auth-sdk-m8/stores/mysql');
-  const host = env.DB_HOST ?? '127.0.0.1';
-  const port = Number(env.DB_PORT ?? 3306);
-  const database = env.DB_DATABASE ?? 'test';
-  const pool = mysql.createPool({
-    host,
-    port,
-    database,
-    user: env.DB_USER ?? 'root',
-    password: env.DB_PASSWORD ?? '',
-    connectionLimit: 10,
-    connectTimeout: 2000,
-  });
+  const db = databaseSettings(env, 3306, 'root');
+  // An 'error' listener on every connection: one the server drops must not end the process.
+  const pool = await createMysqlPool({ ...db, driver: { connectionLimit: 10 }, logger });
   const sessionStore = new MysqlSessionStore({ pool });
   const refreshStore = new MysqlRefreshTokenStore({ pool, sessions: sessionStore });
   await prepareTables(refreshStore, env, 'mysql', () => pool.end());
@@ -169,8 +157,19 @@ async function openMysql(env: Record<string, string | undefined>): Promise<Opene
     refreshStore,
     sessionStore,
     rateLimitStore: new MemoryRateLimitStore(),
-    description: `mysql ${host}:${port}/${database}`,
+    description: `mysql ${db.DB_HOST}:${db.DB_PORT}/${db.DB_DATABASE}`,
     close: () => pool.end(),
+  };
+}
+
+/** The DB_* variables, with local defaults. */
+function databaseSettings(env: Record<string, string | undefined>, port: number, user: string) {
+  return {
+    DB_HOST: env.DB_HOST ?? '127.0.0.1',
+    DB_PORT: Number(env.DB_PORT ?? port),
+    DB_DATABASE: env.DB_DATABASE ?? 'test',
+    DB_USER: env.DB_USER ?? user,
+    DB_PASSWORD: env.DB_PASSWORD ?? '',
   };
 }
 

@@ -7,11 +7,22 @@ import { promisify } from 'node:util';
 import type { RoleName, UserPayloadData } from 'auth-sdk-m8';
 
 const scryptAsync = promisify(scrypt) as (
-  password: string,
+  password: Buffer,
   salt: Buffer,
   keylen: number,
 ) => Promise<Buffer>;
 const KEY_LENGTH = 32;
+
+/**
+ * scrypt's PBKDF2 step zero-pads a short key, so `pw` and `pw\0` would hash alike: the
+ * password goes in with its length first, and is checked exactly as received.
+ */
+function hashPassword(password: string, salt: Buffer): Promise<Buffer> {
+  const bytes = Buffer.from(password, 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return scryptAsync(Buffer.concat([length, bytes]), salt, KEY_LENGTH);
+}
 
 export interface DemoUser extends UserPayloadData {
   id: string;
@@ -54,7 +65,7 @@ export class DemoUserDirectory {
           role,
         },
         salt,
-        hash: await scryptAsync(password, salt, KEY_LENGTH),
+        hash: await hashPassword(password, salt),
       };
     };
     const users = await Promise.all([
@@ -69,7 +80,7 @@ export class DemoUserDirectory {
   async verify(email: string, password: string): Promise<DemoUser | undefined> {
     const stored = this.#byEmail.get(email.trim().toLowerCase());
     const target = stored ?? this.#decoy;
-    const hash = await scryptAsync(password, target.salt, KEY_LENGTH);
+    const hash = await hashPassword(password, target.salt);
     const match = timingSafeEqual(hash, target.hash);
     return stored && match ? stored.user : undefined;
   }

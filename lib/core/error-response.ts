@@ -19,6 +19,7 @@ import {
   AuthError,
   DEFAULT_REALM,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidRequestError,
   InvalidTokenError,
   StoreUnavailableError,
@@ -91,7 +92,13 @@ export function withRealm(err: AuthError, realm: string): AuthError {
   if (err instanceof InsufficientScopeError) {
     return new InsufficientScopeError(err.message, err.requiredRole, realm);
   }
-  if (err instanceof InvalidRequestError) return new InvalidRequestError(err.message, realm);
+  if (err instanceof InvalidRequestError) {
+    const challenge = err.headers['WWW-Authenticate'] !== undefined;
+    return new InvalidRequestError(err.message, realm, { challenge });
+  }
+  if (err instanceof InsufficientUserAuthenticationError) {
+    return new InsufficientUserAuthenticationError(err.maxAgeSeconds, realm);
+  }
   return err;
 }
 

@@ -13,7 +13,8 @@ export type AuthErrorCode =
   | 'configuration_error'
   | 'store_unavailable'
   | 'rate_limited'
-  | 'not_found';
+  | 'not_found'
+  | 'insufficient_user_authentication';
 
 /**
  * Why a token was refused; the `error` of the response body's `errors` entry. `missing` means
@@ -38,12 +39,15 @@ function quote(value: string): string {
  */
 export function bearerChallenge(
   realm: string,
-  error?: 'invalid_token' | 'insufficient_scope' | 'invalid_request',
+  error?:
+    'invalid_token' | 'insufficient_scope' | 'invalid_request' | 'insufficient_user_authentication',
   description?: string,
+  extra: Record<string, string> = {},
 ): string {
   let value = `Bearer realm=${quote(realm)}`;
   if (error) value += `, error=${quote(error)}`;
   if (error && description) value += `, error_description=${quote(description)}`;
+  for (const [name, param] of Object.entries(extra)) value += `, ${name}=${quote(param)}`;
   return value;
 }
 
@@ -126,15 +130,45 @@ export class InsufficientScopeError extends AuthError {
   }
 }
 
-/** The request itself is malformed (e.g. a token sent two ways, RFC 6750 §2): 400. */
+/**
+ * The request itself is malformed (e.g. a token sent two ways, RFC 6750 §2): 400, with a
+ * Bearer challenge unless `challenge: false` (a login form is no bearer-protected resource).
+ */
 export class InvalidRequestError extends AuthError {
   declare readonly code: 'invalid_request';
 
-  constructor(message: string, realm = DEFAULT_REALM) {
+  constructor(message: string, realm = DEFAULT_REALM, options: { challenge?: boolean } = {}) {
     super('invalid_request', message, {
       status: 400,
-      headers: { 'WWW-Authenticate': bearerChallenge(realm, 'invalid_request', message) },
+      headers:
+        options.challenge === false
+          ? {}
+          : { 'WWW-Authenticate': bearerChallenge(realm, 'invalid_request', message) },
     });
+  }
+}
+
+/**
+ * The token is valid but its login is too old for this route (RFC 9470 step-up): 401 with
+ * `error="insufficient_user_authentication"` and `max_age`, so the client sends the user
+ * through a fresh login and retries.
+ */
+export class InsufficientUserAuthenticationError extends AuthError {
+  declare readonly code: 'insufficient_user_authentication';
+  /** The most seconds since the login this route accepts. */
+  readonly maxAgeSeconds: number;
+
+  constructor(maxAgeSeconds: number, realm = DEFAULT_REALM) {
+    const message = 'A more recent login is required';
+    super('insufficient_user_authentication', message, {
+      status: 401,
+      headers: {
+        'WWW-Authenticate': bearerChallenge(realm, 'insufficient_user_authentication', message, {
+          max_age: String(maxAgeSeconds),
+        }),
+      },
+    });
+    this.maxAgeSeconds = maxAgeSeconds;
   }
 }
 
@@ -217,7 +251,8 @@ export type AnyAuthError =
   | ConfigurationError
   | StoreUnavailableError
   | RateLimitedError
-  | NotFoundError;
+  | NotFoundError
+  | InsufficientUserAuthenticationError;
 
 /**
  * Whether `value` is an `AuthError`: any subclass, this package's own `CsrfError` and an

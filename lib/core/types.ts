@@ -8,13 +8,8 @@
 export type RoleName = 'superadmin' | 'admin' | 'writer' | 'reader' | 'user';
 
 export type TokenAlgorithm = 'HS256' | 'RS256' | 'ES256';
-export type AsymmetricAlgorithm = 'RS256' | 'ES256';
 export const SUPPORTED_ALGORITHMS: readonly TokenAlgorithm[] = Object.freeze([
   'HS256',
-  'RS256',
-  'ES256',
-]);
-export const ASYMMETRIC_ALGORITHMS: readonly AsymmetricAlgorithm[] = Object.freeze([
   'RS256',
   'ES256',
 ]);
@@ -41,6 +36,16 @@ export interface TokenUserData extends UserPayloadData {
   jti: string;
   type: 'access';
   exp: number | null;
+  /**
+   * The session the token belongs to (OIDC `sid`: the refresh family of its login), when the
+   * issuer set one. Python consumers ignore it.
+   */
+  sid?: string;
+  /**
+   * When the user last proved who they are with credentials (OIDC `auth_time`, epoch
+   * seconds), carried unchanged through refreshes: what `requireFreshLogin` checks.
+   */
+  auth_time?: number;
 }
 
 /** A validated refresh token. */
@@ -51,6 +56,8 @@ export interface RefreshTokenData {
   exp: number;
   /** Token family (`fid` claim) when the issuer set one. */
   familyId?: string;
+  /** The login the session started with (`auth_time`, epoch seconds), when the issuer set one. */
+  authTime?: number;
 }
 
 /** Python `UserModel`: what `req.user` holds. */

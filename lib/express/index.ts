@@ -13,6 +13,7 @@ export {
   type AuthRoutesOptions,
 } from './auth-routes';
 export { requireRole } from './require-role';
+export { requireFreshLogin } from './require-fresh-login';
 export { errorHandler, type ErrorHandlerOptions } from './error-handler';
 export { BaseController, type HandleExceptionOptions } from './base-controller';
 export { jwksRouter, JWKS_PATH, type JwksPublisher } from './jwks-router';

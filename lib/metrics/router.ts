@@ -40,6 +40,11 @@ export function metricsRouter(
       next();
       return;
     }
+    // Disabled metrics are no endpoint (a 200 with nothing in it looks like a live target).
+    if (!m.enabled) {
+      next();
+      return;
+    }
     if (deny) {
       res.statusCode = 403;
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');

@@ -31,20 +31,13 @@ export interface ClaimFailure {
 
 /**
  * Checks the registered claims in PyJWT's order: required → iat → nbf → exp → iss → aud →
- * sub/jti types. Returns `'expired'`, `'invalid'` or `undefined` (all good).
+ * sub/jti types. Returns the refusal (`expired` or `invalid`, with its detail) or `undefined`
+ * (all good).
  * - a claim is missing when absent or JSON null (an empty string is present);
  * - `iat` in the future (beyond leeway) is refused, as PyJWT does (jsonwebtoken does not);
  * - `exp <= now - leeway` is expired (boundary inclusive), `nbf > now + leeway` is invalid;
  * - NumericDates must be JSON numbers (PyJWT also took numeric strings: RFC 7519 says number).
  */
-export function checkRegisteredClaims(
-  payload: Record<string, unknown>,
-  options: RegisteredClaimOptions,
-): 'expired' | 'invalid' | undefined {
-  return registeredClaimsFailure(payload, options)?.reason;
-}
-
-/** `checkRegisteredClaims` with the detail of a refusal (`undefined` when all is good). */
 export function registeredClaimsFailure(
   payload: Record<string, unknown>,
   options: RegisteredClaimOptions,
@@ -160,6 +153,16 @@ export function checkAccessPayload(payload: Record<string, unknown>): TokenUserD
 }
 
 const OPTIONAL_STRINGS = ['full_name', 'avatar', 'tenant_id'] as const;
+
+/** A session id claim worth keeping: a non-empty string of at most 256 characters. */
+export function isSessionId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 256;
+}
+
+/** A whole, non-negative NumericDate (epoch seconds): what `auth_time` must be to count. */
+export function isWholeTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
 const OPTIONAL_BOOLEANS = ['is_active', 'email_verified', 'is_superuser'] as const;
 
 /**
@@ -206,5 +209,9 @@ export function readAccessPayload(payload: Record<string, unknown>): TokenUserDa
     role: role as RoleName,
   };
   if (typeof tenantId === 'string') result.tenant_id = tenantId;
+  // Session claims: kept when well formed, otherwise ignored, as Python consumers ignore them
+  // (a token a Python service accepts is not refused here for a claim neither side needs).
+  if (isSessionId(payload.sid)) result.sid = payload.sid;
+  if (isWholeTime(payload.auth_time)) result.auth_time = payload.auth_time;
   return Object.freeze(result);
 }

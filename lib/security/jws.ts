@@ -9,7 +9,6 @@ import {
   createHmac,
   createPrivateKey,
   createPublicKey,
-  createSecretKey,
   sign as cryptoSign,
   timingSafeEqual,
   verify as cryptoVerify,
@@ -322,9 +321,4 @@ export function publicKeyOf(key: PreparedKey): KeyObject | undefined {
   if (key.algorithm === 'HS256') return undefined;
   const { keyObject } = key as AsymmetricKey;
   return keyObject.type === 'private' ? createPublicKey(keyObject) : keyObject;
-}
-
-/** A secret KeyObject for HS256 callers that prefer KeyObjects everywhere. */
-export function hmacKeyObject(secret: string | Buffer): KeyObject {
-  return createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
 }

@@ -13,7 +13,10 @@ import type { Logger, RefreshTokenData } from '../core/types';
 import { callHook } from './hooks';
 import { RefreshTokenVerifier, type RefreshTokenVerifierOptions } from './refresh-token-verifier';
 import type {
+  RefreshRevocationOptions,
+  RefreshTokenRegistration,
   RefreshTokenStore,
+  RevokedRefreshToken,
   SessionAdvance,
   SessionRecord,
   StoreRotation,
@@ -189,9 +192,10 @@ export class RefreshTokenPolicy {
    * Validates `token` and atomically rotates it to `newJti` in the store (one `rotate()`
    * call, so of N concurrent refreshes with one token exactly one succeeds).
    * - rotated → `onSuccess` with the NEW jti; resolves `{ userId, oldJti, newJti, familyId }`.
-   * - already rotated or revoked → the whole family is revoked (theft signal), `onFailure`
-   *   reason `reused`, 401 "Refresh token already used or revoked".
-   * - unknown to the store (never registered, expired, evicted) → same message, reason `revoked`.
+   * - already rotated (outside the grace) → the whole family is revoked (theft signal),
+   *   `onReuse`, `onFailure` reason `reused`, 401 "Refresh token already used or revoked".
+   * - revoked (its session ended), or unknown to the store (never registered, expired,
+   *   evicted) → same message, reason `revoked`; not theft: nothing else is revoked.
    * - store down → `fail_closed`: `StoreUnavailableError` (503); `fail_open`: resolves with
    *   `degraded: true` after validating only. RISK: while degraded a stolen token can be
    *   replayed undetected; choose fail_open only if availability beats that.
@@ -270,19 +274,17 @@ export class RefreshTokenPolicy {
         await this.#endStolenFamily(outcome, options);
         throw this.#verifier.fail(Messages.REFRESH_REUSED, 'reused');
       default:
+        // `revoked` (its session already ended) or `unknown`: refused, and no theft to act on.
         throw this.#verifier.fail(Messages.REFRESH_REUSED, 'revoked');
     }
   }
 
   /**
-   * Records a freshly issued refresh token (at login). `userId` is kept as `storedUserId`
-   * makes it (a UUID in any spelling in its canonical form, the one `verify` reads from the
-   * token's `sub`). No store: no-op.
+   * Records a freshly issued refresh token (at login), issued at `issuedAt` when given (else
+   * the store's clock). `userId` is kept as `storedUserId` makes it (a UUID in any spelling in
+   * its canonical form, the one `verify` reads from the token's `sub`). No store: no-op.
    */
-  async register(
-    jti: string,
-    registration: { userId: string; familyId: string; ttlSeconds: number },
-  ): Promise<void> {
+  async register(jti: string, registration: RefreshTokenRegistration): Promise<void> {
     const userId = storedUserId(registration.userId);
     await this.#tokens?.call((store) => store.register(jti, { ...registration, userId }));
   }
@@ -292,14 +294,26 @@ export class RefreshTokenPolicy {
     await this.#tokens?.call((store) => store.revoke(jti, userId));
   }
 
-  /** Revokes every token of a family of `userId`; resolves to how many were active (0 without a store). */
-  async revokeFamily(familyId: string, userId: string): Promise<number> {
-    return (await this.#tokens?.call((store) => store.revokeFamily(familyId, userId))) ?? 0;
+  /**
+   * Revokes every token of a family of `userId`; resolves to the family's tokens the store
+   * listed (`RefreshTokenStore.revokeFamily`), `[]` without a store.
+   */
+  async revokeFamily(
+    familyId: string,
+    userId: string,
+    options?: RefreshRevocationOptions,
+  ): Promise<RevokedRefreshToken[]> {
+    return (
+      (await this.#tokens?.call((store) => store.revokeFamily(familyId, userId, options))) ?? []
+    );
   }
 
-  /** Revokes every token of a user ("log out everywhere"); resolves to how many were active. */
-  async revokeUser(userId: string): Promise<number> {
-    return (await this.#tokens?.call((store) => store.revokeUser(userId))) ?? 0;
+  /** Revokes every token of a user ("log out everywhere"); resolves to the tokens listed (`[]` without a store). */
+  async revokeUser(
+    userId: string,
+    options?: RefreshRevocationOptions,
+  ): Promise<RevokedRefreshToken[]> {
+    return (await this.#tokens?.call((store) => store.revokeUser(userId, options))) ?? [];
   }
 
   /** Reuse: revoke the family, then let the caller end what hangs on it; a failure is only logged. */

@@ -13,7 +13,7 @@ import {
 import { SecretValue } from '../core/settings/secret';
 import { isStrongSecret, SECRET_KEY_MIN_LENGTH, SECRET_KEY_RULE } from '../core/secret-rule';
 import type { Logger, RefreshTokenData } from '../core/types';
-import { registeredClaimsFailure } from './claims';
+import { isWholeTime, registeredClaimsFailure } from './claims';
 import { claimType, claimValue } from './failure-detail';
 import { callHook } from './hooks';
 import { JwsError, jwsFailureDetail, prepareKey, verifyCompact, type PreparedKey } from './jws';
@@ -112,7 +112,7 @@ export class RefreshTokenVerifier {
   }
 
   #data(payload: Record<string, unknown>): RefreshTokenData {
-    const { sub, jti, exp, fid } = payload;
+    const { sub, jti, exp, fid, auth_time: authTime } = payload;
     const userId = typeof sub === 'string' ? canonicalUuid(sub) : undefined;
     if (userId === undefined) {
       const detail = typeof sub === 'string' ? claimValue('sub') : claimType('sub');
@@ -126,6 +126,7 @@ export class RefreshTokenVerifier {
       throw this.fail(Messages.REFRESH_INVALID, 'invalid', claimType('exp'));
     const data: RefreshTokenData = { userId, jti, exp };
     if (typeof fid === 'string') data.familyId = fid;
+    if (isWholeTime(authTime)) data.authTime = authTime;
     return data;
   }
 

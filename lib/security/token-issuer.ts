@@ -38,6 +38,11 @@ export interface TokenIssuerOptions {
   accessTtlSeconds?: number | undefined;
   /** Refresh-token life in seconds. Default 7200 (REFRESH_TOKEN_EXPIRE_MINUTES=120). */
   refreshTtlSeconds?: number | undefined;
+  /**
+   * The absolute session lifetime in seconds: a token given `authTime` never expires later than
+   * `authTime` + this. Default 2 592 000 (SESSION_MAX_LIFETIME_MINUTES=43200, 30 days).
+   */
+  sessionLifetimeSeconds?: number | undefined;
   /** Clock in epoch ms. Default `Date.now`. */
   clock?: (() => number) | undefined;
 }
@@ -53,6 +58,29 @@ export interface AccessTokenSubject {
   email_verified?: boolean | undefined;
   is_superuser?: boolean | undefined;
   tenant_id?: string | null | undefined;
+}
+
+export interface AccessTokenOptions {
+  /** Default a random UUID. */
+  jti?: string | undefined;
+  /** `iat` (epoch seconds). Default now. */
+  issuedAt?: number | undefined;
+  /** `sid`: the session the token belongs to. */
+  sessionId?: string | undefined;
+  /** `auth_time`: when the user last logged in with credentials; also caps `exp` at the session's end. */
+  authTime?: number | undefined;
+}
+
+export interface RefreshTokenOptions {
+  /** `sub`: a UUID. */
+  userId: string;
+  /** `fid`: the family; a new one starts when absent. */
+  familyId?: string | undefined;
+  jti?: string | undefined;
+  /** `iat` (epoch seconds). Default now: a successor signed again from the same claims is the same token. */
+  issuedAt?: number | undefined;
+  /** `auth_time`: the login the session started with; caps `exp` at the session's end. */
+  authTime?: number | undefined;
 }
 
 export interface IssuedToken {
@@ -89,6 +117,7 @@ export class TokenIssuer {
   readonly audience: string | readonly string[] | undefined;
   readonly accessTtlSeconds: number;
   readonly refreshTtlSeconds: number;
+  readonly sessionLifetimeSeconds: number;
   readonly #keys: readonly SigningKey[];
   readonly #refreshKey: PreparedKey | undefined;
   readonly #clock: () => number;
@@ -108,27 +137,39 @@ export class TokenIssuer {
     this.audience = options.audience || undefined;
     this.accessTtlSeconds = options.accessTtlSeconds ?? 30 * 60;
     this.refreshTtlSeconds = options.refreshTtlSeconds ?? 120 * 60;
+    this.sessionLifetimeSeconds = options.sessionLifetimeSeconds ?? 30 * 24 * 3600;
+    for (const [name, value] of Object.entries({
+      accessTtlSeconds: this.accessTtlSeconds,
+      refreshTtlSeconds: this.refreshTtlSeconds,
+      sessionLifetimeSeconds: this.sessionLifetimeSeconds,
+    })) {
+      if (!Number.isSafeInteger(value) || value < 1) {
+        throw new ConfigurationError(`TokenIssuer: ${name} must be a whole number of seconds ≥ 1`);
+      }
+    }
     this.#clock = options.clock ?? Date.now;
   }
 
   /**
    * An issuer from settings: ACCESS_PRIVATE_KEY (RS256/ES256, PEM from ACCESS_PRIVATE_KEY_FILE)
    * or ACCESS_SECRET_KEY (HS256), ACCESS_KEY_ID (else the RFC 7638 thumbprint),
-   * REFRESH_SECRET_KEY, TOKEN_ISSUER, TOKEN_AUDIENCE, ACCESS_/REFRESH_TOKEN_EXPIRE_MINUTES.
+   * REFRESH_SECRET_KEY, TOKEN_ISSUER, TOKEN_AUDIENCE, ACCESS_/REFRESH_TOKEN_EXPIRE_MINUTES,
+   * SESSION_MAX_LIFETIME_MINUTES.
    */
   static fromSettings(
-    settings: Pick<
-      AuthSettings,
-      | 'ACCESS_TOKEN_ALGORITHM'
-      | 'ACCESS_PRIVATE_KEY'
-      | 'ACCESS_SECRET_KEY'
-      | 'ACCESS_KEY_ID'
-      | 'REFRESH_SECRET_KEY'
-      | 'TOKEN_ISSUER'
-      | 'TOKEN_AUDIENCE'
-      | 'ACCESS_TOKEN_EXPIRE_MINUTES'
-      | 'REFRESH_TOKEN_EXPIRE_MINUTES'
-    >,
+    settings: Partial<Pick<AuthSettings, 'SESSION_MAX_LIFETIME_MINUTES'>> &
+      Pick<
+        AuthSettings,
+        | 'ACCESS_TOKEN_ALGORITHM'
+        | 'ACCESS_PRIVATE_KEY'
+        | 'ACCESS_SECRET_KEY'
+        | 'ACCESS_KEY_ID'
+        | 'REFRESH_SECRET_KEY'
+        | 'TOKEN_ISSUER'
+        | 'TOKEN_AUDIENCE'
+        | 'ACCESS_TOKEN_EXPIRE_MINUTES'
+        | 'REFRESH_TOKEN_EXPIRE_MINUTES'
+      >,
     options: { clock?: () => number } = {},
   ): TokenIssuer {
     const algorithm = settings.ACCESS_TOKEN_ALGORITHM;
@@ -150,6 +191,10 @@ export class TokenIssuer {
       audience: settings.TOKEN_AUDIENCE,
       accessTtlSeconds: settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
       refreshTtlSeconds: settings.REFRESH_TOKEN_EXPIRE_MINUTES * 60,
+      sessionLifetimeSeconds:
+        settings.SESSION_MAX_LIFETIME_MINUTES === undefined
+          ? undefined
+          : settings.SESSION_MAX_LIFETIME_MINUTES * 60,
       clock: options.clock,
     });
   }
@@ -180,17 +225,14 @@ export class TokenIssuer {
    * `jti`, an email the validator does not accept (`isValidEmail`), a role that is not one of
    * `Roles`, an optional field of the wrong type.
    */
-  issueAccessToken(
-    user: AccessTokenSubject,
-    options: { jti?: string | undefined; issuedAt?: number | undefined } = {},
-  ): IssuedToken {
+  issueAccessToken(user: AccessTokenSubject, options: AccessTokenOptions = {}): IssuedToken {
     assertAccessSubject(user);
     if (options.jti !== undefined && (typeof options.jti !== 'string' || options.jti === '')) {
       throw new TypeError('issueAccessToken: claim "jti" must be a non-empty string');
     }
     const now = issuedAtOf(options.issuedAt, this.#clock);
     const jti = options.jti ?? randomUUID();
-    const expiresAt = now + this.accessTtlSeconds;
+    const expiresAt = this.#expiry(now, this.accessTtlSeconds, options.authTime);
     const payload: Record<string, unknown> = {
       sub: user.sub,
       jti,
@@ -206,6 +248,8 @@ export class TokenIssuer {
       exp: expiresAt,
     };
     if (user.tenant_id != null) payload.tenant_id = user.tenant_id;
+    if (options.sessionId !== undefined) payload.sid = options.sessionId;
+    if (options.authTime !== undefined) payload.auth_time = options.authTime;
     if (this.issuer !== undefined) payload.iss = this.issuer;
     if (this.audience !== undefined) payload.aud = this.audience;
     const [current] = this.#keys;
@@ -218,12 +262,7 @@ export class TokenIssuer {
    * default now) pins `iat`/`exp`: a rotation's successor signed again from the same claims
    * is the same token.
    */
-  issueRefreshToken(options: {
-    userId: string;
-    familyId?: string | undefined;
-    jti?: string | undefined;
-    issuedAt?: number | undefined;
-  }): IssuedRefreshToken {
+  issueRefreshToken(options: RefreshTokenOptions): IssuedRefreshToken {
     if (this.#refreshKey === undefined) {
       throw new ConfigurationError('TokenIssuer has no refreshSecret (REFRESH_SECRET_KEY)');
     }
@@ -238,8 +277,8 @@ export class TokenIssuer {
     const now = issuedAtOf(options.issuedAt, this.#clock);
     const jti = options.jti ?? randomUUID();
     const familyId = options.familyId ?? randomUUID();
-    const expiresAt = now + this.refreshTtlSeconds;
-    const payload = {
+    const expiresAt = this.#expiry(now, this.refreshTtlSeconds, options.authTime);
+    const payload: Record<string, unknown> = {
       sub: options.userId,
       jti,
       type: 'refresh',
@@ -247,7 +286,27 @@ export class TokenIssuer {
       iat: now,
       exp: expiresAt,
     };
+    if (options.authTime !== undefined) payload.auth_time = options.authTime;
     return { token: signCompact(payload, this.#refreshKey), jti, familyId, expiresAt };
+  }
+
+  /**
+   * `issuedAt` + `ttl`, but never past the session's end (`authTime` + the session lifetime).
+   * A session already over is a `TypeError`: its tokens must not be signed at all.
+   */
+  #expiry(issuedAt: number, ttl: number, authTime: number | undefined): number {
+    if (authTime === undefined) return issuedAt + ttl;
+    if (!Number.isSafeInteger(authTime) || authTime < 0) {
+      throw new TypeError('authTime must be whole epoch seconds');
+    }
+    const end = authTime + this.sessionLifetimeSeconds;
+    if (end <= issuedAt) throw new TypeError('the session has reached its maximum lifetime');
+    return Math.min(issuedAt + ttl, end);
+  }
+
+  /** The end of a session that started at `authTime` (epoch seconds). */
+  sessionEnd(authTime: number): number {
+    return authTime + this.sessionLifetimeSeconds;
   }
 
   /** The public JWKS (`{ keys }`): public parts only; never a private or HS256 key. */

@@ -1,6 +1,7 @@
 import { createClient, type RedisClientType } from 'redis';
 import { revealSecret, type SecretValue } from '../../lib/core/settings/secret';
 import type { Logger } from '../../lib/core/types';
+import { connectionErrorListener } from '../connection-errors';
 
 export interface RedisConnectionOptions {
   /** `redis://` or `rediss://` URL; wins over the REDIS_* fields. */
@@ -36,14 +37,6 @@ export function createRedisClient(options: RedisConnectionOptions = {}): RedisCl
       reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
     },
   }) as unknown as RedisClientType;
-  let lastLogged = 0;
-  client.on('error', (err: Error) => {
-    // Reconnection errors repeat: log at most once every 10 s.
-    const now = Date.now();
-    if (now - lastLogged > 10_000) {
-      lastLogged = now;
-      options.logger?.warn(`auth-sdk-m8: Redis connection error: ${err.message}`);
-    }
-  });
+  client.on('error', connectionErrorListener('Redis', options.logger));
   return client;
 }

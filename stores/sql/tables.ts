@@ -8,7 +8,10 @@ export interface SqlTables {
   revoked: string;
   refresh: string;
   sessions: string;
-  /** MySQL/MariaDB: the stored procedure of a rotation (≤ 57 characters, under the 64 limit). */
+  /**
+   * MySQL/MariaDB: the stored procedure of a rotation (≤ 57 characters, under the 64 limit).
+   * Its version goes up whenever its body changes: `migrate()` never replaces a routine.
+   */
   rotate: string;
 }
 
@@ -23,6 +26,6 @@ export function tableNames(prefix: string = DEFAULT_TABLE_PREFIX): SqlTables {
     revoked: `${prefix}revoked_tokens`,
     refresh: `${prefix}refresh_tokens`,
     sessions: `${prefix}sessions`,
-    rotate: `${prefix}rotate_v1`,
+    rotate: `${prefix}rotate_v2`,
   };
 }

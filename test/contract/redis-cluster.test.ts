@@ -41,6 +41,7 @@ describeRevocationStore('redis cluster', async () => {
   const client = await connect();
   return {
     store: new RedisRevocationStore({ client: client as never }),
+    time: 'server',
     cleanup: async () => undefined,
   };
 });
@@ -49,6 +50,7 @@ describeRefreshTokenStore('redis cluster', async () => {
   const client = await connect();
   return {
     store: new RedisRefreshTokenStore({ client: client as never }),
+    time: 'server',
     cleanup: async () => undefined,
   };
 });
@@ -63,6 +65,7 @@ describeRefreshTokenStore('redis cluster with sessions', async () => {
       keyPrefix: 'linked-rt:',
       sessions,
     }),
+    time: 'server',
     cleanup: async () => undefined,
   };
 });

@@ -3,6 +3,7 @@ import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
 import { RedisRevocationStore } from '../../stores/redis/revocation-store';
 import { RedisSessionStore } from '../../stores/redis/session-store';
 import { RedisRateLimitStore } from '../../stores/redis/rate-limit-store';
+import { userTag } from '../../stores/redis/keys';
 import { connectRedis as connect, dropRedisPrefix as dropPrefix } from '../helpers/redis-client';
 import { describeWithService, uniquePrefix } from '../helpers/services';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
@@ -16,6 +17,7 @@ describeWithService('redis', 'Redis stores', () => {
     const keyPrefix = uniquePrefix('blacklist');
     return {
       store: new RedisRevocationStore({ client, keyPrefix }),
+      time: 'server',
       cleanup: async () => {
         await dropPrefix(client, keyPrefix);
         await client.quit();
@@ -28,6 +30,7 @@ describeWithService('redis', 'Redis stores', () => {
     const keyPrefix = uniquePrefix('rt');
     return {
       store: new RedisRefreshTokenStore({ client, keyPrefix }),
+      time: 'server',
       cleanup: async () => {
         await dropPrefix(client, keyPrefix);
         await client.quit();
@@ -42,6 +45,7 @@ describeWithService('redis', 'Redis stores', () => {
     const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
     return {
       store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
+      time: 'server',
       cleanup: async () => {
         await dropPrefix(client, keyPrefix);
         await client.quit();
@@ -88,6 +92,39 @@ describeWithService('redis', 'Redis stores', () => {
       await expect(new RedisRevocationStore({ client }).isRevoked(`${jti}-py`)).resolves.toBe(true);
       await client.del([`jwt:blacklist:${jti}`, `jwt:blacklist:${jti}-py`]);
     } finally {
+      await client.quit();
+    }
+  });
+
+  it('lists a token written before issue times were kept with issuedAt undefined, whatever issuedSince', async () => {
+    const client = await connect();
+    const keyPrefix = uniquePrefix('layout');
+    try {
+      const store = new RedisRefreshTokenStore({ client, keyPrefix });
+      const at = 1_900_000_000;
+      await store.register('old-layout', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
+      await store.register('new-layout', {
+        userId: 'u',
+        familyId: 'f',
+        ttlSeconds: 60,
+        issuedAt: at,
+      });
+      // The previous layout: the same hash without its `i` field.
+      await client.hDel(`${userTag(keyPrefix, 'u')}t:old-layout`, 'i');
+      const listed = await store.revokeFamily('f', 'u', { issuedSince: at + 1 });
+      expect(listed).toEqual([{ jti: 'old-layout', issuedAt: undefined }]);
+      await expect(store.rotate('old-layout', 'x', 60, { userId: 'u' })).resolves.toEqual({
+        status: 'revoked',
+        userId: 'u',
+        familyId: 'f',
+      });
+      const all = await store.revokeUser('u');
+      expect(all.sort((a, b) => a.jti.localeCompare(b.jti))).toEqual([
+        { jti: 'new-layout', issuedAt: at },
+        { jti: 'old-layout', issuedAt: undefined },
+      ]);
+    } finally {
+      await dropPrefix(client, keyPrefix);
       await client.quit();
     }
   });

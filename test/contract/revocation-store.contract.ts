@@ -4,26 +4,37 @@
  *
  *   describeRevocationStore('redis', async () => {
  *     const store = new RedisRevocationStore({ client });
- *     return { store, cleanup: async () => { ... } };
+ *     return { store, time: 'server', cleanup: async () => { ... } };
  *   });
  *
- * Stores use their own server's clock, so expiry is tested with short real TTLs (1 s).
+ * Expiry: a store that takes a clock is given the suite's, which the suite advances; a store
+ * on its server's clock (`time: 'server'`) is tested with a real 1 s TTL.
  * Every jti carries a per-run prefix: shared servers never see collisions between runs.
  */
 import type { RevocationStore } from '../../lib/security/store-contracts';
-import { contractPrefix, sleep, weirdIds } from './contract-helpers';
+import {
+  contractClock,
+  contractPrefix,
+  letTimePass,
+  weirdIds,
+  type ContractClock,
+  type ContractTime,
+} from './contract-helpers';
 
 export interface RevocationStoreHandle {
   store: RevocationStore;
+  /** Whose clock expires revocations: the suite's (given to the factory) or the server's. */
+  time: ContractTime;
   /** Close clients / drop what this run created. Called once, after the suite. */
   cleanup(): Promise<void>;
 }
 
-export type RevocationStoreFactory = () => Promise<RevocationStoreHandle>;
+export type RevocationStoreFactory = (clock: ContractClock) => Promise<RevocationStoreHandle>;
 
 export function describeRevocationStore(name: string, factory: RevocationStoreFactory): void {
   describe(`RevocationStore contract: ${name}`, () => {
     let handle: RevocationStoreHandle | undefined;
+    const clock = contractClock();
     const prefix = contractPrefix('rv');
     const id = (tag: string): string => `${prefix}${tag}`;
     const store = (): RevocationStore => {
@@ -32,7 +43,7 @@ export function describeRevocationStore(name: string, factory: RevocationStoreFa
     };
 
     beforeAll(async () => {
-      handle = await factory();
+      handle = await factory(clock);
     });
 
     afterAll(async () => {
@@ -72,7 +83,7 @@ export function describeRevocationStore(name: string, factory: RevocationStoreFa
       await store().revoke(id('short'), 1);
       await store().revoke(id('long'), 60);
       await expect(store().isRevoked(id('short'))).resolves.toBe(true);
-      await sleep(2100);
+      await letTimePass(handle!.time, clock, 1000);
       await expect(store().isRevoked(id('short'))).resolves.toBe(false);
       await expect(store().isRevoked(id('long'))).resolves.toBe(true);
     });

@@ -80,11 +80,19 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
   }
 
   describeWithService(backend.service, backend.title, () => {
-    describeRevocationStore(backend.service, () => setup((o) => new backend.Revocation(o), 'rv'));
-    describeRefreshTokenStore(backend.service, () => setup((o) => new backend.Refresh(o), 'rt'));
+    // Expiry is on the server's clock (`expires_at` against its `now()`).
+    const onServerTime = <T>(handle: T): T & { time: 'server' } => ({ ...handle, time: 'server' });
+    describeRevocationStore(backend.service, async () =>
+      onServerTime(await setup((o) => new backend.Revocation(o), 'rv')),
+    );
+    describeRefreshTokenStore(backend.service, async () =>
+      onServerTime(await setup((o) => new backend.Refresh(o), 'rt')),
+    );
     // Linked to its session store, as the auth flows use it: the same contract holds.
-    describeRefreshTokenStore(`${backend.service} with sessions`, () =>
-      setup((o) => new backend.Refresh({ ...o, sessions: new backend.Sessions(o) }), 'rts'),
+    describeRefreshTokenStore(`${backend.service} with sessions`, async () =>
+      onServerTime(
+        await setup((o) => new backend.Refresh({ ...o, sessions: new backend.Sessions(o) }), 'rts'),
+      ),
     );
     describeSessionStore(backend.service, (clock) =>
       setup((o) => new backend.Sessions(o), 'ss', { clock: clock.now }),
@@ -150,6 +158,45 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
         await expect(
           store.rotate('a', 'c', 60, { userId: 'u', graceSeconds: 10, nowSeconds: 101 }),
         ).resolves.toMatchObject({ status: 'replayed', jti: 'b' });
+      } finally {
+        for (const statement of dropStatements(backend.service, prefix)) {
+          await backend.query(pool, statement);
+        }
+        await backend.closePool(pool);
+      }
+    });
+
+    it('migrate() adds issued_at: a row of the previous release is listed with issuedAt undefined', async () => {
+      const pool = backend.openPool(2);
+      const prefix = tablePrefix('issued');
+      const table = `${prefix}refresh_tokens`;
+      const inAMinute =
+        backend.service === 'postgres'
+          ? "now() + interval '60 seconds'"
+          : 'NOW(3) + INTERVAL 60 SECOND';
+      const at = 1_900_000_000;
+      try {
+        await backend.query(pool, backend.legacyRefreshTable(table));
+        await backend.query(
+          pool,
+          `INSERT INTO ${table} (jti, user_id, family_id, state, expires_at) VALUES ('old', 'u', 'f', 'active', ${inAMinute})`,
+        );
+        const store = new backend.Refresh({ pool, tablePrefix: prefix });
+        await store.migrate();
+        await store.register('new', { userId: 'u', familyId: 'f', ttlSeconds: 60, issuedAt: at });
+        await expect(
+          store.rotate('old', 'old-next', 60, { userId: 'u', nowSeconds: at + 100 }),
+        ).resolves.toMatchObject({ status: 'rotated', issuedAt: at + 100 });
+        const listed = await store.revokeFamily('f', 'u', { issuedSince: at + 50 });
+        expect(listed.sort((a, b) => a.jti.localeCompare(b.jti))).toEqual([
+          { jti: 'old', issuedAt: undefined },
+          { jti: 'old-next', issuedAt: at + 100 },
+        ]);
+        await expect(store.rotate('old', 'x', 60, { userId: 'u' })).resolves.toEqual({
+          status: 'revoked',
+          userId: 'u',
+          familyId: 'f',
+        });
       } finally {
         for (const statement of dropStatements(backend.service, prefix)) {
           await backend.query(pool, statement);

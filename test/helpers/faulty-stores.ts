@@ -4,8 +4,10 @@
  * (a hung server). `calls` counts calls that reached the store.
  */
 import type {
+  RefreshRevocationOptions,
   RefreshTokenRegistration,
   RefreshTokenStore,
+  RevokedRefreshToken,
   RevocationStore,
   StoreRotation,
   StoreRotationOptions,
@@ -72,12 +74,16 @@ export class FaultyRefreshTokenStore extends FaultSwitch implements RefreshToken
     return this.run(() => this.inner.revoke(jti, userId));
   }
 
-  revokeFamily(familyId: string, userId: string): Promise<number> {
-    return this.run(() => this.inner.revokeFamily(familyId, userId));
+  revokeFamily(
+    familyId: string,
+    userId: string,
+    options?: RefreshRevocationOptions,
+  ): Promise<RevokedRefreshToken[]> {
+    return this.run(() => this.inner.revokeFamily(familyId, userId, options));
   }
 
-  revokeUser(userId: string): Promise<number> {
-    return this.run(() => this.inner.revokeUser(userId));
+  revokeUser(userId: string, options?: RefreshRevocationOptions): Promise<RevokedRefreshToken[]> {
+    return this.run(() => this.inner.revokeUser(userId, options));
   }
 }
 

@@ -163,6 +163,25 @@ function alive(pids: number[]): number[] {
   });
 }
 
+/** Every thread of `pid` stopped (state T), or the process gone. */
+function allThreadsStopped(pid: number): boolean {
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return true;
+  }
+  return tasks.every((tid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state === 'T' || state === 't' || state === 'Z' || state === 'X';
+    } catch {
+      return true;
+    }
+  });
+}
+
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
@@ -312,6 +331,22 @@ export abstract class ProcessGroupServer {
   /** Freezes every process of the server (SIGSTOP): connections stay open, nothing answers. */
   pause(): void {
     if (this.#child?.pid !== undefined) signalTree(this.#child.pid, 'SIGSTOP');
+  }
+
+  /**
+   * `pause()`, then wait until every thread of the server is stopped: a signal is delivered
+   * asynchronously, and a thread still running for a few ms would answer a query sent "after"
+   * the pause.
+   */
+  async pauseAndWait(timeoutMs = 2000): Promise<void> {
+    const root = this.#child?.pid;
+    if (root === undefined) return;
+    const tree = signalTree(root, 'SIGSTOP');
+    const deadline = Date.now() + timeoutMs;
+    while (!tree.every(allThreadsStopped)) {
+      if (Date.now() > deadline) throw new Error('the server did not stop');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
   }
 
   resume(): void {

@@ -7,6 +7,7 @@ import type {
   InsufficientScopeError,
   InvalidRequestError,
   NotFoundError,
+  InsufficientUserAuthenticationError,
   RateLimitedError,
   StoreUnavailableError,
 } from 'auth-sdk-m8';
@@ -46,6 +47,9 @@ export function describeError(err: AnyAuthError): string {
     case 'not_found':
       expectType<Equal<typeof err, NotFoundError>>(true);
       return err.message;
+    case 'insufficient_user_authentication':
+      expectType<Equal<typeof err, InsufficientUserAuthenticationError>>(true);
+      return String(err.maxAgeSeconds);
     default: {
       // Every code is handled: nothing is left.
       const rest: never = err;
@@ -68,6 +72,7 @@ export function ifChain(err: AnyAuthError): void {
         | StoreUnavailableError
         | RateLimitedError
         | NotFoundError
+        | InsufficientUserAuthenticationError
       >
     >(true);
     // @ts-expect-error `reason` exists on InvalidTokenError only, which is excluded here.

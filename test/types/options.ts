@@ -66,8 +66,8 @@ import {
   type MemoryRevocationStoreOptions,
   type MemorySessionStoreOptions,
 } from 'auth-sdk-m8/stores/memory';
-import type { PostgresStoreOptions } from 'auth-sdk-m8/stores/postgres';
-import type { MysqlStoreOptions } from 'auth-sdk-m8/stores/mysql';
+import type { PgPoolOptions, PostgresStoreOptions } from 'auth-sdk-m8/stores/postgres';
+import type { MysqlPoolOptions, MysqlStoreOptions } from 'auth-sdk-m8/stores/mysql';
 import { expectType, type Equal, type RefusesUndefined } from './assert';
 
 declare const metrics: Metrics;
@@ -160,6 +160,8 @@ expectType<Equal<RefusesUndefined<MemorySessionStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<MemoryRateLimitStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<PostgresStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<MysqlStoreOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<PgPoolOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<MysqlPoolOptions>, never>>(true);
 // The store contracts' optional `close`: a wrapper may forward `inner.close` as it is.
 expectType<Equal<RefusesUndefined<RevocationStore>, never>>(true);
 expectType<Equal<RefusesUndefined<RefreshTokenStore>, never>>(true);

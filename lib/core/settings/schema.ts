@@ -68,6 +68,14 @@ const authKeys = {
   // Node only (Python 0.6.10 has no grace): seconds a rotated refresh token may be re-presented
   // while its successor is unused (two tabs, a retried request). 0 turns it off.
   REFRESH_GRACE_SECONDS: Joi.number().integer().min(0).max(300).default(10),
+  // Node only: the absolute session lifetime (ASVS 7.3.2). No rotation outlives a login by more
+  // than this: 30 days by default (Auth0's default), whatever the refresh lifetime.
+  SESSION_MAX_LIFETIME_MINUTES: positiveInt(43_200),
+  // The Python package's 1.x names and bounds (CommonSettings): logins and refreshes per window.
+  LOGIN_RATE_LIMIT_REQUESTS: Joi.number().integer().min(1).max(1000).default(5),
+  LOGIN_RATE_LIMIT_WINDOW_MINUTES: Joi.number().integer().min(1).max(1440).default(15),
+  REFRESH_RATE_LIMIT_REQUESTS: Joi.number().integer().min(1).max(1000).default(10),
+  REFRESH_RATE_LIMIT_WINDOW_MINUTES: Joi.number().integer().min(1).max(1440).default(5),
   TOKEN_ISSUER: Joi.string(),
   TOKEN_AUDIENCE: Joi.string(),
   JWKS_URI: httpUrl(),

@@ -1,4 +1,4 @@
-import type { FailureControl, FailureMode } from '../failure-mode';
+import type { FailureMode } from '../failure-mode';
 import type { TokenAlgorithm } from '../types';
 import type { SecretValue } from './secret';
 
@@ -32,6 +32,16 @@ export interface AuthSettings {
   /** Seconds a rotated refresh token may be re-presented while its successor is unused (default 10). */
   REFRESH_GRACE_SECONDS: number;
   REFRESH_TOKEN_COOKIE_EXPIRE_SECONDS: number;
+  /** The absolute session lifetime: no refresh outlives its login by more (default 43 200 = 30 days). */
+  SESSION_MAX_LIFETIME_MINUTES: number;
+  /** Failed logins allowed per account in a window (default 5; Python 1.x name). */
+  LOGIN_RATE_LIMIT_REQUESTS: number;
+  /** The login window in minutes (default 15). */
+  LOGIN_RATE_LIMIT_WINDOW_MINUTES: number;
+  /** Refreshes allowed per refresh family in a window (default 10; Python 1.x name). */
+  REFRESH_RATE_LIMIT_REQUESTS: number;
+  /** The refresh window in minutes (default 5). */
+  REFRESH_RATE_LIMIT_WINDOW_MINUTES: number;
   TOKEN_ISSUER?: string;
   TOKEN_AUDIENCE?: string;
   JWKS_URI?: string;
@@ -96,16 +106,3 @@ export interface CommonSettings extends AuthSettings {
   EMAIL_TEST_USER: string;
   readonly emailsEnabled: boolean;
 }
-
-/** Effective failure mode of one control (Python `effective_failure_mode`). */
-export type EffectiveFailureMode = (
-  settings: Pick<
-    AuthSettings,
-    | 'AUTH_STRICT_MODE'
-    | 'REFRESH_VALIDATION_FAILURE_MODE'
-    | 'SESSION_WRITE_FAILURE_MODE'
-    | 'RATE_LIMIT_FAILURE_MODE'
-    | 'ACCESS_REVOCATION_FAILURE_MODE'
-  >,
-  control: FailureControl,
-) => FailureMode;

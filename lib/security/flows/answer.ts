@@ -6,6 +6,8 @@ import type { FlowContext, FlowResponse } from './context';
 export interface AnsweredPair {
   access: string;
   refresh: string;
+  /** The refresh token's `exp` (epoch seconds): its cookie lives exactly as long. */
+  refreshExpiresAt: number;
   sessionId?: string | undefined;
 }
 
@@ -24,7 +26,10 @@ export function pairAnswer(ctx: FlowContext, pair: AnsweredPair): FlowResponse {
     cookies.accessCookie === undefined
       ? { refresh_token: pair.refresh }
       : { access_token: pair.access, refresh_token: pair.refresh };
-  const { setCookie, csrfToken } = authCookies(inCookies, cookies.settings, cookies.attributes);
+  const { setCookie, csrfToken } = authCookies(inCookies, cookies.settings, {
+    ...cookies.attributes,
+    refreshMaxAgeSeconds: Math.max(0, pair.refreshExpiresAt - ctx.now()),
+  });
   const visible: Record<string, unknown> = { ...tokens };
   delete visible.refresh_token; // never readable by page scripts
   if (cookies.accessCookie !== undefined) delete visible.access_token;

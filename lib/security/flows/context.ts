@@ -41,7 +41,9 @@ export interface FlowResponse {
   setCookie: string[];
 }
 
-export interface AuthCookieMode extends AuthCookieOptions {
+export interface AuthCookieMode extends Omit<AuthCookieOptions, 'refreshMaxAgeSeconds'> {
+  /** Default `Strict` (the refresh cookie goes only to the refresh route, never cross-site). */
+  sameSite?: 'Strict' | 'Lax' | 'None' | undefined;
   /**
    * ACCESS_TOKEN_EXPIRE_MINUTES, REFRESH_TOKEN_COOKIE_EXPIRE_SECONDS, SESSION_COOKIE_SECURE
    * (the loaded settings fit; their ALLOWED_ORIGINS are then the CSRF check's origins).

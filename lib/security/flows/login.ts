@@ -15,15 +15,19 @@ export const WRONG_CREDENTIALS = 'Incorrect email or password';
 export async function login(ctx: FlowContext, request: FlowRequest): Promise<FlowResponse> {
   const verify = ctx.verifyCredentials;
   if (verify === undefined) throw new NotFoundError('Not Found.');
+  // In cookie mode a login sets cookies: like every unsafe cookie route it must come from one
+  // of our origins (login CSRF, ASVS 5 V3), whatever the body looks like.
+  ctx.cookies?.refreshCsrf?.(request);
   const { email, password } = credentialsOf(request);
   const user = await verify(email, password);
   if (!user || user.is_active === false) {
     const result = user ? 'inactive_user' : 'wrong_credentials';
     callHook(ctx.hooks, 'onLogin', { result }, ctx.logger);
-    throw new InvalidRequestError(WRONG_CREDENTIALS, ctx.realm);
+    // A login form is no bearer-protected resource: no challenge.
+    throw new InvalidRequestError(WRONG_CREDENTIALS, ctx.realm, { challenge: false });
   }
   const issuedAt = ctx.now();
-  const pair = issuePair(ctx, user, { jti: randomUUID(), issuedAt });
+  const pair = issuePair(ctx, user, { jti: randomUUID(), issuedAt, authTime: issuedAt });
   await ctx.refreshPolicy.register(pair.refresh.jti, {
     userId: storedUserId(user.sub),
     familyId: pair.refresh.familyId,
@@ -31,5 +35,10 @@ export async function login(ctx: FlowContext, request: FlowRequest): Promise<Flo
   });
   const sessionId = await openSession(ctx, user, pair, request, issuedAt);
   callHook(ctx.hooks, 'onLogin', { result: 'success' }, ctx.logger);
-  return pairAnswer(ctx, { access: pair.access.token, refresh: pair.refresh.token, sessionId });
+  return pairAnswer(ctx, {
+    access: pair.access.token,
+    refresh: pair.refresh.token,
+    refreshExpiresAt: pair.refresh.expiresAt,
+    sessionId,
+  });
 }

@@ -1,53 +1,77 @@
-/** `POST /auth/logout` and `POST /auth/logout-all`: the caller's tokens and sessions end. */
+/**
+ * `POST /auth/logout` and `POST /auth/logout-all`: the caller's tokens and sessions end. The
+ * caller's session is the one its access token names (`sid`), whichever of the session's
+ * access tokens is presented; a refresh token of another session is refused and ends nothing.
+ */
+import { InvalidRequestError } from '../../core/errors';
+import type { RefreshTokenData, TokenUserData } from '../../core/types';
 import { callHook } from '../hooks';
 import { storedUserId } from '../user-id';
 import { loggedOutAnswer } from './answer';
 import type { FlowContext, FlowRequest, FlowResponse } from './context';
 import { refreshTokenOf } from './request';
 import { authenticated } from './sessions';
-import { endTokensOf } from './tokens';
+import { endFamily, endTokensOf } from './tokens';
+
+const FOREIGN_REFRESH = 'The refresh token does not belong to this session';
 
 export async function logout(ctx: FlowContext, request: FlowRequest): Promise<FlowResponse> {
   const { claims } = await authenticated(ctx, request);
   const userId = storedUserId(claims.sub);
+  const refresh = await presentedRefresh(ctx, request);
+  // Decided before anything ends: another device's token must not end that device's session.
+  const familyId = sessionOf(ctx, claims, userId, refresh);
   await ctx.policy.revoke(claims);
-  const ended = await endSessionOf(ctx, request, userId, claims.jti);
-  callHook(ctx.hooks, 'onLogout', { sessions: ended }, ctx.logger);
+  if (refresh !== undefined) await ctx.refreshPolicy.revoke(refresh.jti, refresh.userId);
+  const ended =
+    familyId !== undefined
+      ? await endFamily(ctx, userId, familyId)
+      : await endSessionOfAccessToken(ctx, userId, claims.jti);
+  callHook(ctx.hooks, 'onLogout', { sessions: ended ? 1 : 0 }, ctx.logger);
   return loggedOutAnswer(ctx, { msg: 'Logged out' });
 }
 
-/** Ends the caller's session: the one of the refresh token sent, else the access token's. */
-async function endSessionOf(
+/**
+ * The family (session) to end: the access token's `sid`; a refresh token sent with the logout
+ * must be of that same session and user (400 otherwise). Tokens from before `sid` existed
+ * name their session by the refresh token only.
+ */
+function sessionOf(
   ctx: FlowContext,
-  request: FlowRequest,
+  claims: TokenUserData,
+  userId: string,
+  refresh: RefreshTokenData | undefined,
+): string | undefined {
+  if (refresh === undefined) return claims.sid;
+  const foreign =
+    refresh.userId !== userId || (claims.sid !== undefined && refresh.familyId !== claims.sid);
+  if (foreign) throw new InvalidRequestError(FOREIGN_REFRESH, ctx.realm);
+  return claims.sid ?? refresh.familyId;
+}
+
+/** A token from before `sid`, with no refresh token: its session is found by its access jti. */
+async function endSessionOfAccessToken(
+  ctx: FlowContext,
   userId: string,
   accessJti: string,
-): Promise<number> {
-  const refresh = await presentedRefresh(ctx, request);
+): Promise<boolean> {
   const sessions = ctx.sessions;
-  if (refresh !== undefined && refresh.userId === userId) {
-    await ctx.refreshPolicy.revoke(refresh.jti, refresh.userId);
-    const familyId = refresh.familyId;
-    if (familyId === undefined) return 0;
-    const session = await sessions?.attempt((store) => store.revokeByFamily(userId, familyId));
-    if (!session) return 0;
-    await endTokensOf(ctx, session);
-    return 1;
-  }
-  if (sessions === undefined) return 0;
-  // No refresh token: the session is the one this access token belongs to.
+  if (sessions === undefined) return false;
   const mine = await sessions.attempt(async (store) =>
     (await store.list(userId)).find((s) => s.accessJti === accessJti),
   );
-  if (!mine) return 0;
+  if (!mine) return false;
   const session = await sessions.attempt((store) => store.revoke(userId, mine.id));
-  if (!session) return 0;
+  if (!session) return false;
   await endTokensOf(ctx, session);
-  return 1;
+  return true;
 }
 
 /** The refresh token sent with a logout, verified; an absent, invalid or expired one is no obstacle. */
-async function presentedRefresh(ctx: FlowContext, request: FlowRequest) {
+async function presentedRefresh(
+  ctx: FlowContext,
+  request: FlowRequest,
+): Promise<RefreshTokenData | undefined> {
   let token: string;
   try {
     token = refreshTokenOf(ctx, request);

@@ -24,6 +24,8 @@ interface PlannedPair {
   user: AuthUser;
   pair: IssuedPair;
   issuedAt: number;
+  /** The presented token's `auth_time`, when it has one (a token from before it, or from Python, has none). */
+  authTime: number | undefined;
   advance?: SessionAdvance | undefined;
 }
 
@@ -37,12 +39,18 @@ export async function refresh(ctx: FlowContext, request: FlowRequest): Promise<F
     beforeRotate: async (presented, next) => {
       await ctx.limiter?.checkFamily(presented.familyId ?? presented.jti);
       const user = await activeUser(ctx, presented);
+      const { authTime } = presented;
       const pair = issuePair(
         ctx,
         { ...user, sub: presented.userId },
-        { jti: next.jti, familyId: presented.familyId, issuedAt: next.issuedAt },
+        {
+          jti: next.jti,
+          familyId: presented.familyId,
+          issuedAt: next.issuedAt,
+          authTime: authTime ?? next.issuedAt,
+        },
       );
-      planned = { user, pair, issuedAt: next.issuedAt };
+      planned = { user, pair, issuedAt: next.issuedAt, authTime };
       // Without sessions there is nothing to advance (and no hash of the token to take).
       if (ctx.sessions !== undefined) planned.advance = sessionAdvanceOf(pair, next.issuedAt);
       return planned.advance;
@@ -55,7 +63,12 @@ export async function refresh(ctx: FlowContext, request: FlowRequest): Promise<F
   if (planned === undefined) throw new Error('auth-sdk-m8: the refresh was not planned');
   const { pair, advance } = decidedPair(ctx, planned, rotation);
   const sessionId = await settleSession(ctx, request, rotation, { ...planned, pair, advance });
-  return pairAnswer(ctx, { access: pair.access.token, refresh: pair.refresh.token, sessionId });
+  return pairAnswer(ctx, {
+    access: pair.access.token,
+    refresh: pair.refresh.token,
+    refreshExpiresAt: pair.refresh.expiresAt,
+    sessionId,
+  });
 }
 
 /** The user behind a refresh, or the 400 (the presented token is revoked with it). */
@@ -95,10 +108,17 @@ function decidedPair(
   ) {
     return { pair, advance: planned.advance };
   }
+  // A token without `auth_time` starts its session's clock at the rotation that answers it:
+  // the same time on a replay, so the replay re-issues the very same successor.
   const decided = issuePair(
     ctx,
     { ...planned.user, sub: rotation.userId },
-    { jti: rotation.newJti, familyId: rotation.familyId, issuedAt: rotation.issuedAt },
+    {
+      jti: rotation.newJti,
+      familyId: rotation.familyId,
+      issuedAt: rotation.issuedAt,
+      authTime: planned.authTime ?? rotation.issuedAt,
+    },
   );
   return { pair: decided, advance: undefined };
 }

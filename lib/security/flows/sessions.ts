@@ -1,5 +1,4 @@
 /** Sessions: one per login and device, opened at login, listed and ended by their user. */
-import { randomUUID } from 'node:crypto';
 import { InvalidTokenError, Messages, NotFoundError } from '../../core/errors';
 import { hashToken } from '../../core/crypto-utils';
 import type { Authenticated } from '../http/request-authenticator';
@@ -34,7 +33,8 @@ export async function openSession(
   at: number,
 ): Promise<string | undefined> {
   const session: SessionRecord = {
-    id: randomUUID(),
+    // The session is its refresh family: the `sid` of its access tokens is its id.
+    id: pair.refresh.familyId,
     userId: storedUserId(user.sub),
     provider: user.provider ?? 'password',
     familyId: pair.refresh.familyId,
@@ -68,7 +68,8 @@ export async function listSessions(ctx: FlowContext, request: FlowRequest): Prom
       last_used_at: new Date(s.lastUsedAt * 1000).toISOString(),
       user_agent: s.userAgent ?? null,
       ip: s.ip ?? null,
-      current: s.accessJti === claims.jti,
+      expires_at: new Date(s.refreshExpiresAt * 1000).toISOString(),
+      current: claims.sid === undefined ? s.accessJti === claims.jti : s.familyId === claims.sid,
     })),
   );
 }

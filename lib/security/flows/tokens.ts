@@ -17,8 +17,11 @@ export interface IssuedPair {
 /** The refresh token a pair is signed around. */
 export interface PairPlan {
   jti: string;
+  /** The session: its refresh family (a login starts a new one). */
   familyId?: string | undefined;
   issuedAt: number;
+  /** The login the session started with: carried as `auth_time`, it bounds the session's life. */
+  authTime: number;
 }
 
 /**
@@ -37,10 +40,15 @@ export function issuePair(ctx: FlowContext, user: AuthUser, plan: PairPlan): Iss
     familyId: plan.familyId,
     jti: plan.jti,
     issuedAt: plan.issuedAt,
+    authTime: plan.authTime,
   });
+  // The access token names its session (`sid`, the family), so any of its access tokens leads
+  // to it, and carries the login time for step-up checks (`requireFreshLogin`).
   const access = ctx.issuer.issueAccessToken(claimsOf(user), {
     jti: accessJtiFor(refresh.jti),
     issuedAt: plan.issuedAt,
+    sessionId: refresh.familyId,
+    authTime: plan.authTime,
   });
   return { access, refresh };
 }
@@ -49,6 +57,22 @@ export function issuePair(ctx: FlowContext, user: AuthUser, plan: PairPlan): Iss
 export async function endTokensOf(ctx: FlowContext, session: SessionRecord): Promise<void> {
   await ctx.refreshPolicy.revokeFamily(session.familyId, session.userId);
   await ctx.policy.revoke(session.accessJti, session.accessExpiresAt);
+}
+
+/**
+ * Ends the session of `familyId`: its refresh family (whether or not a session record is
+ * kept), then its record and the record's access token. Resolves whether a session record ended.
+ */
+export async function endFamily(
+  ctx: FlowContext,
+  userId: string,
+  familyId: string,
+): Promise<boolean> {
+  await ctx.refreshPolicy.revokeFamily(familyId, userId);
+  const session = await ctx.sessions?.attempt((store) => store.revokeByFamily(userId, familyId));
+  if (!session) return false;
+  await ctx.policy.revoke(session.accessJti, session.accessExpiresAt);
+  return true;
 }
 
 /** The access-token claims of a user (what `verifyCredentials` / `findUser` returned, minus the rest). */

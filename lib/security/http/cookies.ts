@@ -31,6 +31,12 @@ export interface AuthCookieOptions {
   domain?: string | undefined;
   /** Also set a readable double-submit CSRF cookie (`csrf_token`). Default false. */
   csrf?: boolean | undefined;
+  /**
+   * Max-Age of the refresh cookie in seconds. Default REFRESH_TOKEN_COOKIE_EXPIRE_SECONDS; the
+   * auth flows set the refresh token's remaining life, so the cookie never outlives the token
+   * nor dies before it.
+   */
+  refreshMaxAgeSeconds?: number | undefined;
 }
 
 export const DEFAULT_REFRESH_COOKIE = 'refresh_token';
@@ -69,7 +75,7 @@ export function authCookies(
       cookie(options.refreshCookieName ?? DEFAULT_REFRESH_COOKIE, pair.refresh_token, {
         ...base,
         path: options.refreshPath ?? DEFAULT_REFRESH_PATH,
-        maxAge: settings.REFRESH_TOKEN_COOKIE_EXPIRE_SECONDS,
+        maxAge: options.refreshMaxAgeSeconds ?? settings.REFRESH_TOKEN_COOKIE_EXPIRE_SECONDS,
       }),
     );
   }

@@ -1,16 +1,15 @@
 /** Entry `auth-sdk-m8/stores/mysql`: the SQL stores on the user's `mysql2/promise` pool. */
-import { mysqlDialect, type MysqlPoolLike } from '../dialect';
+import { SqlRefreshTokenStore, type SqlRefreshTokenStoreOptions } from '../refresh-token-store';
+import { SqlRevocationStore } from '../revocation-store';
 import { sqlSchema } from '../schema';
-import {
-  SqlRefreshTokenStore,
-  SqlRevocationStore,
-  SqlSessionStore,
-  type SqlRefreshTokenStoreOptions,
-  type SqlStoreOptions,
-} from '../stores';
+import { SqlSessionStore } from '../session-store';
+import type { SqlStoreOptions } from '../store-base';
+import { mysqlDialect } from './dialect';
+import type { MysqlPoolLike } from './driver';
 
-export type { MysqlPoolLike, MysqlConnectionLike } from '../dialect';
+export type { MysqlPoolLike, MysqlConnectionLike } from './driver';
 export { DEFAULT_TABLE_PREFIX } from '../tables';
+export { createMysqlPool, type MysqlPoolOptions } from './connect';
 
 export type MysqlStoreOptions = SqlStoreOptions<MysqlPoolLike>;
 

@@ -1,16 +1,15 @@
 /** Entry `auth-sdk-m8/stores/postgres`: the SQL stores on the user's `pg.Pool`. */
-import { postgresDialect, type PgPoolLike } from '../dialect';
+import { SqlRefreshTokenStore, type SqlRefreshTokenStoreOptions } from '../refresh-token-store';
+import { SqlRevocationStore } from '../revocation-store';
 import { sqlSchema } from '../schema';
-import {
-  SqlRefreshTokenStore,
-  SqlRevocationStore,
-  SqlSessionStore,
-  type SqlRefreshTokenStoreOptions,
-  type SqlStoreOptions,
-} from '../stores';
+import { SqlSessionStore } from '../session-store';
+import type { SqlStoreOptions } from '../store-base';
+import { postgresDialect } from './dialect';
+import type { PgPoolLike } from './driver';
 
-export type { PgPoolLike, PgClientLike } from '../dialect';
+export type { PgPoolLike, PgClientLike } from './driver';
 export { DEFAULT_TABLE_PREFIX } from '../tables';
+export { createPgPool, type PgPoolOptions } from './connect';
 
 export type PostgresStoreOptions = SqlStoreOptions<PgPoolLike>;
 

@@ -317,3 +317,91 @@ describe('npx auth-sdk-m8 migrate', () => {
     expect(bad.err.join('\n')).toMatch(/tablePrefix/);
   });
 });
+
+describe('npx auth-sdk-m8: the command table', () => {
+  const MAIN_USAGE = `Usage: auth-sdk-m8 <command> [options]
+
+Commands:
+  check-config   Validate the settings (env + .env) and run the start-up health checks
+  keygen         Generate HS256 secrets, or an ES256/RS256 key pair and its JWKS, with .env lines
+  migrate        Print the SQL that creates the tables of the PostgreSQL or MySQL stores
+
+Run "auth-sdk-m8 <command> --help" for the options of a command, "auth-sdk-m8 --version" for the version.`;
+
+  function call(args: string[]): { code: number; out: string[]; err: string[] } {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = runCli(args, {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+      env: {},
+      cwd: root,
+    });
+    return { code, out, err };
+  }
+
+  it.each([['--help'], ['-h'], ['help']])(
+    '%s lists every command with its one-line help',
+    (flag) => {
+      expect(call([flag])).toEqual({ code: 0, out: [MAIN_USAGE], err: [] });
+    },
+  );
+
+  it('no command prints the same usage on stdout and exits 2', () => {
+    expect(call([])).toEqual({ code: 2, out: [MAIN_USAGE], err: [] });
+  });
+
+  it.each([['--version'], ['-v'], ['version']])('%s prints the version', (flag) => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(call([flag])).toEqual({ code: 0, out: [version], err: [] });
+  });
+
+  it.each([['frobnicate'], ['--nope'], ['Keygen']])(
+    'an unknown command %s is the error, then the command list, exit 2',
+    (name) => {
+      expect(call([name, '--help'])).toEqual({
+        code: 2,
+        out: [],
+        err: [`Error: Unknown command "${name}".\n`, MAIN_USAGE],
+      });
+    },
+  );
+
+  describe.each(['check-config', 'keygen', 'migrate'])('%s', (name) => {
+    it('--help and -h print its own usage, exit 0', () => {
+      const help = call([name, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.err).toEqual([]);
+      expect(help.out).toHaveLength(1);
+      expect(help.out[0]).toMatch(new RegExp(`^Usage: auth-sdk-m8 ${name} `));
+      expect(call([name, '-h'])).toEqual(help);
+    });
+
+    it('a wrong flag is the error, then its own usage (not the command list), exit 2', () => {
+      const usage = call([name, '--help']).out[0];
+      const wrong = call([name, '--nope']);
+      expect(wrong.code).toBe(2);
+      expect(wrong.out).toEqual([]);
+      expect(wrong.err).toHaveLength(2);
+      expect(wrong.err[0]).toMatch(/^Error: Unknown option '--nope'.*\n$/s);
+      expect(wrong.err[1]).toBe(usage);
+      expect(call([name, 'extra']).err[1]).toBe(usage);
+    });
+  });
+
+  it("a command's own refusal shows that command's usage", () => {
+    const keygenUsage = call(['keygen', '--help']).out[0];
+    expect(call(['keygen', '--alg', 'HS512'])).toEqual({
+      code: 2,
+      out: [],
+      err: ['Error: --alg must be HS256, ES256 or RS256.\n', keygenUsage],
+    });
+    const migrateUsage = call(['migrate', '--help']).out[0];
+    expect(call(['migrate']).err).toEqual([
+      'Error: --store must be postgres or mysql.\n',
+      migrateUsage,
+    ]);
+  });
+});

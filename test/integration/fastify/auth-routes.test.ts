@@ -382,10 +382,19 @@ describe('cookie mode', () => {
     );
 
   it('sets HttpOnly cookies at login, authenticates by cookie and CSRF-checks the refresh', async () => {
+    const credentials = { email: ALICE.email, password: PASSWORD };
+    const crossSite = await app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { origin: 'https://evil.example.net' },
+      payload: credentials,
+    });
+    expect(crossSite.statusCode).toBe(403);
     const login = await app.inject({
       method: 'POST',
       url: '/auth/login',
-      payload: { email: ALICE.email, password: PASSWORD },
+      headers: { origin: ALLOWED },
+      payload: credentials,
     });
     expect(login.statusCode).toBe(200);
     expect(login.json().access_token).toBeUndefined();

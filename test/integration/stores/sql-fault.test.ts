@@ -529,7 +529,7 @@ async function outage(h: Harness, fault: Fault): Promise<void> {
     } else if (fault === 'shutdown') {
       await db.server.stop();
     } else if (fault === 'hung') {
-      db.server.pause();
+      await db.server.pauseAndWait();
     } else {
       // The pool's own connections would keep working (rightly): make it need new ones. The
       // traffic waits meanwhile, or the pool would win back the slots the kill frees.

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidTokenError } from '../../../lib/core/errors';
+import { isSessionId, isWholeTime } from '../../../lib/security/claims';
 import { RefreshTokenPolicy } from '../../../lib/security/refresh-token-policy';
 import { TokenIssuer } from '../../../lib/security/token-issuer';
 import { TokenValidator } from '../../../lib/security/token-validator';
@@ -122,6 +123,17 @@ describe('the recorded corpus', () => {
         base.name,
         Object.keys(decodePart(token, 0)).sort(),
       ]);
+      // What the flows sign: the same claims plus exactly the new ones the corpus tries.
+      const now = Math.floor(Date.now() / 1000);
+      const withSession =
+        base.kind === 'access'
+          ? issuer.issueAccessToken(user, { sessionId: 'family-1', authTime: now }).token
+          : issuer.issueRefreshToken({ userId: base.claims.sub as string, authTime: now }).token;
+      const added = Object.keys(decodePart(withSession, 1)).filter((k) => NEW_CLAIMS.includes(k));
+      expect([base.name, added.sort()]).toEqual([
+        base.name,
+        base.kind === 'access' ? ['auth_time', 'sid'] : ['auth_time'],
+      ]);
     }
   });
 });
@@ -170,7 +182,16 @@ async function nodeVerdict(c: Case): Promise<NodeVerdict> {
       cache: false,
       clock,
     });
-    return { accept: true, model: { ...(await validator.validateAccessToken(c.token)) } };
+    const { sid, auth_time: authTime, ...model } = await validator.validateAccessToken(c.token);
+    // Node keeps the session claims when well formed and ignores them otherwise (Python's
+    // model never has them): a token is never refused for them.
+    const claims = c.claims as { sid?: unknown; auth_time?: unknown };
+    expect([c.name, sid]).toEqual([c.name, isSessionId(claims.sid) ? claims.sid : undefined]);
+    expect([c.name, authTime]).toEqual([
+      c.name,
+      isWholeTime(claims.auth_time) ? claims.auth_time : undefined,
+    ]);
+    return { accept: true, model };
   } catch (error) {
     if (!(error instanceof InvalidTokenError)) throw error;
     expect(error.status).toBe(401);
@@ -200,9 +221,9 @@ const tooLarge = (message: string): NodeVerdict => ({
 });
 
 /**
- * Where Node's verdict differs from Python's on purpose. Node has no opinion on the values of
- * sid and auth_time yet; when the issuer change makes it refuse some (a non-integer or future
- * auth_time, a sid that is not a string, …), those cases go here with Node's verdict.
+ * Where Node's verdict differs from Python's on purpose. No `sid` or `auth_time` value makes
+ * Node refuse a token Python accepts: a malformed one is ignored (not kept in the claims), and
+ * `requireFreshLogin` then treats the token as having no login time.
  */
 const nodeDiffers: Record<string, { node: NodeVerdict; reason: string }> = {
   'access HS256 iss_aud: sid of 7 000 characters (token over 8 KiB)': {

@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigurationError } from '../../../../lib/core/errors';
-import { effectiveFailureMode } from '../../../../lib/core/settings/failure-mode';
 import { findDotenv } from '../../../../lib/core/settings/dotenv';
 import { checkConfigHealth, collectConfigFindings } from '../../../../lib/core/settings/health';
 import { loadCommonSettings, loadSettings } from '../../../../lib/core/settings/load';
@@ -300,24 +299,6 @@ describe('loadSettings: names, defaults and rules of the Python CommonSettings',
   });
 });
 
-describe('effectiveFailureMode', () => {
-  const base = loadSettings({ env: hs });
-  it('reads the per-control setting, and AUTH_STRICT_MODE closes everything', () => {
-    expect(effectiveFailureMode(base, 'rate_limit')).toBe('fail_open');
-    expect(effectiveFailureMode(base, 'access_revocation')).toBe('fail_closed');
-    expect(
-      effectiveFailureMode(
-        { ...base, ACCESS_REVOCATION_FAILURE_MODE: 'fail_open' },
-        'access_revocation',
-      ),
-    ).toBe('fail_open');
-    expect(effectiveFailureMode({ ...base, AUTH_STRICT_MODE: true }, 'rate_limit')).toBe(
-      'fail_closed',
-    );
-    expect(() => effectiveFailureMode(base, 'nope' as 'rate_limit')).toThrow(ConfigurationError);
-  });
-});
-
 describe('checkConfigHealth (the Python rules)', () => {
   const ok = { ACCESS_TOKEN_ALGORITHM: 'HS256', TOKEN_MODE: 'stateless' };
   const logger = (): { warn: jest.Mock; error: jest.Mock } => ({
@@ -497,5 +478,26 @@ describe('checkConfigHealth (the Python rules)', () => {
     expect(order.findIndex((l) => l.startsWith('error'))).toBeGreaterThan(
       order.findLastIndex((l) => l.startsWith('warn')),
     );
+  });
+
+  it('warns, as Python 1.x, when a login or refresh limit barely limits', () => {
+    const base = { ACCESS_TOKEN_ALGORITHM: 'HS256', TOKEN_MODE: 'stateless' };
+    const loose = {
+      ...base,
+      LOGIN_RATE_LIMIT_REQUESTS: 100,
+      LOGIN_RATE_LIMIT_WINDOW_MINUTES: 10,
+      REFRESH_RATE_LIMIT_REQUESTS: 500,
+      REFRESH_RATE_LIMIT_WINDOW_MINUTES: 5,
+    };
+    expect(collectConfigFindings(loose).warnings).toEqual([
+      'CONFIG: LOGIN_RATE_LIMIT_REQUESTS=100 / LOGIN_RATE_LIMIT_WINDOW_MINUTES=10 → 10.0 req/min — rate limit is highly permissive and may weaken abuse protection.',
+    ]); // stateless: no refresh tokens, so no refresh rule
+    const stateful = collectConfigFindings(
+      { ...loose, TOKEN_MODE: 'stateful' },
+      { hasStore: true },
+    );
+    expect(stateful.warnings).toHaveLength(2);
+    const defaults = { ...base, LOGIN_RATE_LIMIT_REQUESTS: 5, LOGIN_RATE_LIMIT_WINDOW_MINUTES: 15 };
+    expect(collectConfigFindings(defaults).warnings).toEqual([]);
   });
 });
