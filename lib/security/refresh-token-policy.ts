@@ -58,7 +58,7 @@ export interface ValidateAndRotateOptions {
    * Called after reuse (theft) was detected and the family revoked, before the 401: end what
    * else hangs on the family (its session). A throw is logged; the verdict stays 401.
    */
-  onReuse?: ((family: { userId: string; familyId: string }) => Promise<void> | void) | undefined;
+  onReuse?: ((family: ReusedFamily) => Promise<void> | void) | undefined;
   /**
    * Called with the verified token and the rotation it is about to ask for, before the store
    * is asked (a per-family rate limit, the user lookup); what it throws is the answer, and
@@ -71,6 +71,17 @@ export interface ValidateAndRotateOptions {
         planned: PlannedRotation,
       ) => Promise<SessionAdvance | void> | SessionAdvance | void)
     | undefined;
+}
+
+/** A family ended for reuse (theft), as `onReuse` receives it. */
+export interface ReusedFamily {
+  userId: string;
+  familyId: string;
+  /**
+   * The family's tokens the revocation reached (empty when it failed): the access token
+   * issued with each is still valid until blacklisted.
+   */
+  tokens: RevokedRefreshToken[];
 }
 
 /** The rotation `validateAndRotate` is about to ask the store for. */
@@ -322,11 +333,14 @@ export class RefreshTokenPolicy {
     options: ValidateAndRotateOptions,
   ): Promise<void> {
     // The verdict stays "reused" (401) whatever fails here; what failed stays live until the store is back.
-    await this.#logFailure('revoking its family', () =>
-      this.revokeFamily(family.familyId, family.userId),
-    );
+    let tokens: RevokedRefreshToken[] = [];
+    await this.#logFailure('revoking its family', async () => {
+      tokens = await this.revokeFamily(family.familyId, family.userId);
+    });
     const onReuse = options.onReuse;
-    if (onReuse !== undefined) await this.#logFailure('ending its session', () => onReuse(family));
+    if (onReuse !== undefined) {
+      await this.#logFailure('ending its session', () => onReuse({ ...family, tokens }));
+    }
   }
 
   async #logFailure(what: string, work: () => Promise<unknown> | unknown): Promise<void> {

@@ -11,6 +11,11 @@ export interface RevocationStore {
   /** Revoke `jti` for `ttlSeconds` (the token's remaining life; ≤ 0 means nothing to keep). */
   revoke(jti: string, ttlSeconds: number): Promise<void>;
   isRevoked(jti: string): Promise<boolean>;
+  /**
+   * An answer known without I/O and exact at this moment (e.g. kept by Redis's invalidations),
+   * or undefined when only `isRevoked` can tell. Asked first on every check; never throws.
+   */
+  isRevokedLocally?: ((jti: string) => boolean | undefined) | undefined;
   close?: (() => Promise<void>) | undefined;
 }
 
@@ -211,11 +216,35 @@ export interface RateLimitHit {
   resetInSeconds: number;
 }
 
+/** One hit of `hitMany`: under `key`, in a window of `windowSeconds` if it opens one. */
+export interface RateLimitCount {
+  key: string;
+  windowSeconds: number;
+}
+
+/** One change of `undo`. */
+export interface RateLimitUndo {
+  key: string;
+  /** How many hits to take back (never below 0), or 'all' to forget the key's window. */
+  hits: number | 'all';
+}
+
 /**
  * Fixed-window counters for rate limits: `hit` counts one request under `key` and says how
- * many the current window holds. The first hit of a key opens a window of `windowSeconds`.
+ * many the current window holds. The first hit of a key opens a window of `windowSeconds`;
+ * a hit after the window ended opens a new one.
  */
 export interface RateLimitStore {
   hit(key: string, windowSeconds: number): Promise<RateLimitHit>;
+  /**
+   * One hit under each key, each in its own window, in ONE call (one round trip on a server
+   * store); answers in order. A key given twice is hit twice (the second answer counts both).
+   */
+  hitMany(counts: readonly RateLimitCount[]): Promise<RateLimitHit[]>;
+  /**
+   * Take hits back, in ONE call: a count never goes below 0 and its window goes on ('all'
+   * forgets the window: the next hit opens a new one). A key without a window is left alone.
+   */
+  undo(changes: readonly RateLimitUndo[]): Promise<void>;
   close?: (() => Promise<void>) | undefined;
 }

@@ -129,8 +129,12 @@ export class TokenPolicy {
     const claims = await this.validator.validateAccessToken(token);
     const revocations = this.#revocations;
     if (!this.checksRevocation || revocations === undefined) return claims;
-    // fail_open: an outage lets the token through unchecked (reported degraded).
-    if (await revocations.attempt((store) => store.isRevoked(claims.jti), false)) {
+    // A local exact answer needs no I/O, hence no timeout or breaker. Otherwise fail_open: an
+    // outage lets the token through unchecked (reported degraded).
+    const revoked =
+      revocations.store.isRevokedLocally?.(claims.jti) ??
+      (await revocations.attempt((store) => store.isRevoked(claims.jti), false));
+    if (revoked) {
       callHook(this.#hooks, 'onFailure', { reason: 'revoked', tokenType: 'access' }, this.#logger);
       throw new InvalidTokenError(Messages.ACCESS_REVOKED, 'revoked', 'access');
     }

@@ -5,6 +5,9 @@
 import type { AddedColumn, SqlDialect, SqlRoutine } from './dialect';
 import { tableNames, type SqlTables } from './tables';
 
+/** The longest rate-limit key kept as it is; a longer one is stored as its SHA-256. */
+export const RATE_LIMIT_KEY_LENGTH = 512;
+
 export interface SqlSchema {
   /** CREATE TABLE / CREATE INDEX statements, idempotent. */
   create: string[];
@@ -101,6 +104,15 @@ function tables(
         ['family_idx', 'user_id, family_id'],
         ['expires_idx', 'refresh_expires_at'],
       ],
+    },
+    {
+      name: t.rateLimits,
+      columns: [
+        `rl_key ${text(RATE_LIMIT_KEY_LENGTH)} NOT NULL PRIMARY KEY`,
+        `hits ${bigint} NOT NULL`,
+        `expires_at ${time} NOT NULL`,
+      ],
+      indexes: [['expires_idx', 'expires_at']],
     },
   ];
 }

@@ -1,6 +1,7 @@
 /** The shared store contracts on the machine's MariaDB/MySQL (CI fails if it is unreachable). */
 import mysql from 'mysql2/promise';
 import {
+  MysqlRateLimitStore,
   MysqlRefreshTokenStore,
   MysqlRevocationStore,
   MysqlSessionStore,
@@ -20,6 +21,7 @@ describeSqlStores({
   Revocation: MysqlRevocationStore,
   Refresh: MysqlRefreshTokenStore,
   Sessions: MysqlSessionStore,
+  RateLimit: MysqlRateLimitStore,
   schema: mysqlSchema,
   legacyRefreshTable: (name) => `CREATE TABLE ${name} (
   jti VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY,

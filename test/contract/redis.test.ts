@@ -3,9 +3,10 @@ import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
 import { RedisRevocationStore } from '../../stores/redis/revocation-store';
 import { RedisSessionStore } from '../../stores/redis/session-store';
 import { RedisRateLimitStore } from '../../stores/redis/rate-limit-store';
+import { createRedisClient } from '../../stores/redis/connect';
 import { userTag } from '../../stores/redis/keys';
 import { connectRedis as connect, dropRedisPrefix as dropPrefix } from '../helpers/redis-client';
-import { describeWithService, uniquePrefix } from '../helpers/services';
+import { describeWithService, services, uniquePrefix } from '../helpers/services';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
@@ -21,6 +22,68 @@ describeWithService('redis', 'Redis stores', () => {
       cleanup: async () => {
         await dropPrefix(client, keyPrefix);
         await client.quit();
+      },
+    };
+  });
+
+  // RESP3 with client tracking: unrevoked jtis answered in the process, kept exact by Redis.
+  describeRevocationStore(
+    'redis with the revocation cache',
+    async () => {
+      const keyPrefix = uniquePrefix('blacklist-cached');
+      const client = createRedisClient({ url: services.redis.url, clientCache: { keyPrefix } });
+      await client.connect();
+      return {
+        store: new RedisRevocationStore({ client, keyPrefix }),
+        time: 'server',
+        cleanup: async () => {
+          await dropPrefix(client as never, keyPrefix);
+          client.destroy();
+        },
+      };
+    },
+    { answersLocally: true },
+  );
+
+  // The other stores on that same RESP3 tracking client (one client serves every store).
+  describeRefreshTokenStore('redis with sessions, RESP3 tracking client', async () => {
+    const keyPrefix = uniquePrefix('rts3');
+    const client = createRedisClient({ url: services.redis.url, clientCache: {} });
+    await client.connect();
+    const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
+    return {
+      store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
+      time: 'server',
+      cleanup: async () => {
+        await dropPrefix(client as never, keyPrefix);
+        client.destroy();
+      },
+    };
+  });
+
+  describeSessionStore('redis, RESP3 tracking client', async (clock) => {
+    const keyPrefix = uniquePrefix('sess3');
+    const client = createRedisClient({ url: services.redis.url, clientCache: {} });
+    await client.connect();
+    return {
+      store: new RedisSessionStore({ client, keyPrefix, clock: clock.now }),
+      cleanup: async () => {
+        await dropPrefix(client as never, keyPrefix);
+        client.destroy();
+      },
+    };
+  });
+
+  describeRateLimitStore('redis, RESP3 tracking client', async () => {
+    const keyPrefix = uniquePrefix('rl3');
+    const client = createRedisClient({ url: services.redis.url, clientCache: {} });
+    await client.connect();
+    return {
+      store: new RedisRateLimitStore({ client, keyPrefix }),
+      pass: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000 + 100)),
+      cleanup: async () => {
+        await dropPrefix(client as never, keyPrefix);
+        client.destroy();
       },
     };
   });

@@ -1,6 +1,6 @@
 /**
  * The store contracts on a real SQL server, shared by `postgres.test.ts` and `mysql.test.ts`:
- * the three interface suites plus what only SQL stores have (pool starvation under a rotation
+ * the four interface suites plus what only SQL stores have (pool starvation under a rotation
  * race, purgeExpired, migrate() on tables of the previous release, the shipped schema file,
  * driver errors that say why).
  */
@@ -8,15 +8,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StoreUnavailableError } from '../../lib/core/errors';
 import { describeWithService, type ServiceName } from '../helpers/services';
+import { sleep } from './contract-helpers';
 import { dropStatements } from '../helpers/sql-cleanup';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
 import type {
+  RateLimitStore,
   RefreshTokenStore,
   RevocationStore,
   SessionStore,
 } from '../../lib/security/store-contracts';
+import { describeRateLimitStore } from './rate-limit-store.contract';
 
 interface StoreOptions<Pool> {
   pool: Pool;
@@ -46,6 +49,7 @@ export interface SqlBackend<
     options: StoreOptions<Pool> & { sessions?: Sessions },
   ) => RefreshTokenStore & SqlExtras;
   Sessions: new (options: StoreOptions<Pool>) => Sessions;
+  RateLimit: new (options: StoreOptions<Pool>) => RateLimitStore & SqlExtras;
   schema(): string[];
   /** The columns of the refresh table as 0.1 created it (before the grace columns). */
   legacyRefreshTable(name: string): string;
@@ -97,6 +101,11 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
     describeSessionStore(backend.service, (clock) =>
       setup((o) => new backend.Sessions(o), 'ss', { clock: clock.now }),
     );
+    describeRateLimitStore(backend.service, async () => {
+      const { store, cleanup } = await setup((o) => new backend.RateLimit(o), 'rl');
+      // Windows end on the database's clock: a real wait (the contract's one expiry test).
+      return { store, cleanup, pass: (seconds) => sleep(seconds * 1000 + 100) };
+    });
 
     it('settles a 20-way rotation race on a pool of 2 connections (losers do not starve the pool)', async () => {
       const { store, cleanup } = await setup((o) => new backend.Refresh(o), 'small', {

@@ -43,6 +43,9 @@ export class FaultyRevocationStore extends FaultSwitch implements RevocationStor
   isRevoked(jti: string): Promise<boolean> {
     return this.run(() => this.inner.isRevoked(jti));
   }
+
+  /** A local answer to inject (none by default, as the memory store gives none). */
+  isRevokedLocally: ((jti: string) => boolean | undefined) | undefined;
 }
 
 export class FaultyRefreshTokenStore extends FaultSwitch implements RefreshTokenStore {

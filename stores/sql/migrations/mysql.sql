@@ -44,6 +44,13 @@ CREATE TABLE IF NOT EXISTS auth_sdk_sessions (
   INDEX auth_sdk_sessions_expires_idx (refresh_expires_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+CREATE TABLE IF NOT EXISTS auth_sdk_rate_limits (
+  rl_key VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY,
+  hits BIGINT NOT NULL,
+  expires_at DATETIME(3) NOT NULL,
+  INDEX auth_sdk_rate_limits_expires_idx (expires_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- auth_sdk_rotate_v2: fails when it exists already (migrate() creates it only when missing).
 DELIMITER //
 CREATE PROCEDURE auth_sdk_rotate_v2(
@@ -107,5 +114,43 @@ BEGIN
       WHERE o.jti = p_old AND o.user_id = p_user AND o.expires_at > NOW(3);
   END IF;
   COMMIT;
+END//
+DELIMITER ;
+
+-- auth_sdk_rate_limit_v1: fails when it exists already (migrate() creates it only when missing).
+DELIMITER //
+CREATE PROCEDURE auth_sdk_rate_limit_v1(
+  IN p_keys LONGTEXT CHARACTER SET utf8mb4,
+  IN p_hits LONGTEXT CHARACTER SET utf8mb4,
+  IN p_windows LONGTEXT CHARACTER SET utf8mb4
+)
+SQL SECURITY INVOKER
+MODIFIES SQL DATA
+BEGIN
+  DECLARE v_i INT DEFAULT 0;
+  DECLARE v_key VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+  DECLARE v_hits BIGINT;
+  DECLARE v_window BIGINT;
+  DECLARE v_counts LONGTEXT CHARACTER SET utf8mb4 DEFAULT '[]';
+  DECLARE EXIT HANDLER FOR SQLEXCEPTION
+  BEGIN
+    ROLLBACK;
+    RESIGNAL;
+  END;
+  START TRANSACTION;
+  WHILE v_i < JSON_LENGTH(p_keys) DO
+    SET v_key = JSON_UNQUOTE(JSON_EXTRACT(p_keys, CONCAT('$[', v_i, ']')));
+    SET v_hits = CAST(JSON_UNQUOTE(JSON_EXTRACT(p_hits, CONCAT('$[', v_i, ']'))) AS SIGNED);
+    SET v_window = CAST(JSON_UNQUOTE(JSON_EXTRACT(p_windows, CONCAT('$[', v_i, ']'))) AS SIGNED);
+    INSERT INTO auth_sdk_rate_limits (rl_key, hits, expires_at) VALUES (v_key, v_hits, NOW(3) + INTERVAL v_window SECOND)
+      ON DUPLICATE KEY UPDATE
+        hits = IF(expires_at <= NOW(3), VALUES(hits), hits + VALUES(hits)),
+        expires_at = IF(expires_at <= NOW(3), VALUES(expires_at), expires_at);
+    SELECT JSON_ARRAY_APPEND(v_counts, '$', JSON_ARRAY(hits, GREATEST(1, CEIL(TIMESTAMPDIFF(MICROSECOND, NOW(3), expires_at) / 1000000))))
+      INTO v_counts FROM auth_sdk_rate_limits WHERE rl_key = v_key;
+    SET v_i = v_i + 1;
+  END WHILE;
+  COMMIT;
+  SELECT v_counts AS counts;
 END//
 DELIMITER ;

@@ -50,3 +50,11 @@ CREATE INDEX IF NOT EXISTS auth_sdk_sessions_user_idx ON auth_sdk_sessions (user
 CREATE INDEX IF NOT EXISTS auth_sdk_sessions_family_idx ON auth_sdk_sessions (user_id, family_id);
 
 CREATE INDEX IF NOT EXISTS auth_sdk_sessions_expires_idx ON auth_sdk_sessions (refresh_expires_at);
+
+CREATE TABLE IF NOT EXISTS auth_sdk_rate_limits (
+  rl_key TEXT NOT NULL PRIMARY KEY,
+  hits BIGINT NOT NULL,
+  expires_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS auth_sdk_rate_limits_expires_idx ON auth_sdk_rate_limits (expires_at);

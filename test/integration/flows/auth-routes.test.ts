@@ -92,9 +92,10 @@ for (const backend of backends) {
         expect((await refresh(h, laptop.refresh_token)).status).toBe(200);
       });
 
-      it('refuses the refresh of a deactivated user before rotating; the presented token is dead', async () => {
+      it('refuses the refresh of a deactivated user before rotating; the session ends with it', async () => {
         CAROL.is_active = true;
         const s = (await login(h, CAROL)).body;
+        expect((await me(h, s.access_token)).status).toBe(200);
         CAROL.is_active = false;
         try {
           const refused = await refresh(h, s.refresh_token);
@@ -103,6 +104,8 @@ for (const backend of backends) {
         } finally {
           CAROL.is_active = true;
         }
+        // The session's access token ends with it (blacklisted, for Python consumers too).
+        expect((await me(h, s.access_token)).status).toBe(401);
         // Reactivated, the same token is still refused: it was revoked (not a theft signal).
         const dead = await refresh(h, s.refresh_token);
         expect(dead.status).toBe(401);
