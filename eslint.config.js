@@ -15,6 +15,7 @@ const layers = {
   'lib/core': { layers: [] },
   'lib/security': { layers: ['lib/core'] },
   'lib/express': { layers: ['lib/core', 'lib/security'], packages: ['express'] },
+  'lib/fastify': { layers: ['lib/core', 'lib/security'], packages: ['fastify', 'fastify-plugin'] },
   'lib/passport': { layers: ['lib/core', 'lib/security'], packages: ['passport', 'express'] },
   'lib/nest': {
     layers: ['lib/core', 'lib/security'],

@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- --only verify|http|nest|stores|memory|tracking] [-- --quick]`: every scenario in one run,
- * tables on stdout, JSON in bench/results/, and a PASS/FAIL line per bar of the issue.
+ * `npm run bench [-- --only verify|http|fastify|nest|stores|memory|tracking] [-- --quick]`: every
+ * scenario in one run, tables on stdout, JSON in bench/results/, and a PASS/FAIL line per bar of
+ * the issue.
  */
 import { QUICK, machine, type Bar } from './lib';
+import { runFastify } from './fastify';
 import { runHttp } from './http';
 import { runMemory } from './memory';
 import { runNest } from './nest';
@@ -28,6 +30,11 @@ async function main(): Promise<void> {
   }
   if (wanted('http')) {
     const r = await runHttp();
+    console.log(r.text);
+    bars.push(...r.bars);
+  }
+  if (wanted('fastify')) {
+    const r = await runFastify();
     console.log(r.text);
     bars.push(...r.bars);
   }

@@ -74,6 +74,7 @@ export function createAppModule(services: ExampleServices): DynamicModule {
         sessions: services.sessions,
         sessionFailureMode: effectiveFailureMode(settings, 'session_write'),
         rateLimit: services.rateLimit,
+        loginRateLimit: services.loginRateLimit,
         findUser: (id) => toAuthUser(users.findById(id)),
         verifyCredentials: async (email, password) =>
           toAuthUser(await users.verify(email, password)),

@@ -2,8 +2,10 @@
  * Tests what users install: `npm pack` the package (the `prepack` script builds it), install the
  * tarball into a scratch project and import it from CommonJS, from an ES module and from a
  * TypeScript project (module NodeNext), then load the built CommonJS entry under Jest itself.
- * `auth-sdk-m8/nest` boots a Nest app from each, from a Nest 10-style project (`moduleResolution:
- * node`, decorator metadata), and the README's Nest app is built from the tarball and served.
+ * A TypeScript project on the old `moduleResolution: node` (Node10), which ignores `exports`,
+ * must resolve every subpath too (through `typesVersions`). `auth-sdk-m8/nest` boots a Nest app
+ * from CommonJS, an ES module and a Nest 10-style project (`moduleResolution: node`, decorator
+ * metadata), and the README's Nest app is built from the tarball and served.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,7 +16,6 @@ const root = path.resolve(__dirname, '../..');
 const fixtures = path.join(__dirname, 'fixtures');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
-
 const NEST_PACKAGES = [
   '@nestjs/common',
   '@nestjs/core',
@@ -28,6 +29,31 @@ const NEST_PACKAGES = [
 function run(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/** Every subpath of `exports` (`''` for the root), from the package's own manifest. */
+function subpaths(): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    exports: Record<string, unknown>;
+  };
+  return Object.keys(manifest.exports)
+    .filter((key) => key !== './package.json')
+    .map((key) => key.slice(1));
+}
+
+describe('typesVersions', () => {
+  it('maps every subpath of exports to the types exports gives it (for Node10 resolution)', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, { import?: { types?: string } }>;
+      typesVersions: Record<string, Record<string, string[]>>;
+    };
+    const expected = Object.fromEntries(
+      subpaths()
+        .filter((sub) => sub !== '')
+        .map((sub) => [sub.slice(1), [manifest.exports[`.${sub}`]!.import!.types!]]),
+    );
+    expect(manifest.typesVersions).toEqual({ '*': expected });
+  });
+});
 
 describe('the packed tarball', () => {
   let work: string;
@@ -63,6 +89,8 @@ describe('the packed tarball', () => {
         '--ignore-scripts',
         tarball,
         `express@${peer('express')}`,
+        `fastify@${peer('fastify')}`,
+        `fastify-plugin@${peer('fastify-plugin')}`,
         `prom-client@${peer('prom-client')}`,
         `@types/node@${peer('@types/node')}`,
         `@types/express@${peer('@types/express')}`,
@@ -97,8 +125,35 @@ describe('the packed tarball', () => {
   });
 
   it('type-checks and runs from a TypeScript project (NodeNext)', () => {
-    run(process.execPath, [tsc, '-p', '.'], work);
-    expect(run(process.execPath, ['out/consumer.js'], work)).toContain('ts ok user-2 user invalid');
+    run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], work);
+    expect(run(process.execPath, ['out/consumer.js'], work)).toContain(
+      'ts ok user-2 user invalid user-4',
+    );
+  });
+
+  it('type-checks every subpath from a TypeScript project on moduleResolution node (Node10)', () => {
+    const lines = subpaths().map((sub, i) => `import * as entry${i} from 'auth-sdk-m8${sub}';`);
+    const uses = subpaths().map((_, i) => `entry${i}`);
+    fs.writeFileSync(
+      path.join(work, 'node10.ts'),
+      `${lines.join('\n')}\nexport const entries = [${uses.join(', ')}];\n`,
+    );
+    fs.writeFileSync(
+      path.join(work, 'tsconfig.node10.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'commonjs',
+          moduleResolution: 'node',
+          strict: true,
+          types: ['node'],
+          noEmit: true,
+          // Only resolution is the subject here (the optional peers' types are not installed).
+          skipLibCheck: true,
+        },
+        files: ['node10.ts'],
+      }),
+    );
+    expect(() => run(process.execPath, [tsc, '-p', 'tsconfig.node10.json'], work)).not.toThrow();
   });
 
   it('boots a Nest app from auth-sdk-m8/nest in CommonJS and as an ES module', () => {

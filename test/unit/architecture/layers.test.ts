@@ -30,6 +30,9 @@ const forbidden: Array<[string, string]> = [
   ['lib/nest/x.ts', "import '../passport/jwt-strategy';"],
   ['lib/nest/x.ts', "import { AuthGuard } from '@nestjs/passport';"],
   ['lib/nest/x.ts', "import type { Request } from 'express';"],
+  ['lib/fastify/x.ts', "import '../express/jwks-router';"],
+  ['lib/fastify/x.ts', "import 'express';"],
+  ['lib/express/x.ts', "import 'fastify-plugin';"],
   // Folders no rule names yet: they fall under their parent's line, with no edit to any rule.
   ['lib/hono/x.ts', "import '../express/authenticate';"],
   ['lib/hono/x.ts', "import 'hono';"],
@@ -54,6 +57,9 @@ const allowed: Array<[string, string]> = [
   ['lib/nest/x.ts', "import { Injectable } from '@nestjs/common';"],
   ['lib/nest/x.ts', "import { Reflector } from '@nestjs/core';"],
   ['lib/nest/x.ts', "import '../security/flows/auth-flows';"],
+  ['lib/fastify/x.ts', "import fp from 'fastify-plugin';"],
+  ['lib/fastify/x.ts', "import type { FastifyInstance } from 'fastify';"],
+  ['lib/fastify/x.ts', "import '../security/http/flow-routes';"],
 ];
 
 // ESLint loads its (ESM) config by dynamic import, which Jest's VM cannot: lint every case

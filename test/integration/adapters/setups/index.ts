@@ -1,5 +1,6 @@
 /** Every adapter set-up the parity matrix runs through: one line each. */
 import { expressSetup, passportSetup } from './express';
+import { fastifySetup } from './fastify';
 import { koaSetup } from './koa';
 import { nestExpressSetup, nestFastifySetup } from './nest';
 import type { AdapterSetup } from './types';
@@ -8,6 +9,7 @@ export const ADAPTER_SETUPS: readonly AdapterSetup[] = [
   expressSetup,
   passportSetup,
   koaSetup,
+  fastifySetup,
   nestExpressSetup,
   nestFastifySetup,
 ];
