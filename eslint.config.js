@@ -14,6 +14,11 @@ import { fileURLToPath } from 'node:url';
 const layers = {
   'lib/core': { layers: [] },
   'lib/security': { layers: ['lib/core'] },
+  // The one file that loads the OpenTelemetry API (lazily, by a dynamic import that fails soft).
+  'lib/security/tracing.ts': {
+    layers: ['lib/core', 'lib/security'],
+    packages: ['@opentelemetry/api'],
+  },
   'lib/express': { layers: ['lib/core', 'lib/security'], packages: ['express'] },
   'lib/passport': { layers: ['lib/core', 'lib/security'], packages: ['passport', 'express'] },
   'lib/metrics': { layers: ['lib/core', 'lib/security'], packages: ['prom-client', 'express'] },

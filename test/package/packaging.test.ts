@@ -2,6 +2,8 @@
  * Tests what users install: `npm pack` the package (the `prepack` script builds it), install the
  * tarball into a scratch project and import it from CommonJS, from an ES module and from a
  * TypeScript project (module NodeNext), then load the built CommonJS entry under Jest itself.
+ * Tracing: an app with the OpenTelemetry SDK gets the built package's spans, and a project
+ * without `@opentelemetry/api` (a second scratch project, the tarball alone) loads it as well.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +20,7 @@ function run(cmd: string, args: string[], cwd: string): string {
 
 describe('the packed tarball', () => {
   let work: string;
+  let bare: string;
   let tarball: string;
 
   beforeAll(() => {
@@ -36,7 +39,8 @@ describe('the packed tarball', () => {
       path.join(work, 'package.json'),
       JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }),
     );
-    // Optional peers the consumers import (express, prom-client) come from the local npm cache.
+    // Optional peers the consumers import (express, prom-client, the OpenTelemetry API and
+    // the SDK parts an app adds) come from the local npm cache.
     const peer = (name: string): string =>
       JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8'))
         .version as string;
@@ -51,15 +55,34 @@ describe('the packed tarball', () => {
         tarball,
         `express@${peer('express')}`,
         `prom-client@${peer('prom-client')}`,
+        `@opentelemetry/api@${peer('@opentelemetry/api')}`,
+        `@opentelemetry/sdk-trace-base@${peer('@opentelemetry/sdk-trace-base')}`,
+        `@opentelemetry/context-async-hooks@${peer('@opentelemetry/context-async-hooks')}`,
         `@types/node@${peer('@types/node')}`,
         `@types/express@${peer('@types/express')}`,
       ],
       work,
     );
+    // Outside `work`, whose node_modules holds the API (prom-client depends on it).
+    bare = fs.mkdtempSync(path.join(os.tmpdir(), 'auth-sdk-m8-bare-'));
+    for (const file of [
+      'shared-check.cjs',
+      'consumer-without-otel.cjs',
+      'consumer-without-otel.mjs',
+    ]) {
+      fs.copyFileSync(path.join(fixtures, file), path.join(bare, file));
+    }
+    fs.writeFileSync(
+      path.join(bare, 'package.json'),
+      JSON.stringify({ name: 'bare-consumer', private: true, version: '1.0.0' }),
+    );
+    const install = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'];
+    run(npm, [...install, tarball], bare);
   }, 240_000);
 
   afterAll(() => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
+    if (bare) fs.rmSync(bare, { recursive: true, force: true });
   });
 
   it('ships only the build, the SQL migrations and the docs', () => {
@@ -84,6 +107,18 @@ describe('the packed tarball', () => {
   it('type-checks and runs from a TypeScript project (NodeNext)', () => {
     run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], work);
     expect(run(process.execPath, ['out/consumer.js'], work)).toContain('ts ok user-2 user invalid');
+  });
+
+  it('hands its spans to the app SDK, from CommonJS and from an ES module', () => {
+    expect(run(process.execPath, ['consumer-tracing.cjs'], work)).toContain('cjs tracing ok');
+    expect(run(process.execPath, ['consumer-tracing.mjs'], work)).toContain('esm tracing ok');
+  });
+
+  it('loads and validates without @opentelemetry/api installed (tracing off)', () => {
+    expect(run(process.execPath, ['consumer-without-otel.cjs'], bare)).toContain('without otel ok');
+    expect(run(process.execPath, ['consumer-without-otel.mjs'], bare)).toContain(
+      'esm without otel ok',
+    );
   });
 
   it('loads under Jest from the built CommonJS entry', () => {

@@ -94,6 +94,7 @@ describe('README code', () => {
           REFRESH_SECRET_KEY: 'Readme-Refresh_Key-0123456789-ABCDEFGH',
           TOKEN_MODE: 'stateful',
           METRICS_ENABLED: 'true',
+          OTEL_TRACES_EXPORTER: 'console', // the Tracing section's SDK: spans on stdout
           PORT: '0',
           HOST: '127.0.0.1',
         },
@@ -175,6 +176,13 @@ describe('README code', () => {
       expect(scraped.body).toMatch(/auth_token_validation_failures_total\{reason="invalid"\} 1/);
       expect(scraped.body).toMatch(/auth_token_refresh_total\{result="success"\} 1/);
       expect((await call('GET', '/.well-known/jwks.json')).status).toBe(200);
+      // The Tracing section's exporter printed the package's spans, and nothing secret.
+      expect(output).toMatch(/name: 'auth\.login'[\s\S]*'auth\.login\.result': 'success'/);
+      expect(output).toMatch(/name: 'auth\.refresh'[\s\S]*'auth\.refresh\.rotation': 'rotated'/);
+      expect(output).toMatch(/name: 'isRevoked'[\s\S]*'db\.system\.name': 'memory'/);
+      for (const secret of ['demo-password', access, refresh, next.body.refresh_token]) {
+        expect(output).not.toContain(secret);
+      }
     });
   });
 });

@@ -6,6 +6,7 @@
  * store budget (`timeoutMs`), so a hung store costs it one timeout, not one per call.
  */
 import { withRequestDeadline } from '../request-deadline';
+import { traceFlow, type FlowSpanName } from '../tracing';
 import type { RequestAuthenticator } from '../http/request-authenticator';
 import {
   compileFlowContext,
@@ -48,16 +49,16 @@ type Flow<A extends unknown[]> = (
 export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
   const ctx = compileFlowContext(options);
   const bind =
-    <A extends unknown[]>(flow: Flow<A>) =>
+    <A extends unknown[]>(span: FlowSpanName, flow: Flow<A>) =>
     (request: FlowRequest, ...rest: A): Promise<FlowResponse> =>
-      withRequestDeadline(ctx.budgetMs, () => flow(ctx, request, ...rest));
+      traceFlow(span, () => withRequestDeadline(ctx.budgetMs, () => flow(ctx, request, ...rest)));
   return {
-    login: bind(login),
-    refresh: bind(refresh),
-    logout: bind(logout),
-    logoutAll: bind(logoutAll),
-    listSessions: bind(listSessions),
-    revokeSession: bind(revokeSession),
+    login: bind('auth.login', login),
+    refresh: bind('auth.refresh', refresh),
+    logout: bind('auth.logout', logout),
+    logoutAll: bind('auth.logout_all', logoutAll),
+    listSessions: bind('auth.sessions.list', listSessions),
+    revokeSession: bind('auth.sessions.revoke', revokeSession),
     authenticate: ctx.authenticate,
   };
 }

@@ -1,0 +1,186 @@
+/**
+ * The tracing module on the SDK's in-memory exporter: off until the app registers a tracer
+ * provider (and off again once it is removed), the validation span and its verdicts, the
+ * revocation check and its store span, the attribute hook for stores, and a span processor
+ * that throws changing no verdict.
+ */
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InvalidTokenError } from '../../../lib/core/errors';
+import type { RevocationStore } from '../../../lib/security/store-contracts';
+import { TokenPolicy } from '../../../lib/security/token-policy';
+import { TokenValidator } from '../../../lib/security/token-validator';
+import {
+  activeTracer,
+  dbSystemOf,
+  setTraceAttributes,
+  traceRevocationCheck,
+  tracingApiLoaded,
+} from '../../../lib/security/tracing';
+import { createValidationConfig } from '../../../lib/security/validation-config';
+import { MemoryRevocationStore } from '../../../stores/memory';
+import { accessClaims, mint } from '../../helpers/mint-token';
+import { childrenOf, only, secretsIn, startTracing, type TestTracing } from '../../helpers/tracing';
+
+const SECRET = 'Tracing-Unit_Secret-0123456789-abcdefghijkl';
+const quiet = { warn: () => undefined, error: () => undefined };
+
+function validator(): TokenValidator {
+  return new TokenValidator({
+    secret: { key: SECRET, algorithm: 'HS256' },
+    config: createValidationConfig({ allowedAlgorithms: ['HS256'] }),
+    cache: false,
+  });
+}
+
+describe('tracing on and off', () => {
+  it('is off until a tracer provider is registered, and off again once it is removed', async () => {
+    expect(await tracingApiLoaded).toBe(true);
+    expect(activeTracer()).toBeUndefined();
+    const tracing = await startTracing();
+    try {
+      expect(activeTracer()).toBeDefined();
+      await validator().validateAccessToken(mint(accessClaims(), { key: SECRET }));
+      expect(tracing.spans().map((s) => s.name)).toEqual(['auth.validate_token']);
+    } finally {
+      await tracing.stop();
+    }
+    expect(activeTracer()).toBeUndefined();
+  });
+});
+
+describe('spans', () => {
+  let tracing: TestTracing;
+  beforeAll(async () => {
+    tracing = await startTracing();
+  });
+  afterAll(() => tracing.stop());
+  beforeEach(() => tracing.reset());
+
+  it('a valid token: the algorithm and the verdict, in the scope auth-sdk-m8', async () => {
+    await validator().validateAccessToken(mint(accessClaims(), { key: SECRET }));
+    const span = only(tracing.spans(), 'auth.validate_token');
+    expect(span.instrumentationScope.name).toBe('auth-sdk-m8');
+    expect(span.kind).toBe(SpanKind.INTERNAL);
+    expect(span.attributes).toEqual({
+      'auth.token.type': 'access',
+      'auth.token.algorithm': 'HS256',
+      'auth.token.verdict': 'valid',
+    });
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('a refused token: the reason and detail, no error status (the client was refused)', async () => {
+    const expired = mint(accessClaims({ exp: Math.floor(Date.now() / 1000) - 600 }), {
+      key: SECRET,
+    });
+    await expect(validator().validateAccessToken(expired)).rejects.toThrow(InvalidTokenError);
+    const span = only(tracing.spans(), 'auth.validate_token');
+    expect(span.attributes).toMatchObject({
+      'auth.token.verdict': 'invalid',
+      'auth.failure.reason': 'expired',
+      'auth.failure.detail': 'expired',
+    });
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(span.attributes['error.type']).toBeUndefined();
+  });
+
+  it('a detail that quotes the token (a role, an algorithm) keeps only its kind', async () => {
+    const role = mint(accessClaims({ role: 'overlord-7' }), { key: SECRET });
+    const alg = mint(accessClaims(), { key: SECRET, header: { alg: 'HS512' } });
+    await expect(validator().validateAccessToken(role)).rejects.toThrow(InvalidTokenError);
+    await expect(validator().validateAccessToken(alg)).rejects.toThrow(InvalidTokenError);
+    const details = tracing.spans().map((s) => s.attributes['auth.failure.detail']);
+    expect(details).toEqual(['role_unknown', 'alg_not_allowed']);
+    expect(secretsIn(tracing.spans(), ['overlord-7', 'HS512'], [role, alg])).toEqual([]);
+  });
+
+  it('the revocation check asks its store: a memory store span named after the method', async () => {
+    const policy = new TokenPolicy({
+      validator: validator(),
+      revocationStore: new MemoryRevocationStore(),
+      logger: quiet,
+    });
+    await policy.validate(mint(accessClaims(), { key: SECRET }));
+    const spans = tracing.spans();
+    const check = only(spans, 'auth.revocation_check');
+    expect(check.attributes).toEqual({
+      'auth.revocation.source': 'store',
+      'auth.token.revoked': false,
+    });
+    expect(childrenOf(spans, check)).toEqual(['isRevoked']);
+    const store = only(spans, 'isRevoked');
+    expect(store.kind).toBe(SpanKind.INTERNAL); // in-process: semconv allows INTERNAL
+    expect(store.attributes).toEqual({
+      'db.system.name': 'memory',
+      'db.system': 'memory',
+      'db.operation.name': 'isRevoked',
+      'auth.store.name': 'MemoryRevocationStore',
+      'auth.store.control': 'access_revocation',
+      'auth.store.failure_mode': 'fail_closed',
+      'auth.store.breaker.state': 'closed',
+      'auth.store.timeout_ms': 1000,
+    });
+  });
+
+  it('an answer without a store call is local; a store may describe its call', async () => {
+    expect(await traceRevocationCheck(() => false)).toBe(false);
+    // A store with a cache of its own, saying so through the attribute hook.
+    class CachingStore extends MemoryRevocationStore implements RevocationStore {
+      override async isRevoked(jti: string): Promise<boolean> {
+        setTraceAttributes({ 'auth.revocation.cache': 'miss' });
+        return super.isRevoked(jti);
+      }
+    }
+    const policy = new TokenPolicy({
+      validator: validator(),
+      revocationStore: new CachingStore(),
+      storeName: 'redis',
+      logger: quiet,
+    });
+    await policy.validate(mint(accessClaims(), { key: SECRET }));
+    const checks = tracing.spans().filter((s) => s.name === 'auth.revocation_check');
+    expect(checks.map((s) => s.attributes['auth.revocation.source'])).toEqual(['local', 'store']);
+    const store = only(tracing.spans(), 'isRevoked');
+    expect(store.kind).toBe(SpanKind.CLIENT);
+    expect(store.attributes).toMatchObject({
+      'db.system.name': 'redis',
+      'auth.revocation.cache': 'miss',
+    });
+  });
+
+  it('db.system.name from the guard store name', () => {
+    expect(
+      [
+        'RedisRevocationStore',
+        'PostgresSessionStore',
+        'pg',
+        'MysqlRefreshTokenStore',
+        'mariadb',
+        'MemoryRateLimitStore',
+        'DynamoStore',
+      ].map(dbSystemOf),
+    ).toEqual(['redis', 'postgresql', 'postgresql', 'mysql', 'mariadb', 'memory', 'dynamostore']);
+  });
+});
+
+describe('a span processor that throws', () => {
+  it('changes no verdict', async () => {
+    await tracingApiLoaded;
+    const throwing: SpanProcessor = {
+      onStart: () => undefined,
+      onEnd: () => {
+        throw new Error('exporter bug');
+      },
+      forceFlush: async () => undefined,
+      shutdown: async () => undefined,
+    };
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [throwing] }));
+    try {
+      const claims = await validator().validateAccessToken(mint(accessClaims(), { key: SECRET }));
+      expect(claims.sub).toBe('user-123');
+    } finally {
+      trace.disable();
+    }
+  });
+});
