@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 const layers = {
   'lib/core': { layers: [] },
   'lib/security': { layers: ['lib/core'] },
-  // The one file that loads the OpenTelemetry API (lazily, by a dynamic import that fails soft).
-  'lib/security/tracing.ts': {
+  // The one file that loads the OpenTelemetry API (fail-soft: the root entry loads without it).
+  'lib/security/tracing/api.ts': {
     layers: ['lib/core', 'lib/security'],
     packages: ['@opentelemetry/api'],
   },

@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --only verify|http|stores|memory] [-- --quick]`: every scenario in one run,
+ * `npm run bench [-- --only verify|http|stores|memory|tracking] [-- --quick]`: every scenario in one run,
  * tables on stdout, JSON in bench/results/, and a PASS/FAIL line per bar of the issue.
  */
 import { QUICK, machine, type Bar } from './lib';
 import { runHttp } from './http';
 import { runMemory } from './memory';
 import { runStores } from './stores';
+import { runTracking } from './tracking';
 import { runVerify } from './verify';
 
 const onlyIndex = process.argv.indexOf('--only');
@@ -30,6 +31,11 @@ async function main(): Promise<void> {
     bars.push(...r.bars);
   }
   if (wanted('stores')) console.log((await runStores()).text);
+  if (wanted('tracking')) {
+    const r = await runTracking();
+    console.log(r.text);
+    bars.push(...r.bars);
+  }
   if (wanted('memory')) {
     const r = await runMemory();
     console.log(r.text);

@@ -114,6 +114,7 @@ export {
   type RefreshTokenPolicyOptions,
   type PlannedRotation,
   type ValidateAndRotateOptions,
+  type ReusedFamily,
   type RefreshRotation,
   type RefreshSecret,
 } from './security/refresh-token-policy';
@@ -121,6 +122,8 @@ export type {
   RevocationStore,
   RefreshTokenStore,
   RefreshTokenRegistration,
+  RefreshRevocationOptions,
+  RevokedRefreshToken,
   StoreRotation,
   StoreRotationOptions,
   SessionStore,
@@ -128,6 +131,8 @@ export type {
   SessionAdvance,
   RateLimitStore,
   RateLimitHit,
+  RateLimitCount,
+  RateLimitUndo,
 } from './security/store-contracts';
 export {
   CircuitBreaker,

@@ -1,9 +1,11 @@
 /**
  * Opens the stores `AUTH_STORE` selects (memory | redis | postgres | mysql), reached through
  * the REDIS_* and DB_* variables with local defaults: revocation, refresh rotation, sessions
- * and the refresh rate limit, all on the same backend (SQL backends count refreshes in
- * memory). Each store takes a client or pool made here, and `close()` ends exactly those.
+ * and the refresh rate limit, all on the same backend. Each store takes a client or pool
+ * made here, and `close()` ends exactly those.
  * `AUTH_DB_MIGRATE=false` skips `migrate()` for a service running as a DML-only database role.
+ * `REDIS_CLIENT_CACHE=true` (with AUTH_STORE=redis) answers revocation checks in the process,
+ * kept exact by Redis's client tracking; `false` or unset asks Redis on every request.
  */
 import {
   ConfigurationError,
@@ -63,7 +65,7 @@ export async function openStores(
         close: async () => undefined,
       };
     case 'redis':
-      return openRedis(settings);
+      return openRedis(settings, env);
     case 'postgres':
       return openPostgres(env, logger);
     case 'mysql':
@@ -71,7 +73,19 @@ export async function openStores(
   }
 }
 
-async function openRedis(settings: AuthSettings): Promise<OpenedStores> {
+/** `REDIS_CLIENT_CACHE`: true or false (any case); unset is false. */
+export function parseClientCache(value: string | undefined): boolean {
+  const text = (value ?? 'false').trim().toLowerCase();
+  if (text !== 'true' && text !== 'false') {
+    throw new ConfigurationError(`REDIS_CLIENT_CACHE must be true or false (got "${value}").`);
+  }
+  return text === 'true';
+}
+
+async function openRedis(
+  settings: AuthSettings,
+  env: Record<string, string | undefined>,
+): Promise<OpenedStores> {
   const {
     createRedisClient,
     RedisRateLimitStore,
@@ -81,12 +95,15 @@ async function openRedis(settings: AuthSettings): Promise<OpenedStores> {
   } = await import('auth-sdk-m8/stores/redis');
   const host = settings.REDIS_HOST ?? '127.0.0.1';
   const port = settings.REDIS_PORT ?? 6379;
+  const clientCache = parseClientCache(env.REDIS_CLIENT_CACHE);
   const client = createRedisClient({
     REDIS_HOST: host,
     REDIS_PORT: port,
     REDIS_USER: settings.REDIS_USER,
     REDIS_PASSWORD: settings.REDIS_PASSWORD,
     REDIS_SSL: settings.REDIS_SSL,
+    // RESP3 with client tracking: a checked token costs no command until its key is written.
+    clientCache: clientCache ? {} : undefined,
   });
   // Refuse to start rather than run on a store that is not there.
   try {
@@ -108,7 +125,7 @@ async function openRedis(settings: AuthSettings): Promise<OpenedStores> {
     refreshStore: new RedisRefreshTokenStore({ client, sessions: sessionStore }),
     sessionStore,
     rateLimitStore: new RedisRateLimitStore({ client }),
-    description: `redis ${host}:${port}`,
+    description: `redis ${host}:${port}${clientCache ? ' (revocation checks cached, kept exact by client tracking)' : ''}`,
     close: async () => {
       await client.close();
     },
@@ -119,8 +136,13 @@ async function openPostgres(
   env: Record<string, string | undefined>,
   logger: Logger | undefined,
 ): Promise<OpenedStores> {
-  const { createPgPool, PostgresRefreshTokenStore, PostgresRevocationStore, PostgresSessionStore } =
-    await import('auth-sdk-m8/stores/postgres');
+  const {
+    createPgPool,
+    PostgresRateLimitStore,
+    PostgresRefreshTokenStore,
+    PostgresRevocationStore,
+    PostgresSessionStore,
+  } = await import('auth-sdk-m8/stores/postgres');
   const db = databaseSettings(env, 5432, 'postgres');
   // An 'error' listener on the pool: a connection the server drops must not end the process.
   const pool = await createPgPool({ ...db, driver: { max: 10 }, logger });
@@ -133,7 +155,7 @@ async function openPostgres(
     revocationStore: new PostgresRevocationStore({ pool }),
     refreshStore,
     sessionStore,
-    rateLimitStore: new MemoryRateLimitStore(),
+    rateLimitStore: new PostgresRateLimitStore({ pool }),
     description: `postgres ${db.DB_HOST}:${db.DB_PORT}/${db.DB_DATABASE}`,
     close: () => pool.end(),
   };
@@ -143,8 +165,13 @@ async function openMysql(
   env: Record<string, string | undefined>,
   logger: Logger | undefined,
 ): Promise<OpenedStores> {
-  const { createMysqlPool, MysqlRefreshTokenStore, MysqlRevocationStore, MysqlSessionStore } =
-    await import('auth-sdk-m8/stores/mysql');
+  const {
+    createMysqlPool,
+    MysqlRateLimitStore,
+    MysqlRefreshTokenStore,
+    MysqlRevocationStore,
+    MysqlSessionStore,
+  } = await import('auth-sdk-m8/stores/mysql');
   const db = databaseSettings(env, 3306, 'root');
   // An 'error' listener on every connection: one the server drops must not end the process.
   const pool = await createMysqlPool({ ...db, driver: { connectionLimit: 10 }, logger });
@@ -156,7 +183,7 @@ async function openMysql(
     revocationStore: new MysqlRevocationStore({ pool }),
     refreshStore,
     sessionStore,
-    rateLimitStore: new MemoryRateLimitStore(),
+    rateLimitStore: new MysqlRateLimitStore({ pool }),
     description: `mysql ${db.DB_HOST}:${db.DB_PORT}/${db.DB_DATABASE}`,
     close: () => pool.end(),
   };

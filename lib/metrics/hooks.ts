@@ -48,8 +48,9 @@ export function metricsHooks(metrics: Metrics): ValidationHooks {
     onLogout: () => {
       auth.logouts.inc();
     },
-    onRateLimited: () => {
-      auth.tokenRefresh.inc({ result: 'rate_limited' });
+    onRateLimited: ({ flow }) => {
+      // A refused login is counted by onLogin (auth_login_attempts_total{result="rate_limited"}).
+      if (flow !== 'login') auth.tokenRefresh.inc({ result: 'rate_limited' });
     },
   };
 }

@@ -13,7 +13,10 @@ import type { Logger, RefreshTokenData } from '../core/types';
 import { callHook } from './hooks';
 import { RefreshTokenVerifier, type RefreshTokenVerifierOptions } from './refresh-token-verifier';
 import type {
+  RefreshRevocationOptions,
+  RefreshTokenRegistration,
   RefreshTokenStore,
+  RevokedRefreshToken,
   SessionAdvance,
   SessionRecord,
   StoreRotation,
@@ -56,7 +59,7 @@ export interface ValidateAndRotateOptions {
    * Called after reuse (theft) was detected and the family revoked, before the 401: end what
    * else hangs on the family (its session). A throw is logged; the verdict stays 401.
    */
-  onReuse?: ((family: { userId: string; familyId: string }) => Promise<void> | void) | undefined;
+  onReuse?: ((family: ReusedFamily) => Promise<void> | void) | undefined;
   /**
    * Called with the verified token and the rotation it is about to ask for, before the store
    * is asked (a per-family rate limit, the user lookup); what it throws is the answer, and
@@ -69,6 +72,17 @@ export interface ValidateAndRotateOptions {
         planned: PlannedRotation,
       ) => Promise<SessionAdvance | void> | SessionAdvance | void)
     | undefined;
+}
+
+/** A family ended for reuse (theft), as `onReuse` receives it. */
+export interface ReusedFamily {
+  userId: string;
+  familyId: string;
+  /**
+   * The family's tokens the revocation reached (empty when it failed): the access token
+   * issued with each is still valid until blacklisted.
+   */
+  tokens: RevokedRefreshToken[];
 }
 
 /** The rotation `validateAndRotate` is about to ask the store for. */
@@ -190,9 +204,10 @@ export class RefreshTokenPolicy {
    * Validates `token` and atomically rotates it to `newJti` in the store (one `rotate()`
    * call, so of N concurrent refreshes with one token exactly one succeeds).
    * - rotated → `onSuccess` with the NEW jti; resolves `{ userId, oldJti, newJti, familyId }`.
-   * - already rotated or revoked → the whole family is revoked (theft signal), `onFailure`
-   *   reason `reused`, 401 "Refresh token already used or revoked".
-   * - unknown to the store (never registered, expired, evicted) → same message, reason `revoked`.
+   * - already rotated (outside the grace) → the whole family is revoked (theft signal),
+   *   `onReuse`, `onFailure` reason `reused`, 401 "Refresh token already used or revoked".
+   * - revoked (its session ended), or unknown to the store (never registered, expired,
+   *   evicted) → same message, reason `revoked`; not theft: nothing else is revoked.
    * - store down → `fail_closed`: `StoreUnavailableError` (503); `fail_open`: resolves with
    *   `degraded: true` after validating only. RISK: while degraded a stolen token can be
    *   replayed undetected; choose fail_open only if availability beats that.
@@ -272,19 +287,17 @@ export class RefreshTokenPolicy {
         await this.#endStolenFamily(outcome, options);
         throw this.#verifier.fail(Messages.REFRESH_REUSED, 'reused');
       default:
+        // `revoked` (its session already ended) or `unknown`: refused, and no theft to act on.
         throw this.#verifier.fail(Messages.REFRESH_REUSED, 'revoked');
     }
   }
 
   /**
-   * Records a freshly issued refresh token (at login). `userId` is kept as `storedUserId`
-   * makes it (a UUID in any spelling in its canonical form, the one `verify` reads from the
-   * token's `sub`). No store: no-op.
+   * Records a freshly issued refresh token (at login), issued at `issuedAt` when given (else
+   * the store's clock). `userId` is kept as `storedUserId` makes it (a UUID in any spelling in
+   * its canonical form, the one `verify` reads from the token's `sub`). No store: no-op.
    */
-  async register(
-    jti: string,
-    registration: { userId: string; familyId: string; ttlSeconds: number },
-  ): Promise<void> {
+  async register(jti: string, registration: RefreshTokenRegistration): Promise<void> {
     const userId = storedUserId(registration.userId);
     await this.#tokens?.call((store) => store.register(jti, { ...registration, userId }));
   }
@@ -294,14 +307,26 @@ export class RefreshTokenPolicy {
     await this.#tokens?.call((store) => store.revoke(jti, userId));
   }
 
-  /** Revokes every token of a family of `userId`; resolves to how many were active (0 without a store). */
-  async revokeFamily(familyId: string, userId: string): Promise<number> {
-    return (await this.#tokens?.call((store) => store.revokeFamily(familyId, userId))) ?? 0;
+  /**
+   * Revokes every token of a family of `userId`; resolves to the family's tokens the store
+   * listed (`RefreshTokenStore.revokeFamily`), `[]` without a store.
+   */
+  async revokeFamily(
+    familyId: string,
+    userId: string,
+    options?: RefreshRevocationOptions,
+  ): Promise<RevokedRefreshToken[]> {
+    return (
+      (await this.#tokens?.call((store) => store.revokeFamily(familyId, userId, options))) ?? []
+    );
   }
 
-  /** Revokes every token of a user ("log out everywhere"); resolves to how many were active. */
-  async revokeUser(userId: string): Promise<number> {
-    return (await this.#tokens?.call((store) => store.revokeUser(userId))) ?? 0;
+  /** Revokes every token of a user ("log out everywhere"); resolves to the tokens listed (`[]` without a store). */
+  async revokeUser(
+    userId: string,
+    options?: RefreshRevocationOptions,
+  ): Promise<RevokedRefreshToken[]> {
+    return (await this.#tokens?.call((store) => store.revokeUser(userId, options))) ?? [];
   }
 
   /** Reuse: revoke the family, then let the caller end what hangs on it; a failure is only logged. */
@@ -310,11 +335,14 @@ export class RefreshTokenPolicy {
     options: ValidateAndRotateOptions,
   ): Promise<void> {
     // The verdict stays "reused" (401) whatever fails here; what failed stays live until the store is back.
-    await this.#logFailure('revoking its family', () =>
-      this.revokeFamily(family.familyId, family.userId),
-    );
+    let tokens: RevokedRefreshToken[] = [];
+    await this.#logFailure('revoking its family', async () => {
+      tokens = await this.revokeFamily(family.familyId, family.userId);
+    });
     const onReuse = options.onReuse;
-    if (onReuse !== undefined) await this.#logFailure('ending its session', () => onReuse(family));
+    if (onReuse !== undefined) {
+      await this.#logFailure('ending its session', () => onReuse({ ...family, tokens }));
+    }
   }
 
   async #logFailure(what: string, work: () => Promise<unknown> | unknown): Promise<void> {

@@ -11,6 +11,11 @@ export interface RevocationStore {
   /** Revoke `jti` for `ttlSeconds` (the token's remaining life; ≤ 0 means nothing to keep). */
   revoke(jti: string, ttlSeconds: number): Promise<void>;
   isRevoked(jti: string): Promise<boolean>;
+  /**
+   * An answer known without I/O and exact at this moment (e.g. kept by Redis's invalidations),
+   * or undefined when only `isRevoked` can tell. Asked first on every check; never throws.
+   */
+  isRevokedLocally?: ((jti: string) => boolean | undefined) | undefined;
   close?: (() => Promise<void>) | undefined;
 }
 
@@ -19,6 +24,20 @@ export interface RefreshTokenRegistration {
   /** All tokens rotated from one login share a family; reuse revokes the family. */
   familyId: string;
   ttlSeconds: number;
+  /** When the token was issued (the caller's clock, epoch seconds). Default: the store's clock. */
+  issuedAt?: number | undefined;
+}
+
+/** A refresh token a revocation reached: the flows blacklist the access token issued with it. */
+export interface RevokedRefreshToken {
+  jti: string;
+  /** When it was issued (epoch seconds); undefined for a record written before issue times were kept. */
+  issuedAt: number | undefined;
+}
+
+export interface RefreshRevocationOptions {
+  /** List only tokens issued at or after this time (epoch seconds; unknown issue times are always listed). Default: all. */
+  issuedSince?: number | undefined;
 }
 
 /** How a rotation treats a token that was already rotated (benign concurrency vs theft). */
@@ -29,7 +48,10 @@ export interface StoreRotationOptions {
    * theft. 0 (default) turns the grace off.
    */
   graceSeconds?: number | undefined;
-  /** The caller's clock in epoch seconds (default the store's): recorded as the rotation time. */
+  /**
+   * The caller's clock in epoch seconds (default the store's): recorded as the rotation time
+   * and as the new token's issue time.
+   */
   nowSeconds?: number | undefined;
   /**
    * The presented token's user (its `sub`). A refresh token is addressed by its user and its
@@ -62,7 +84,10 @@ export interface StoreRotationOptions {
  *   `issuedAt` is the rotation time (epoch seconds), to sign the successor with.
  * - `replayed`: `old` was rotated less than `graceSeconds` ago and its successor `jti` is
  *   unused: the same successor, issued at `issuedAt`, is the answer (nothing changes).
- * - `reused`: `old` is known but already rotated or revoked — a theft signal.
+ * - `reused`: `old` was rotated and is presented again outside the grace (or its successor is
+ *   no longer active) — a theft signal.
+ * - `revoked`: `old` was revoked (`revoke`, `revokeFamily`, `revokeUser`): its session ended.
+ *   Refused, but not a theft signal.
  * - `unknown`: `old` was never registered here, or has expired.
  */
 export type StoreRotation =
@@ -84,6 +109,7 @@ export type StoreRotation =
     }
   | { status: 'replayed'; userId: string; familyId: string; jti: string; issuedAt: number }
   | { status: 'reused'; userId: string; familyId: string }
+  | { status: 'revoked'; userId: string; familyId: string }
   | { status: 'unknown' };
 
 /**
@@ -102,12 +128,22 @@ export interface RefreshTokenStore {
     ttlSeconds: number,
     options: StoreRotationOptions,
   ): Promise<StoreRotation>;
-  /** Revoke one token of `userId` (logout). Unknown jti, or another user's: no-op. */
+  /** Revoke one active token of `userId` (logout). Unknown jti, or another user's: no-op. */
   revoke(jti: string, userId: string): Promise<void>;
-  /** Revoke every token of a family of `userId`; resolves to how many were active. */
-  revokeFamily(familyId: string, userId: string): Promise<number>;
-  /** Revoke every token of a user; resolves to how many were active. */
-  revokeUser(userId: string): Promise<number>;
+  /**
+   * Revoke every token of a family of `userId`, active and rotated ones: any of them presented
+   * later is `revoked`, not `reused`. Resolves every token of the family the store still keeps
+   * (any state, those revoked before included), filtered by `options.issuedSince`. Marking and
+   * listing are one atomic step: a rotation racing it either came first (its successor is
+   * revoked and listed) or comes after (and sees `revoked`).
+   */
+  revokeFamily(
+    familyId: string,
+    userId: string,
+    options?: RefreshRevocationOptions,
+  ): Promise<RevokedRefreshToken[]>;
+  /** `revokeFamily` for every family of the user ("log out everywhere"). */
+  revokeUser(userId: string, options?: RefreshRevocationOptions): Promise<RevokedRefreshToken[]>;
   close?: (() => Promise<void>) | undefined;
 }
 
@@ -180,11 +216,35 @@ export interface RateLimitHit {
   resetInSeconds: number;
 }
 
+/** One hit of `hitMany`: under `key`, in a window of `windowSeconds` if it opens one. */
+export interface RateLimitCount {
+  key: string;
+  windowSeconds: number;
+}
+
+/** One change of `undo`. */
+export interface RateLimitUndo {
+  key: string;
+  /** How many hits to take back (never below 0), or 'all' to forget the key's window. */
+  hits: number | 'all';
+}
+
 /**
  * Fixed-window counters for rate limits: `hit` counts one request under `key` and says how
- * many the current window holds. The first hit of a key opens a window of `windowSeconds`.
+ * many the current window holds. The first hit of a key opens a window of `windowSeconds`;
+ * a hit after the window ended opens a new one.
  */
 export interface RateLimitStore {
   hit(key: string, windowSeconds: number): Promise<RateLimitHit>;
+  /**
+   * One hit under each key, each in its own window, in ONE call (one round trip on a server
+   * store); answers in order. A key given twice is hit twice (the second answer counts both).
+   */
+  hitMany(counts: readonly RateLimitCount[]): Promise<RateLimitHit[]>;
+  /**
+   * Take hits back, in ONE call: a count never goes below 0 and its window goes on ('all'
+   * forgets the window: the next hit opens a new one). A key without a window is left alone.
+   */
+  undo(changes: readonly RateLimitUndo[]): Promise<void>;
   close?: (() => Promise<void>) | undefined;
 }

@@ -16,7 +16,7 @@ import {
 } from './store-guard';
 import { callHook } from './hooks';
 import type { RevocationStore } from './store-contracts';
-import { traceRevocationCheck } from './tracing';
+import { traceLocalRevocation, traceRevocationCheck } from './tracing';
 import type { AccessTokenValidator } from './token-validator';
 import type { FailureMode } from '../core/failure-mode';
 import type { ValidationHooks } from './types';
@@ -130,10 +130,13 @@ export class TokenPolicy {
     const claims = await this.validator.validateAccessToken(token);
     const revocations = this.#revocations;
     if (!this.checksRevocation || revocations === undefined) return claims;
-    // fail_open: an outage lets the token through unchecked (reported degraded).
-    const revoked = await traceRevocationCheck(() =>
-      revocations.attempt((store) => store.isRevoked(claims.jti), false),
-    );
+    // A local exact answer needs no I/O, hence no timeout or breaker. Otherwise fail_open: an
+    // outage lets the token through unchecked (reported degraded).
+    const revoked =
+      traceLocalRevocation(revocations.store.isRevokedLocally?.(claims.jti)) ??
+      (await traceRevocationCheck(() =>
+        revocations.attempt((store) => store.isRevoked(claims.jti), false),
+      ));
     if (revoked) {
       callHook(this.#hooks, 'onFailure', { reason: 'revoked', tokenType: 'access' }, this.#logger);
       throw new InvalidTokenError(Messages.ACCESS_REVOKED, 'revoked', 'access');

@@ -62,7 +62,10 @@ export interface ValidationHooks {
   /** From the auth flows (`authRoutes`, `createAuthFlows`). */
   onLogin?: ((event: { result: LoginResult }) => void) | undefined;
   onLogout?: ((event: { sessions: number }) => void) | undefined;
-  onRateLimited?: ((event: { scope: 'family' | 'ip' }) => void) | undefined;
+  /** A limit refused a request: which flow, and which of its limits (`account`, `ip`, `family`). */
+  onRateLimited?:
+    | ((event: { scope: 'family' | 'ip' | 'account'; flow: 'refresh' | 'login' }) => void)
+    | undefined;
 }
 
 /** The Python `auth_login_attempts_total{result}` values. */

@@ -1,4 +1,10 @@
-import type { RateLimitHit, RateLimitStore } from '../../lib/security/store-contracts';
+import type {
+  RateLimitCount,
+  RateLimitHit,
+  RateLimitStore,
+  RateLimitUndo,
+} from '../../lib/security/store-contracts';
+import { takenBack } from '../rate-limit-fields';
 import { BoundedExpiringMap, type Clock } from './bounded-map';
 
 export interface MemoryRateLimitStoreOptions {
@@ -21,6 +27,23 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   async hit(key: string, windowSeconds: number): Promise<RateLimitHit> {
+    return this.#hit(key, windowSeconds);
+  }
+
+  async hitMany(counts: readonly RateLimitCount[]): Promise<RateLimitHit[]> {
+    return counts.map(({ key, windowSeconds }) => this.#hit(key, windowSeconds));
+  }
+
+  async undo(changes: readonly RateLimitUndo[]): Promise<void> {
+    for (const { key, hits } of changes) {
+      const window = this.#windows.get(key);
+      if (window === undefined) continue;
+      if (hits === 'all') this.#windows.delete(key);
+      else window.count = Math.max(0, window.count - takenBack(hits));
+    }
+  }
+
+  #hit(key: string, windowSeconds: number): RateLimitHit {
     const now = this.#windows.now();
     let window = this.#windows.get(key);
     if (window === undefined) {

@@ -1,6 +1,8 @@
 import type {
+  RefreshRevocationOptions,
   RefreshTokenRegistration,
   RefreshTokenStore,
+  RevokedRefreshToken,
   StoreRotation,
   StoreRotationOptions,
 } from '../../lib/security/store-contracts';
@@ -20,6 +22,8 @@ interface TokenRecord {
   familyId: string;
   state: TokenState;
   expiresAt: number;
+  /** Epoch seconds. */
+  issuedAt: number;
   /** Set by a rotation: the successor's jti and the rotation time (epoch seconds). */
   successor?: string;
   rotatedAt?: number;
@@ -27,10 +31,11 @@ interface TokenRecord {
 
 /**
  * Refresh-token allowlist with rotation, families and theft detection, held in this process.
- * `rotate` is atomic by construction: its check and its write run in one synchronous step
- * (no `await` between them), so of N concurrent rotations exactly one wins. Rotated and
- * revoked tokens are kept until their own expiry so that presenting one again is reported as
- * `reused`. Seen only by this process and lost on restart: a fleet needs Redis or SQL.
+ * `rotate` and the revocations are atomic by construction: each check and write runs in one
+ * synchronous step (no `await` between them), so of N concurrent rotations exactly one wins.
+ * Rotated and revoked tokens are kept until their own expiry so that presenting one again is
+ * reported as `reused` or `revoked`. Seen only by this process and lost on restart: a fleet
+ * needs Redis or SQL.
  */
 export class MemoryRefreshTokenStore implements RefreshTokenStore {
   readonly #tokens: BoundedExpiringMap<TokenRecord>;
@@ -61,7 +66,13 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
   }
 
   async register(jti: string, registration: RefreshTokenRegistration): Promise<void> {
-    this.#activate(jti, registration.userId, registration.familyId, registration.ttlSeconds);
+    const { userId, familyId, ttlSeconds } = registration;
+    const issuedAt = registration.issuedAt ?? this.#nowSeconds();
+    this.#activate(jti, { userId, familyId, issuedAt }, ttlSeconds);
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#tokens.now() / 1000);
   }
 
   async isValid(jti: string, userId: string): Promise<boolean> {
@@ -82,15 +93,15 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
   ): Promise<StoreRotation> {
     // Validate before touching state, so a bad ttl cannot leave `oldJti` retired with no successor.
     expiryFromTtl(this.#tokens.now(), ttlSeconds, 'rotate');
-    const now = options.nowSeconds ?? Math.floor(this.#tokens.now() / 1000);
+    const now = options.nowSeconds ?? this.#nowSeconds();
     const old = this.#record(oldJti, options.userId);
     if (old === undefined) return { status: 'unknown' };
     const { userId, familyId } = old;
+    if (old.state === 'revoked') return { status: 'revoked', userId, familyId };
     if (old.state !== 'active') {
       const { successor, rotatedAt } = old;
       const grace = options.graceSeconds ?? 0;
       if (
-        old.state === 'retired' &&
         successor !== undefined &&
         rotatedAt !== undefined &&
         grace > 0 &&
@@ -104,7 +115,7 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     old.state = 'retired';
     old.successor = newJti;
     old.rotatedAt = now;
-    this.#activate(newJti, userId, familyId, ttlSeconds);
+    this.#activate(newJti, { userId, familyId, issuedAt: now }, ttlSeconds);
     return { status: 'rotated', userId, familyId, issuedAt: now };
   }
 
@@ -113,37 +124,55 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     if (record?.state === 'active') record.state = 'revoked';
   }
 
-  async revokeFamily(familyId: string, userId: string): Promise<number> {
-    return this.#revokeAll(this.#byFamily.get(familyId), userId);
+  async revokeFamily(
+    familyId: string,
+    userId: string,
+    options: RefreshRevocationOptions = {},
+  ): Promise<RevokedRefreshToken[]> {
+    return this.#revokeAll(this.#byFamily.get(familyId), userId, options.issuedSince);
   }
 
-  async revokeUser(userId: string): Promise<number> {
-    return this.#revokeAll(this.#byUser.get(userId), userId);
+  async revokeUser(
+    userId: string,
+    options: RefreshRevocationOptions = {},
+  ): Promise<RevokedRefreshToken[]> {
+    return this.#revokeAll(this.#byUser.get(userId), userId, options.issuedSince);
   }
 
-  #activate(jti: string, userId: string, familyId: string, ttlSeconds: number): void {
+  #activate(
+    jti: string,
+    { userId, familyId, issuedAt }: Pick<TokenRecord, 'userId' | 'familyId' | 'issuedAt'>,
+    ttlSeconds: number,
+  ): void {
     const expiresAt = expiryFromTtl(this.#tokens.now(), ttlSeconds, 'register');
     if (ttlSeconds <= 0) {
       this.#tokens.delete(jti); // born expired: nothing to keep
       return;
     }
-    this.#tokens.set(jti, { userId, familyId, state: 'active', expiresAt });
+    // A literal, not a spread: V8 then sizes the record to its fields (a spread costs ~250 bytes).
+    this.#tokens.set(jti, { userId, familyId, state: 'active', expiresAt, issuedAt });
     index(this.#byFamily, familyId, jti);
     index(this.#byUser, userId, jti);
   }
 
-  #revokeAll(jtis: Set<string> | undefined, userId: string): number {
-    if (jtis === undefined) return 0;
-    let revoked = 0;
+  /** Marks every live token of `userId` among `jtis` revoked; lists those issued since `since`. */
+  #revokeAll(
+    jtis: Set<string> | undefined,
+    userId: string,
+    since: number | undefined,
+  ): RevokedRefreshToken[] {
+    if (jtis === undefined) return [];
+    const listed: RevokedRefreshToken[] = [];
     // Copy first: reading an expired entry removes it from the set being iterated.
     for (const jti of [...jtis]) {
       const record = this.#record(jti, userId);
-      if (record?.state === 'active') {
-        record.state = 'revoked';
-        revoked += 1;
+      if (record === undefined) continue;
+      record.state = 'revoked';
+      if (since === undefined || record.issuedAt >= since) {
+        listed.push({ jti, issuedAt: record.issuedAt });
       }
     }
-    return revoked;
+    return listed;
   }
 }
 

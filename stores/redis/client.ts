@@ -17,6 +17,8 @@ export interface RedisLikeClient {
   evalSha(sha1: string, options: ScriptOptions): Promise<unknown>;
   exists(key: string): Promise<number>;
   get(key: string): Promise<string | null | unknown>;
+  /** node-redis's client-side cache, when the client has one (a `RedisRevocationCache`). */
+  readonly clientSideCache?: unknown;
 }
 
 /** A Lua script run by EVALSHA, falling back to EVAL after a restart or SCRIPT FLUSH. */

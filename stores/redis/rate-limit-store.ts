@@ -1,4 +1,10 @@
-import type { RateLimitHit, RateLimitStore } from '../../lib/security/store-contracts';
+import type {
+  RateLimitCount,
+  RateLimitHit,
+  RateLimitStore,
+  RateLimitUndo,
+} from '../../lib/security/store-contracts';
+import { takenBack, windowSeconds } from '../rate-limit-fields';
 import { RedisScript, runRedis, type RedisLikeClient } from './client';
 
 export interface RedisRateLimitStoreOptions {
@@ -17,7 +23,24 @@ if ttl < 0 then
 end
 return {count, ttl}`);
 
-/** Fixed-window counters in Redis, shared by every instance (one script per hit). */
+/**
+ * KEYS: counter. ARGV: hits to take back, or 'all'. DECRBY keeps the window (its TTL); a
+ * counter that does not exist stays absent.
+ */
+const UNDO = new RedisScript(`
+if ARGV[1] == 'all' then return redis.call('DEL', KEYS[1]) end
+local count = tonumber(redis.call('GET', KEYS[1]))
+if count == nil then return 0 end
+local taken = math.min(count, tonumber(ARGV[1]))
+if taken > 0 then redis.call('DECRBY', KEYS[1], taken) end
+return taken`);
+
+/**
+ * Fixed-window counters in Redis, shared by every instance: one script per key. The scripts
+ * of one `hitMany` or `undo` are sent in the same tick, which node-redis writes as one
+ * pipeline: one round trip on a single node, one per node on a Cluster (whose keys of one
+ * call may live on different slots, so no script takes several keys).
+ */
 export class RedisRateLimitStore implements RateLimitStore {
   readonly #client: RedisLikeClient;
   readonly #prefix: string;
@@ -28,13 +51,33 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   hit(key: string, windowSeconds: number): Promise<RateLimitHit> {
-    const window = String(Math.max(1, Math.ceil(windowSeconds)));
-    return runRedis(async () => {
-      const [count, ttl] = (await HIT.run(this.#client, [this.#prefix + key], [window])) as [
-        number,
-        number,
-      ];
-      return { count: Number(count), resetInSeconds: Math.max(1, Number(ttl)) };
-    });
+    return runRedis(() => this.#hit({ key, windowSeconds }));
+  }
+
+  hitMany(counts: readonly RateLimitCount[]): Promise<RateLimitHit[]> {
+    return runRedis(() => Promise.all(counts.map((count) => this.#hit(count))));
+  }
+
+  async undo(changes: readonly RateLimitUndo[]): Promise<void> {
+    await runRedis(() =>
+      Promise.all(
+        changes.map(({ key, hits }) =>
+          UNDO.run(
+            this.#client,
+            [this.#prefix + key],
+            [hits === 'all' ? 'all' : String(takenBack(hits))],
+          ),
+        ),
+      ),
+    );
+  }
+
+  async #hit({ key, windowSeconds: seconds }: RateLimitCount): Promise<RateLimitHit> {
+    const window = String(windowSeconds(seconds));
+    const [count, ttl] = (await HIT.run(this.#client, [this.#prefix + key], [window])) as [
+      number,
+      number,
+    ];
+    return { count: Number(count), resetInSeconds: Math.max(1, Number(ttl)) };
   }
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from '../../lib/core/errors';
 import type {
+  RefreshRevocationOptions,
   RefreshTokenRegistration,
   RefreshTokenStore,
+  RevokedRefreshToken,
   StoreRotation,
   SessionRecord,
   StoreRotationOptions,
@@ -58,7 +60,8 @@ const LEGACY_JTI = /^[^:{}]{1,256}$/;
  * advance of its session, when `sessions` is given) is one command.
  *
  * Key layout (prefix `rt:`, `{U}` the user's hash tag):
- * - `rt:{U}:t:<jti>` → hash { s: active|rotated|revoked, u: user, f: family, n: successor, r: rotated at };
+ * - `rt:{U}:t:<jti>` → hash { s: active|rotated|revoked, u: user, f: family, i: issued at,
+ *   n: successor, r: rotated at } (`i` is missing from records written before it was kept);
  * - `rt:{U}:m:<family>` → set of the family's jtis;
  * - `rt:{U}:f` → set of the user's families.
  *
@@ -105,12 +108,13 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   register(jti: string, registration: RefreshTokenRegistration): Promise<void> {
     const { userId, familyId } = registration;
     const ttl = String(Math.max(1, Math.ceil(registration.ttlSeconds)));
+    const issuedAt = String(registration.issuedAt ?? nowSeconds());
     const tag = this.#tag(userId);
     return runRedis(async () => {
       await REGISTER.run(
         this.#client,
         [this.#tokenKey(tag, jti)],
-        [userId, familyId, ttl, jti, tag],
+        [userId, familyId, ttl, jti, tag, issuedAt],
       );
     });
   }
@@ -136,7 +140,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     options: StoreRotationOptions,
   ): Promise<StoreRotation> {
     const ttl = String(Math.max(1, Math.ceil(ttlSeconds)));
-    const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
+    const now = options.nowSeconds ?? nowSeconds();
     const grace = String(Math.max(0, options.graceSeconds ?? 0));
     const { userId } = options;
     return runRedis(async (): Promise<StoreRotation> => {
@@ -196,7 +200,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
         issuedAt: Number(reply[4]),
       };
     }
-    return { status: 'reused', userId, familyId };
+    return { status: status === 'revoked' ? 'revoked' : 'reused', userId, familyId };
   }
 
   /** The `pythonCompat` path: no record of ours names `oldJti`. */
@@ -236,21 +240,54 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     });
   }
 
-  revokeFamily(familyId: string, userId: string): Promise<number> {
+  revokeFamily(
+    familyId: string,
+    userId: string,
+    options: RefreshRevocationOptions = {},
+  ): Promise<RevokedRefreshToken[]> {
     const tag = this.#tag(userId);
+    const since = sinceArgument(options);
     return runRedis(async () =>
-      Number(
-        await REVOKE_FAMILY.run(this.#client, [`${tag}m:${familyId}`], [tag, familyId, userId]),
+      revokedTokens(
+        await REVOKE_FAMILY.run(
+          this.#client,
+          [`${tag}m:${familyId}`],
+          [tag, familyId, userId, since],
+        ),
       ),
     );
   }
 
-  revokeUser(userId: string): Promise<number> {
+  revokeUser(
+    userId: string,
+    options: RefreshRevocationOptions = {},
+  ): Promise<RevokedRefreshToken[]> {
     const tag = this.#tag(userId);
+    const since = sinceArgument(options);
     return runRedis(async () =>
-      Number(await REVOKE_USER.run(this.#client, [`${tag}f`], [tag, userId])),
+      revokedTokens(await REVOKE_USER.run(this.#client, [`${tag}f`], [tag, userId, since])),
     );
   }
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** `issuedSince` as a script argument ('' lists every token). */
+function sinceArgument(options: RefreshRevocationOptions): string {
+  return options.issuedSince === undefined ? '' : String(options.issuedSince);
+}
+
+/** A revocation script's `{jti, issued at or '', …}` reply as the listed tokens. */
+function revokedTokens(reply: unknown): RevokedRefreshToken[] {
+  const flat = reply as string[];
+  const listed: RevokedRefreshToken[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const issued = String(flat[i + 1]);
+    listed.push({ jti: String(flat[i]), issuedAt: issued === '' ? undefined : Number(issued) });
+  }
+  return listed;
 }
 
 /** The session a rotation advanced (null: its family has none live). */

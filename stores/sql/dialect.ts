@@ -5,6 +5,7 @@
  * missing, and how a rotation runs. The stores and the schema are written once against this
  * and never ask which database it is.
  */
+import type { RateLimitCounter } from './rate-limit/strategy';
 import type { RotationContext, RotationStrategy } from './rotation/strategy';
 import type { SqlTables } from './tables';
 
@@ -46,6 +47,14 @@ export interface SqlRoutine {
   create: string;
 }
 
+/** Column types of a database. */
+export interface ColumnTypes {
+  id: string;
+  text: (length: number) => string;
+  time: string;
+  bigint: string;
+}
+
 export interface SqlDialect<Pool> {
   /** The store's name in errors (`The postgres store is unavailable: …`) and schema files. */
   readonly name: 'postgres' | 'mysql';
@@ -57,8 +66,7 @@ export interface SqlDialect<Pool> {
   upsert(key: string, assignments: readonly string[]): string;
   /** The new row's value of `column` inside `upsert`. */
   inserted(column: string): string;
-  /** Column types. */
-  readonly types: { id: string; text: (length: number) => string; time: string; bigint: string };
+  readonly types: ColumnTypes;
   /** The DEFAULT of a time column that starts at the row's creation. */
   readonly timeDefault: string;
   /** A NOT NULL text column `name` holding one of `values` (checked where the database can). */
@@ -85,6 +93,15 @@ export interface SqlDialect<Pool> {
   transaction<T>(pool: Pool, work: (run: SqlRunner) => Promise<T>, deadline?: number): Promise<T>;
   /** The rotation of one refresh-token store (PostgreSQL: one statement; MySQL: one CALL). */
   rotation(context: RotationContext<Pool>): RotationStrategy;
+  /** The counting of one rate-limit store (PostgreSQL: one statement; MySQL: one CALL). */
+  rateLimits(context: SqlStoreContext<Pool>): RateLimitCounter;
+}
+
+/** What a dialect's strategy works on: the store's pool, dialect and tables. */
+export interface SqlStoreContext<Pool> {
+  pool: Pool;
+  dialect: SqlDialect<Pool>;
+  tables: SqlTables;
 }
 
 /** Thrown in place of a COMMIT the caller no longer waits for. */

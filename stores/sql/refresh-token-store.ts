@@ -4,8 +4,10 @@
  */
 import { ConfigurationError } from '../../lib/core/errors';
 import type {
+  RefreshRevocationOptions,
   RefreshTokenRegistration,
   RefreshTokenStore,
+  RevokedRefreshToken,
   StoreRotation,
   StoreRotationOptions,
 } from '../../lib/security/store-contracts';
@@ -14,6 +16,7 @@ import type { RotationPlan, RotationStrategy } from './rotation/strategy';
 import { toSession } from './session-rows';
 import { linkedSessionTable, type SqlSessionStore } from './session-store';
 import { SqlStore, wholeSeconds, type SqlStoreOptions } from './store-base';
+import { revokeTokens } from './token-revocation';
 
 export interface SqlRefreshTokenStoreOptions<Pool> extends SqlStoreOptions<Pool> {
   /**
@@ -47,22 +50,23 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
 
   async register(
     jti: string,
-    { userId, familyId, ttlSeconds: ttl }: RefreshTokenRegistration,
+    { userId, familyId, ttlSeconds: ttl, issuedAt }: RefreshTokenRegistration,
   ): Promise<void> {
     const d = this.dialect;
     await this.run(() =>
       this.sql(
-        `INSERT INTO ${this.tables.refresh} (jti, user_id, family_id, state, expires_at)
-         VALUES (?, ?, ?, 'active', ${d.nowPlus('?')})
+        `INSERT INTO ${this.tables.refresh} (jti, user_id, family_id, state, expires_at, issued_at)
+         VALUES (?, ?, ?, 'active', ${d.nowPlus('?')}, ?)
          ${d.upsert('jti', [
            `user_id = ${d.inserted('user_id')}`,
            `family_id = ${d.inserted('family_id')}`,
            `state = 'active'`,
            `expires_at = ${d.inserted('expires_at')}`,
+           `issued_at = ${d.inserted('issued_at')}`,
            'successor_jti = NULL',
            'rotated_at = NULL',
          ])}`,
-        [jti, userId, familyId, wholeSeconds(ttl)],
+        [jti, userId, familyId, wholeSeconds(ttl), issuedAt ?? this.nowSeconds()],
       ),
     );
   }
@@ -82,7 +86,7 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
    * The winner is decided by one conditional UPDATE of the presented row; the successor
    * inherits its user and family in the same transaction, the session of the family (with
    * `sessions`) advances in it, and the retired row is read back for a caller that did not
-   * win (a replay inside the grace, or reuse). PostgreSQL: one statement and COMMIT, two round
+   * win (a replay inside the grace, reuse, or a revoked token). PostgreSQL: one statement and COMMIT, two round
    * trips; MySQL: one CALL of the rotation procedure (`migrate()` creates it), else a batch.
    * Past the caller's deadline the transaction rolls back instead of committing.
    */
@@ -123,25 +127,19 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
     );
   }
 
-  revokeFamily(familyId: string, userId: string): Promise<number> {
-    return this.#revokeWhere(userId, familyId);
+  /** Every token of the family revoked, rotated ones too (`token-revocation.ts`: how, why). */
+  revokeFamily(
+    familyId: string,
+    userId: string,
+    options?: RefreshRevocationOptions,
+  ): Promise<RevokedRefreshToken[]> {
+    const scope = { table: this.tables.refresh, userId, familyId };
+    return this.run(() => revokeTokens(this.sql, this.dialect, scope, options));
   }
 
-  revokeUser(userId: string): Promise<number> {
-    return this.#revokeWhere(userId);
-  }
-
-  /** Revoke the active tokens of `userId`, of one family when `familyId` is given. */
-  async #revokeWhere(userId: string, familyId?: string): Promise<number> {
-    const family = familyId === undefined ? '' : 'AND family_id = ?';
-    const result = await this.run(() =>
-      this.sql(
-        `UPDATE ${this.tables.refresh} SET state = 'revoked'
-         WHERE user_id = ? ${family} AND state = 'active' AND expires_at > ${this.dialect.now}`,
-        familyId === undefined ? [userId] : [userId, familyId],
-      ),
-    );
-    return result.affected;
+  revokeUser(userId: string, options?: RefreshRevocationOptions): Promise<RevokedRefreshToken[]> {
+    const scope = { table: this.tables.refresh, userId };
+    return this.run(() => revokeTokens(this.sql, this.dialect, scope, options));
   }
 
   /** Delete expired rows (retired ones included); resolves to how many went. */
@@ -171,7 +169,7 @@ function rotated(
   return result;
 }
 
-/** A presentation that did not win: a replay inside the grace, reuse, or unknown. */
+/** A presentation that did not win: a replay inside the grace, reuse, revoked, or unknown. */
 function judge(
   plan: RotationPlan,
   grace: number,
@@ -180,6 +178,7 @@ function judge(
   if (known === undefined) return { status: 'unknown' };
   const userId = plan.userId;
   const familyId = String(known.family_id);
+  if (known.state === 'revoked') return { status: 'revoked', userId, familyId };
   const rotatedAt = known.rotated_at === null ? undefined : Number(known.rotated_at);
   if (
     known.state === 'rotated' &&

@@ -5,6 +5,9 @@
 import type { AddedColumn, SqlDialect, SqlRoutine } from './dialect';
 import { tableNames, type SqlTables } from './tables';
 
+/** The longest rate-limit key kept as it is; a longer one is stored as its SHA-256. */
+export const RATE_LIMIT_KEY_LENGTH = 512;
+
 export interface SqlSchema {
   /** CREATE TABLE / CREATE INDEX statements, idempotent. */
   create: string[];
@@ -27,6 +30,8 @@ export function sqlSchema(dialect: SqlDialect<unknown>, prefix?: string): SqlSch
   const added: AddedColumn[] = [
     { table: t.refresh, column: 'successor_jti', type: `${id} NULL` },
     { table: t.refresh, column: 'rotated_at', type: `${bigint} NULL` },
+    // Epoch seconds; NULL for a row written before it was kept.
+    { table: t.refresh, column: 'issued_at', type: `${bigint} NULL` },
   ];
   return {
     create: tables(dialect, t, added).flatMap((table) => createTable(dialect, table)),
@@ -100,6 +105,15 @@ function tables(
         ['expires_idx', 'refresh_expires_at'],
       ],
     },
+    {
+      name: t.rateLimits,
+      columns: [
+        `rl_key ${text(RATE_LIMIT_KEY_LENGTH)} NOT NULL PRIMARY KEY`,
+        `hits ${bigint} NOT NULL`,
+        `expires_at ${time} NOT NULL`,
+      ],
+      indexes: [['expires_idx', 'expires_at']],
+    },
   ];
 }
 
@@ -122,7 +136,7 @@ export function schemaFile(dialect: SqlDialect<unknown>): string {
   return [
     `-- auth-sdk-m8 ${dialect.name} schema (table prefix auth_sdk_). Generated from stores/sql/schema.ts;`,
     '-- store.migrate() runs the same statements. A test keeps this file in step.',
-    '-- Tables created by 0.1 lack these columns; migrate() adds them, or run:',
+    '-- Tables of an earlier release may lack these columns; migrate() adds them, or run:',
     ...alter,
     '',
     ...create.map((s) => `${s};\n`),

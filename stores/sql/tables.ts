@@ -8,8 +8,14 @@ export interface SqlTables {
   revoked: string;
   refresh: string;
   sessions: string;
-  /** MySQL/MariaDB: the stored procedure of a rotation (≤ 57 characters, under the 64 limit). */
+  rateLimits: string;
+  /**
+   * MySQL/MariaDB: the stored procedure of a rotation (≤ 57 characters, under the 64 limit).
+   * Its version goes up whenever its body changes: `migrate()` never replaces a routine.
+   */
   rotate: string;
+  /** MySQL/MariaDB: the stored procedure of a `hitMany` (≤ 61 characters; versioned too). */
+  rateLimit: string;
 }
 
 /** The prefix is spliced into SQL (it cannot be a bind parameter), hence the strict check. */
@@ -23,6 +29,8 @@ export function tableNames(prefix: string = DEFAULT_TABLE_PREFIX): SqlTables {
     revoked: `${prefix}revoked_tokens`,
     refresh: `${prefix}refresh_tokens`,
     sessions: `${prefix}sessions`,
-    rotate: `${prefix}rotate_v1`,
+    rateLimits: `${prefix}rate_limits`,
+    rotate: `${prefix}rotate_v2`,
+    rateLimit: `${prefix}rate_limit_v1`,
   };
 }

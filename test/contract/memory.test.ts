@@ -9,7 +9,7 @@ import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
 import { describeRateLimitStore } from './rate-limit-store.contract';
-import { contractClock } from './session-store.contract';
+import { contractClock } from './contract-helpers';
 
 describeRateLimitStore('memory', async () => {
   const clock = contractClock();
@@ -25,13 +25,15 @@ describeSessionStore('memory', async (clock) => ({
   cleanup: async () => undefined,
 }));
 
-describeRevocationStore('memory', async () => ({
-  store: new MemoryRevocationStore(),
+describeRevocationStore('memory', async (clock) => ({
+  store: new MemoryRevocationStore({ clock: clock.now }),
+  time: 'clock',
   cleanup: async () => undefined,
 }));
 
-describeRefreshTokenStore('memory', async () => ({
-  store: new MemoryRefreshTokenStore(),
+describeRefreshTokenStore('memory', async (clock) => ({
+  store: new MemoryRefreshTokenStore({ clock: clock.now }),
+  time: 'clock',
   cleanup: async () => undefined,
 }));
 
@@ -134,7 +136,8 @@ describe('MemoryRefreshTokenStore bounds', () => {
     await expect(store.rotate('a', 'a2', 60, { userId: 'u' })).resolves.toEqual({
       status: 'unknown',
     });
-    await expect(store.revokeFamily('f', 'u')).resolves.toBe(2);
+    const listed = await store.revokeFamily('f', 'u');
+    expect(listed.map((t) => t.jti).sort()).toEqual(['b', 'c']);
   });
 
   it('evicts expired tokens before live ones', async () => {
@@ -147,7 +150,8 @@ describe('MemoryRefreshTokenStore bounds', () => {
     expect(store.evictions).toBe(0);
     await expect(store.isValid('long', 'u')).resolves.toBe(true);
     await expect(store.isValid('fresh', 'u')).resolves.toBe(true);
-    await expect(store.revokeUser('u')).resolves.toBe(2);
+    const listed = await store.revokeUser('u');
+    expect(listed.map((t) => t.jti).sort()).toEqual(['fresh', 'long']);
   });
 
   it('keeps a rotated token until its own expiry so reuse is detected, then forgets it', async () => {
@@ -178,7 +182,7 @@ describe('MemoryRefreshTokenStore bounds', () => {
     }
     expect(store.size).toBeLessThanOrEqual(10);
     expect(store.evictions).toBe(0);
-    await expect(store.revokeFamily('fam-0', 'user-0')).resolves.toBe(0);
+    await expect(store.revokeFamily('fam-0', 'user-0')).resolves.toEqual([]);
   });
 
   it('does not register a token whose ttl is 0 or below', async () => {

@@ -1,6 +1,7 @@
 /** The shared store contracts on the machine's PostgreSQL (CI fails if it is unreachable). */
 import pg from 'pg';
 import {
+  PostgresRateLimitStore,
   PostgresRefreshTokenStore,
   PostgresRevocationStore,
   PostgresSessionStore,
@@ -20,6 +21,7 @@ describeSqlStores({
   Revocation: PostgresRevocationStore,
   Refresh: PostgresRefreshTokenStore,
   Sessions: PostgresSessionStore,
+  RateLimit: PostgresRateLimitStore,
   schema: postgresSchema,
   legacyRefreshTable: (name) => `CREATE TABLE ${name} (
   jti TEXT PRIMARY KEY,

@@ -4,10 +4,15 @@
  * tag, so each script runs on one slot (a CROSSSLOT error would fail these tests).
  */
 import { createCluster } from 'redis';
+import { RedisRateLimitStore } from '../../stores/redis/rate-limit-store';
 import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
+import { RedisRevocationCache } from '../../stores/redis/revocation-cache';
 import { RedisRevocationStore } from '../../stores/redis/revocation-store';
 import { RedisSessionStore } from '../../stores/redis/session-store';
+import { CountingRelay } from '../helpers/redis-client';
 import { LocalRedisCluster } from '../helpers/redis-cluster';
+import { sleep } from './contract-helpers';
+import { describeRateLimitStore } from './rate-limit-store.contract';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
@@ -41,14 +46,38 @@ describeRevocationStore('redis cluster', async () => {
   const client = await connect();
   return {
     store: new RedisRevocationStore({ client: client as never }),
+    time: 'server',
     cleanup: async () => undefined,
   };
 });
+
+// RESP3 with client tracking on every master: each answers for its own slots' keys.
+describeRevocationStore(
+  'redis cluster with the revocation cache',
+  async () => {
+    const cache = new RedisRevocationCache();
+    const client = createCluster({
+      rootNodes: cluster.rootNodes,
+      RESP: 3,
+      clientSideCache: cache,
+      defaults: { disableOfflineQueue: true, pingInterval: cache.pingIntervalMs },
+    });
+    client.on('error', () => undefined);
+    await client.connect();
+    return {
+      store: new RedisRevocationStore({ client: client as never }),
+      time: 'server',
+      cleanup: () => client.close(),
+    };
+  },
+  { answersLocally: true },
+);
 
 describeRefreshTokenStore('redis cluster', async () => {
   const client = await connect();
   return {
     store: new RedisRefreshTokenStore({ client: client as never }),
+    time: 'server',
     cleanup: async () => undefined,
   };
 });
@@ -63,6 +92,7 @@ describeRefreshTokenStore('redis cluster with sessions', async () => {
       keyPrefix: 'linked-rt:',
       sessions,
     }),
+    time: 'server',
     cleanup: async () => undefined,
   };
 });
@@ -75,7 +105,55 @@ describeSessionStore('redis cluster', async (clock) => {
   };
 });
 
+// The keys of one hitMany live on several slots: one script per key, never a multi-key one.
+describeRateLimitStore('redis cluster', async () => {
+  const client = await connect();
+  return {
+    store: new RedisRateLimitStore({ client: client as never }),
+    pass: (seconds) => sleep(seconds * 1000 + 100),
+    cleanup: async () => undefined,
+  };
+});
+
 describe('the cluster under the contract', () => {
+  it('sends one hitMany in one round trip per master its keys live on', async () => {
+    // A relay in front of each master; the client reaches the masters only through them.
+    const relays = new Map<number, CountingRelay>();
+    for (const port of cluster.ports) {
+      relays.set(port, await CountingRelay.start({ host: '127.0.0.1', port }));
+    }
+    const client = createCluster({
+      rootNodes: [...relays.values()].map((relay) => ({ url: relay.url })),
+      nodeAddressMap: (address: string) => {
+        const relay = relays.get(Number(address.split(':').at(-1)));
+        return relay === undefined ? undefined : { host: '127.0.0.1', port: relay.relay.port };
+      },
+      defaults: { disableOfflineQueue: true },
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const store = new RedisRateLimitStore({ client: client as never, keyPrefix: 'rt-count:' });
+      const keys = Array.from({ length: 12 }, (_, i) => `key-${i}`);
+      const node = await client.nodeClient(client.masters[0]!);
+      const masterOf = async (key: string) => {
+        const slot = await node.sendCommand(['CLUSTER', 'KEYSLOT', `rt-count:${key}`]);
+        return client.getSlotMaster(Number(slot)).port;
+      };
+      const used = new Set(await Promise.all(keys.map(masterOf)));
+      expect(used.size).toBe(3); // these keys spread over every master
+      await store.hitMany(keys.map((key) => ({ key, windowSeconds: 60 }))); // scripts loaded
+      const before = new Map([...relays].map(([port, relay]) => [port, relay.writes]));
+      const hits = await store.hitMany(keys.map((key) => ({ key, windowSeconds: 60 })));
+      expect(hits.map((h) => h.count)).toEqual(keys.map(() => 2));
+      const roundTrips = [...relays].map(([port, relay]) => relay.writes - before.get(port)!);
+      expect(roundTrips).toEqual([1, 1, 1]);
+    } finally {
+      await client.close().catch(() => undefined);
+      for (const relay of relays.values()) await relay.close();
+    }
+  });
+
   it('advances a session inside the rotation script on the user’s slot', async () => {
     const client = await connect();
     const sessions = new RedisSessionStore({ client: client as never, keyPrefix: 'adv-sess:' });

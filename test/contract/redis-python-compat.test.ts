@@ -98,12 +98,27 @@ describeWithService('redis', 'RedisRefreshTokenStore pythonCompat', () => {
     await expect(
       s.rotate(next, third, 300, { userId: user, familyId, graceSeconds: 10 }),
     ).resolves.toMatchObject({ status: 'rotated', userId: user, familyId });
-    await expect(s.rotate(third, randomUUID(), 300, { userId: user })).resolves.toMatchObject({
+    const fourth = randomUUID();
+    await expect(s.rotate(third, fourth, 300, { userId: user })).resolves.toMatchObject({
       status: 'rotated',
       familyId,
     });
-    // revokeUser reaches the migrated family.
-    await expect(s.revokeUser(user)).resolves.toBe(1);
+    // revokeUser reaches the migrated family; the adopted token and its successor are issued
+    // at the adoption (the Python token's own issue time is unknown, and earlier).
+    const listed = await s.revokeUser(user);
+    expect(listed.map((t) => t.jti).sort()).toEqual([old, next, third, fourth].sort());
+    expect(listed.filter((t) => t.jti === old || t.jti === next)).toEqual(
+      expect.arrayContaining([
+        { jti: old, issuedAt: now },
+        { jti: next, issuedAt: now },
+      ]),
+    );
+    // Revoked, not reused: presenting the adopted token again is no theft signal any more.
+    await expect(s.rotate(old, randomUUID(), 300, { userId: user })).resolves.toEqual({
+      status: 'revoked',
+      userId: user,
+      familyId,
+    });
   });
 
   it('keeps the legacy TTL for the retired token and uses the caller family hint', async () => {

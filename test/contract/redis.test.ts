@@ -3,8 +3,10 @@ import { RedisRefreshTokenStore } from '../../stores/redis/refresh-token-store';
 import { RedisRevocationStore } from '../../stores/redis/revocation-store';
 import { RedisSessionStore } from '../../stores/redis/session-store';
 import { RedisRateLimitStore } from '../../stores/redis/rate-limit-store';
+import { createRedisClient } from '../../stores/redis/connect';
+import { userTag } from '../../stores/redis/keys';
 import { connectRedis as connect, dropRedisPrefix as dropPrefix } from '../helpers/redis-client';
-import { describeWithService, uniquePrefix } from '../helpers/services';
+import { describeWithService, services, uniquePrefix } from '../helpers/services';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
@@ -16,9 +18,72 @@ describeWithService('redis', 'Redis stores', () => {
     const keyPrefix = uniquePrefix('blacklist');
     return {
       store: new RedisRevocationStore({ client, keyPrefix }),
+      time: 'server',
       cleanup: async () => {
         await dropPrefix(client, keyPrefix);
         await client.quit();
+      },
+    };
+  });
+
+  // RESP3 with client tracking: unrevoked jtis answered in the process, kept exact by Redis.
+  describeRevocationStore(
+    'redis with the revocation cache',
+    async () => {
+      const keyPrefix = uniquePrefix('blacklist-cached');
+      const client = createRedisClient({ url: services.redis.url, clientCache: { keyPrefix } });
+      await client.connect();
+      return {
+        store: new RedisRevocationStore({ client, keyPrefix }),
+        time: 'server',
+        cleanup: async () => {
+          await dropPrefix(client as never, keyPrefix);
+          client.destroy();
+        },
+      };
+    },
+    { answersLocally: true },
+  );
+
+  // The other stores on that same RESP3 tracking client (one client serves every store).
+  describeRefreshTokenStore('redis with sessions, RESP3 tracking client', async () => {
+    const keyPrefix = uniquePrefix('rts3');
+    const client = createRedisClient({ url: services.redis.url, clientCache: {} });
+    await client.connect();
+    const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
+    return {
+      store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
+      time: 'server',
+      cleanup: async () => {
+        await dropPrefix(client as never, keyPrefix);
+        client.destroy();
+      },
+    };
+  });
+
+  describeSessionStore('redis, RESP3 tracking client', async (clock) => {
+    const keyPrefix = uniquePrefix('sess3');
+    const client = createRedisClient({ url: services.redis.url, clientCache: {} });
+    await client.connect();
+    return {
+      store: new RedisSessionStore({ client, keyPrefix, clock: clock.now }),
+      cleanup: async () => {
+        await dropPrefix(client as never, keyPrefix);
+        client.destroy();
+      },
+    };
+  });
+
+  describeRateLimitStore('redis, RESP3 tracking client', async () => {
+    const keyPrefix = uniquePrefix('rl3');
+    const client = createRedisClient({ url: services.redis.url, clientCache: {} });
+    await client.connect();
+    return {
+      store: new RedisRateLimitStore({ client, keyPrefix }),
+      pass: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000 + 100)),
+      cleanup: async () => {
+        await dropPrefix(client as never, keyPrefix);
+        client.destroy();
       },
     };
   });
@@ -28,6 +93,7 @@ describeWithService('redis', 'Redis stores', () => {
     const keyPrefix = uniquePrefix('rt');
     return {
       store: new RedisRefreshTokenStore({ client, keyPrefix }),
+      time: 'server',
       cleanup: async () => {
         await dropPrefix(client, keyPrefix);
         await client.quit();
@@ -42,6 +108,7 @@ describeWithService('redis', 'Redis stores', () => {
     const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
     return {
       store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
+      time: 'server',
       cleanup: async () => {
         await dropPrefix(client, keyPrefix);
         await client.quit();
@@ -88,6 +155,39 @@ describeWithService('redis', 'Redis stores', () => {
       await expect(new RedisRevocationStore({ client }).isRevoked(`${jti}-py`)).resolves.toBe(true);
       await client.del([`jwt:blacklist:${jti}`, `jwt:blacklist:${jti}-py`]);
     } finally {
+      await client.quit();
+    }
+  });
+
+  it('lists a token written before issue times were kept with issuedAt undefined, whatever issuedSince', async () => {
+    const client = await connect();
+    const keyPrefix = uniquePrefix('layout');
+    try {
+      const store = new RedisRefreshTokenStore({ client, keyPrefix });
+      const at = 1_900_000_000;
+      await store.register('old-layout', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
+      await store.register('new-layout', {
+        userId: 'u',
+        familyId: 'f',
+        ttlSeconds: 60,
+        issuedAt: at,
+      });
+      // The previous layout: the same hash without its `i` field.
+      await client.hDel(`${userTag(keyPrefix, 'u')}t:old-layout`, 'i');
+      const listed = await store.revokeFamily('f', 'u', { issuedSince: at + 1 });
+      expect(listed).toEqual([{ jti: 'old-layout', issuedAt: undefined }]);
+      await expect(store.rotate('old-layout', 'x', 60, { userId: 'u' })).resolves.toEqual({
+        status: 'revoked',
+        userId: 'u',
+        familyId: 'f',
+      });
+      const all = await store.revokeUser('u');
+      expect(all.sort((a, b) => a.jti.localeCompare(b.jti))).toEqual([
+        { jti: 'new-layout', issuedAt: at },
+        { jti: 'old-layout', issuedAt: undefined },
+      ]);
+    } finally {
+      await dropPrefix(client, keyPrefix);
       await client.quit();
     }
   });

@@ -4,39 +4,64 @@
  *
  *   describeRefreshTokenStore('postgres', async () => {
  *     const store = new PostgresRefreshTokenStore({ pool });
- *     return { store, cleanup: async () => { ... } };
+ *     return { store, time: 'server', cleanup: async () => { ... } };
  *   });
  *
  * What it pins down beyond the happy path: `rotate` is one atomic step (of N concurrent
- * rotations of one jti exactly one wins, checked over many trials), a rotated or revoked jti
- * is reported as `reused` with its user and family (the theft signal), and family/user
- * revocation counts only tokens that were active. Expiry uses short real TTLs (1 s), because
- * stores use their own server's clock. Every token is addressed by its user: the suite keeps
+ * rotations of one jti exactly one wins, checked over many trials); a rotated jti presented
+ * again is `reused` with its user and family (the theft signal), a revoked one `revoked` (its
+ * session ended: no theft); family/user revocation reaches every token, rotated ones too, and
+ * lists them with their issue times, atomically with any rotation racing it. Expiry: a store that takes a clock is given
+ * the suite's, which the suite advances; a store on its server's clock (`time: 'server'`) is
+ * tested with a real 1 s TTL. Every token is addressed by its user: the suite keeps
  * the user of each jti it registered (a rotated-in jti inherits the presented token's user)
  * and passes it along, and checks that a jti is no token of any other user.
  */
 import type {
+  RefreshRevocationOptions,
   RefreshTokenStore,
+  RevokedRefreshToken,
   StoreRotation,
   StoreRotationOptions,
 } from '../../lib/security/store-contracts';
-import { contractPrefix, sleep, weirdIds } from './contract-helpers';
+import {
+  contractClock,
+  contractPrefix,
+  letTimePass,
+  weirdIds,
+  type ContractClock,
+  type ContractTime,
+} from './contract-helpers';
 
 export interface RefreshTokenStoreHandle {
   store: RefreshTokenStore;
+  /** Whose clock expires tokens: the suite's (given to the factory) or the server's. */
+  time: ContractTime;
   /** Close clients / drop what this run created. Called once, after the suite. */
   cleanup(): Promise<void>;
 }
 
-export type RefreshTokenStoreFactory = () => Promise<RefreshTokenStoreHandle>;
+export type RefreshTokenStoreFactory = (clock: ContractClock) => Promise<RefreshTokenStoreHandle>;
 
 /** Parallel rotations of one jti per trial, and how many trials the race test runs. */
 export const RACE_PARALLELISM = 20;
 export const RACE_TRIALS = 50;
+/** Rounds of one rotation racing one family revocation. */
+export const REVOCATION_RACE_ROUNDS = 20;
+
+/** A revocation's list in jti order (stores list in no particular order). */
+function byJti(listed: RevokedRefreshToken[]): RevokedRefreshToken[] {
+  return [...listed].sort((a, b) => (a.jti < b.jti ? -1 : a.jti > b.jti ? 1 : 0));
+}
+
+function jtisOf(listed: RevokedRefreshToken[]): string[] {
+  return byJti(listed).map((token) => token.jti);
+}
 
 export function describeRefreshTokenStore(name: string, factory: RefreshTokenStoreFactory): void {
   describe(`RefreshTokenStore contract: ${name}`, () => {
     let handle: RefreshTokenStoreHandle | undefined;
+    const clock = contractClock();
     const prefix = contractPrefix('rt');
     const id = (tag: string): string => `${prefix}${tag}`;
     const store = (): RefreshTokenStore => {
@@ -55,12 +80,18 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
       userId: string,
       familyId: string,
       ttlSeconds = 60,
+      issuedAt?: number,
     ): Promise<void> => {
       owners.set(jti, userId);
-      await store().register(jti, { userId, familyId, ttlSeconds });
+      await store().register(jti, { userId, familyId, ttlSeconds, issuedAt });
     };
-    const register = (jti: string, userId: string, familyId: string, ttlSeconds = 60) =>
-      registerRaw(id(jti), id(userId), id(familyId), ttlSeconds);
+    const register = (
+      jti: string,
+      userId: string,
+      familyId: string,
+      ttlSeconds = 60,
+      issuedAt?: number,
+    ) => registerRaw(id(jti), id(userId), id(familyId), ttlSeconds, issuedAt);
     // The store's calls on full ids, with the jti's own user unless one is given.
     const isValid = (jti: string, userId = ownerOf(jti)): Promise<boolean> =>
       store().isValid(jti, userId);
@@ -76,9 +107,16 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
     };
     const revoke = (jti: string, userId = ownerOf(jti)): Promise<void> =>
       store().revoke(jti, userId);
+    // On tags, as `register` takes them.
+    const revokeFamily = (familyId: string, userId: string, options?: RefreshRevocationOptions) =>
+      store().revokeFamily(id(familyId), id(userId), options);
+    const ids = (...tags: string[]): string[] => tags.map(id).sort();
+    /** The store's clock in epoch seconds: the suite's, or real time for a server. */
+    const storeNowSeconds = (): number =>
+      Math.floor((handle?.time === 'clock' ? clock.now() : Date.now()) / 1000);
 
     beforeAll(async () => {
-      handle = await factory();
+      handle = await factory(clock);
     });
 
     afterAll(async () => {
@@ -172,12 +210,12 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
     });
 
     describe('revoke', () => {
-      it('invalidates one jti, and a later rotation of it is reported as reused', async () => {
+      it('invalidates one jti, and a later rotation of it is revoked (its session ended), not reuse', async () => {
         await register('logout', 'user-logout', 'fam-logout');
         await revoke(id('logout'));
         await expect(isValid(id('logout'))).resolves.toBe(false);
         await expect(rotate(id('logout'), id('logout-new'), 60)).resolves.toEqual({
-          status: 'reused',
+          status: 'revoked',
           userId: id('user-logout'),
           familyId: id('fam-logout'),
         });
@@ -191,51 +229,166 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
     });
 
     describe('revokeFamily', () => {
-      it('revokes every member of the family, counts the active ones, leaves other families alone', async () => {
+      it('revokes every member of the family, rotated ones too, lists them all, leaves other families alone', async () => {
         await register('famA-1', 'user-fam', 'fam-A');
-        await rotate(id('famA-1'), id('famA-2'), 60); // famA-1 retired, famA-2 active
+        await rotate(id('famA-1'), id('famA-2'), 60); // famA-1 rotated, famA-2 active
         await register('famA-other', 'user-fam', 'fam-A'); // a second active member
+        await register('famA-gone', 'user-fam', 'fam-A');
+        await revoke(id('famA-gone')); // revoked before: still listed
         await register('famB-1', 'user-fam', 'fam-B');
+        const family = ids('famA-1', 'famA-2', 'famA-other', 'famA-gone');
 
-        await expect(store().revokeFamily(id('fam-A'), id('user-fam'))).resolves.toBe(2);
+        expect(jtisOf(await revokeFamily('fam-A', 'user-fam'))).toEqual(family);
 
         await expect(isValid(id('famA-2'))).resolves.toBe(false);
         await expect(isValid(id('famA-other'))).resolves.toBe(false);
         await expect(isValid(id('famB-1'))).resolves.toBe(true);
-        // Revoked members stay known: presenting one again is still a theft signal.
-        await expect(rotate(id('famA-2'), id('famA-3'), 60)).resolves.toEqual({
-          status: 'reused',
-          userId: id('user-fam'),
-          familyId: id('fam-A'),
+        // Every member is revoked, the rotated one too: presented again, none is a theft signal.
+        for (const member of ['famA-1', 'famA-2', 'famA-other']) {
+          await expect(rotate(id(member), id(`${member}-next`), 60)).resolves.toEqual({
+            status: 'revoked',
+            userId: id('user-fam'),
+            familyId: id('fam-A'),
+          });
+          await expect(isValid(id(`${member}-next`))).resolves.toBe(false);
+        }
+        // The store still keeps them: a second revocation lists them again.
+        expect(jtisOf(await revokeFamily('fam-A', 'user-fam'))).toEqual(family);
+        await expect(rotate(id('famB-1'), id('famB-2'), 60)).resolves.toMatchObject({
+          status: 'rotated',
         });
-        await expect(store().revokeFamily(id('fam-A'), id('user-fam'))).resolves.toBe(0);
       });
 
-      it('resolves to 0 for an unknown family', async () => {
-        await expect(store().revokeFamily(id('fam-none'), id('user-fam'))).resolves.toBe(0);
+      it('turns a rotated member presented inside the grace into revoked, not a replay', async () => {
+        const at = 1_900_000_000;
+        await register('famG-1', 'user-famG', 'fam-G');
+        await rotate(id('famG-1'), id('famG-2'), 60, { graceSeconds: 10, nowSeconds: at });
+        await revokeFamily('fam-G', 'user-famG');
+        await expect(
+          rotate(id('famG-1'), id('famG-x'), 60, { graceSeconds: 10, nowSeconds: at + 1 }),
+        ).resolves.toEqual({ status: 'revoked', userId: id('user-famG'), familyId: id('fam-G') });
+        await expect(isValid(id('famG-2'))).resolves.toBe(false);
+        await expect(isValid(id('famG-x'))).resolves.toBe(false);
+      });
+
+      it('resolves [] for an unknown family', async () => {
+        await expect(revokeFamily('fam-none', 'user-fam')).resolves.toEqual([]);
+      });
+
+      it(`never leaves a successor live and unlisted when a rotation races it (${REVOCATION_RACE_ROUNDS} rounds)`, async () => {
+        const user = id('user-race-rev');
+        for (let round = 0; round < REVOCATION_RACE_ROUNDS; round += 1) {
+          const [head, successor, family] = [`rr-${round}`, `rr-${round}-next`, `rr-fam-${round}`];
+          await register(head, 'user-race-rev', family);
+          const rotation = (): Promise<StoreRotation> => rotate(id(head), id(successor), 60);
+          const revocation = (): Promise<RevokedRefreshToken[]> =>
+            revokeFamily(family, 'user-race-rev');
+          // Both orders of asking, so a store that serialises by arrival sees both outcomes.
+          const [rotated, listed] =
+            round % 2 === 0
+              ? await Promise.all([rotation(), revocation()])
+              : await Promise.all([revocation(), rotation()]).then(([l, r]) => [r, l] as const);
+          await expect(isValid(id(successor))).resolves.toBe(false);
+          if (rotated.status === 'rotated') {
+            expect({ round, listed: jtisOf(listed) }).toEqual({
+              round,
+              listed: ids(head, successor),
+            });
+          } else {
+            expect({ round, rotated }).toEqual({
+              round,
+              rotated: { status: 'revoked', userId: user, familyId: id(family) },
+            });
+            expect({ round, listed: jtisOf(listed) }).toEqual({ round, listed: ids(head) });
+          }
+        }
       });
     });
 
     describe('revokeUser', () => {
-      it("revokes every family of the user, counts the active tokens, leaves other users' alone", async () => {
+      it("revokes every family of the user, rotated tokens too, lists them all, leaves other users' alone", async () => {
         await register('u1-f1-1', 'user-U', 'fam-U1');
         await rotate(id('u1-f1-1'), id('u1-f1-2'), 60);
         await register('u1-f2-1', 'user-U', 'fam-U2');
         await register('v-1', 'user-V', 'fam-V');
+        await register('v-2', 'user-V', 'fam-U1'); // another user's token in a family id of U's
 
-        await expect(store().revokeUser(id('user-U'))).resolves.toBe(2);
+        const listed = await store().revokeUser(id('user-U'));
+        expect(jtisOf(listed)).toEqual(ids('u1-f1-1', 'u1-f1-2', 'u1-f2-1'));
 
         await expect(isValid(id('u1-f1-2'))).resolves.toBe(false);
         await expect(isValid(id('u1-f2-1'))).resolves.toBe(false);
         await expect(isValid(id('v-1'))).resolves.toBe(true);
-        await expect(rotate(id('u1-f2-1'), id('u1-f2-2'), 60)).resolves.toMatchObject({
-          status: 'reused',
+        await expect(isValid(id('v-2'))).resolves.toBe(true);
+        for (const token of ['u1-f1-1', 'u1-f2-1']) {
+          await expect(rotate(id(token), id(`${token}-next`), 60)).resolves.toMatchObject({
+            status: 'revoked',
+          });
+        }
+        expect(jtisOf(await store().revokeUser(id('user-U')))).toEqual(
+          ids('u1-f1-1', 'u1-f1-2', 'u1-f2-1'),
+        );
+        await expect(rotate(id('v-2'), id('v-2-next'), 60)).resolves.toMatchObject({
+          status: 'rotated',
         });
-        await expect(store().revokeUser(id('user-U'))).resolves.toBe(0);
       });
 
-      it('resolves to 0 for an unknown user', async () => {
-        await expect(store().revokeUser(id('user-none'))).resolves.toBe(0);
+      it('resolves [] for an unknown user', async () => {
+        await expect(store().revokeUser(id('user-none'))).resolves.toEqual([]);
+      });
+    });
+
+    describe('issue times (what a revocation lists)', () => {
+      const at = 1_900_000_000; // the caller's clock, epoch seconds
+
+      it("lists each token with its issue time: the caller's at register, the rotation time for a successor", async () => {
+        await register('it-1', 'user-it', 'fam-it', 60, at);
+        await rotate(id('it-1'), id('it-2'), 60, { nowSeconds: at + 30 });
+        await rotate(id('it-2'), id('it-3'), 60, { nowSeconds: at + 60 });
+        expect(byJti(await revokeFamily('fam-it', 'user-it'))).toEqual([
+          { jti: id('it-1'), issuedAt: at },
+          { jti: id('it-2'), issuedAt: at + 30 },
+          { jti: id('it-3'), issuedAt: at + 60 },
+        ]);
+      });
+
+      it("issues on the store's clock when the caller gives no time", async () => {
+        const before = storeNowSeconds();
+        await register('it-default', 'user-it-default', 'fam-it-default');
+        const rotated = await rotate(id('it-default'), id('it-default-next'), 60);
+        const after = storeNowSeconds();
+        expect(rotated.status).toBe('rotated');
+        const listed = byJti(await revokeFamily('fam-it-default', 'user-it-default'));
+        expect(listed.map((t) => t.jti)).toEqual(ids('it-default', 'it-default-next'));
+        for (const token of listed) {
+          expect(token.issuedAt).toBeGreaterThanOrEqual(before - 1);
+          expect(token.issuedAt).toBeLessThanOrEqual(after + 1);
+        }
+        const successor = listed.find((t) => t.jti === id('it-default-next'));
+        expect(successor?.issuedAt).toBe((rotated as { issuedAt: number }).issuedAt);
+      });
+
+      it('lists only the tokens issued at or after issuedSince, and revokes them all', async () => {
+        await register('since-1', 'user-since', 'fam-since', 60, at);
+        await rotate(id('since-1'), id('since-2'), 60, { nowSeconds: at + 100 });
+        await register('since-3', 'user-since', 'fam-since', 60, at + 200);
+        expect(
+          byJti(await revokeFamily('fam-since', 'user-since', { issuedSince: at + 100 })),
+        ).toEqual([
+          { jti: id('since-2'), issuedAt: at + 100 },
+          { jti: id('since-3'), issuedAt: at + 200 },
+        ]);
+        for (const token of ['since-2', 'since-3']) {
+          await expect(isValid(id(token))).resolves.toBe(false);
+        }
+        await expect(rotate(id('since-1'), id('since-1-next'), 60)).resolves.toMatchObject({
+          status: 'revoked',
+        });
+        await register('since-4', 'user-since', 'fam-since-2', 60, at + 300);
+        await expect(
+          store().revokeUser(id('user-since'), { issuedSince: at + 250 }),
+        ).resolves.toEqual([{ jti: id('since-4'), issuedAt: at + 300 }]);
+        await expect(isValid(id('since-4'))).resolves.toBe(false);
       });
     });
 
@@ -314,7 +467,7 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
         await expect(isValid(id('exp-reg'))).resolves.toBe(true);
         await expect(isValid(id('exp-rotated'))).resolves.toBe(true);
 
-        await sleep(2100);
+        await letTimePass(handle!.time, clock, 1000);
 
         await expect(isValid(id('exp-reg'))).resolves.toBe(false);
         await expect(isValid(id('exp-rotated'))).resolves.toBe(false);
@@ -326,8 +479,8 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
           status: 'unknown',
         });
         await expect(isValid(id('exp-reg-new'))).resolves.toBe(false);
-        // Expired tokens are not "active": family revocation does not count them.
-        await expect(store().revokeFamily(id('fam-exp-1'), id('user-exp'))).resolves.toBe(0);
+        // Expired tokens are no longer kept: family revocation does not list them.
+        await expect(revokeFamily('fam-exp-1', 'user-exp')).resolves.toEqual([]);
       });
     });
 
@@ -397,22 +550,32 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
         });
       });
 
-      it("resolves another user's revokeFamily of A's family to 0 and leaves it valid", async () => {
+      it("resolves another user's revokeFamily of A's family to [] and leaves it valid", async () => {
         await register('own-fam', 'user-A', 'fam-own-fam');
         for (const other of strangers()) {
-          await expect(store().revokeFamily(id('fam-own-fam'), other)).resolves.toBe(0);
+          await expect(store().revokeFamily(id('fam-own-fam'), other)).resolves.toEqual([]);
+          await expect(store().revokeUser(other)).resolves.not.toContainEqual(
+            expect.objectContaining({ jti: id('own-fam') }),
+          );
         }
         await expect(isValid(id('own-fam'))).resolves.toBe(true);
-        await expect(store().revokeFamily(id('fam-own-fam'), id('user-A'))).resolves.toBe(1);
+        expect(jtisOf(await revokeFamily('fam-own-fam', 'user-A'))).toEqual(ids('own-fam'));
         await expect(isValid(id('own-fam'))).resolves.toBe(false);
       });
 
-      it("revokes only the given user's tokens of a family id two users share", async () => {
+      it("revokes and lists only the given user's tokens of a family id two users share", async () => {
         await register('shared-A', 'user-A', 'fam-shared');
         await register('shared-B', 'user-B', 'fam-shared');
-        await expect(store().revokeFamily(id('fam-shared'), id('user-A'))).resolves.toBe(1);
+        await rotate(id('shared-B'), id('shared-B2'), 60); // B's rotated token must stay B's
+        expect(jtisOf(await revokeFamily('fam-shared', 'user-A'))).toEqual(ids('shared-A'));
         await expect(isValid(id('shared-A'))).resolves.toBe(false);
-        await expect(isValid(id('shared-B'))).resolves.toBe(true);
+        await expect(isValid(id('shared-B2'))).resolves.toBe(true);
+        // B's rotated token was not touched: presented again it is still B's theft signal.
+        await expect(rotate(id('shared-B'), id('shared-B3'), 60)).resolves.toEqual({
+          status: 'reused',
+          userId: id('user-B'),
+          familyId: id('fam-shared'),
+        });
       });
 
       it('keeps unusual user ids apart (unicode, 128 chars, quotes, %, _, spaces)', async () => {
@@ -428,7 +591,7 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
               store().rotate(jtiOf(i), id(`weird-user-${i}-by-${j}`), 60, { userId: other }),
             ).resolves.toEqual({ status: 'unknown' });
             await expect(revoke(jtiOf(i), other)).resolves.toBeUndefined();
-            await expect(store().revokeFamily(familyOf(i), other)).resolves.toBe(0);
+            await expect(store().revokeFamily(familyOf(i), other)).resolves.toEqual([]);
           }
         }
         for (const [i, user] of users.entries()) {
@@ -460,8 +623,12 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
         // `%` / `_` must not act as wildcards in family or user revocation.
         await register('a-b-sibling', 'aXb', 'aXb');
         await register('a-b-family-sibling', 'a%b', 'aXb'); // same user as family `a%b`
-        await expect(store().revokeFamily(`${prefix}a%b`, `${prefix}a%b`)).resolves.toBe(1);
-        await expect(store().revokeUser(`${prefix}a_b`)).resolves.toBe(1);
+        expect(jtisOf(await store().revokeFamily(`${prefix}a%b`, `${prefix}a%b`))).toEqual(
+          [`${prefix}a%b`, `${prefix}next-0`].sort(),
+        );
+        expect(jtisOf(await store().revokeUser(`${prefix}a_b`))).toEqual(
+          [`${prefix}a_b`, `${prefix}next-1`].sort(),
+        );
         await expect(isValid(id('a-b-sibling'))).resolves.toBe(true);
         await expect(isValid(id('a-b-family-sibling'))).resolves.toBe(true);
         await expect(isValid(`${prefix}a%b`)).resolves.toBe(false);

@@ -4,26 +4,50 @@
  *
  *   describeRevocationStore('redis', async () => {
  *     const store = new RedisRevocationStore({ client });
- *     return { store, cleanup: async () => { ... } };
+ *     return { store, time: 'server', cleanup: async () => { ... } };
  *   });
  *
- * Stores use their own server's clock, so expiry is tested with short real TTLs (1 s).
+ * Expiry: a store that takes a clock is given the suite's, which the suite advances; a store
+ * on its server's clock (`time: 'server'`) is tested with a real 1 s TTL.
+ *
+ * A store that answers some checks without I/O (`isRevokedLocally`, e.g. Redis with its
+ * revocation cache) passes `{ answersLocally: true }`: its local answers are checked too.
+ *
  * Every jti carries a per-run prefix: shared servers never see collisions between runs.
  */
 import type { RevocationStore } from '../../lib/security/store-contracts';
-import { contractPrefix, sleep, weirdIds } from './contract-helpers';
+import {
+  contractClock,
+  contractPrefix,
+  letTimePass,
+  weirdIds,
+  type ContractClock,
+  type ContractTime,
+} from './contract-helpers';
 
 export interface RevocationStoreHandle {
   store: RevocationStore;
+  /** Whose clock expires revocations: the suite's (given to the factory) or the server's. */
+  time: ContractTime;
   /** Close clients / drop what this run created. Called once, after the suite. */
   cleanup(): Promise<void>;
 }
 
-export type RevocationStoreFactory = () => Promise<RevocationStoreHandle>;
+export type RevocationStoreFactory = (clock: ContractClock) => Promise<RevocationStoreHandle>;
 
-export function describeRevocationStore(name: string, factory: RevocationStoreFactory): void {
+export interface RevocationContractOptions {
+  /** The store implements `isRevokedLocally` and answers a checked, unrevoked jti with it. */
+  answersLocally?: boolean;
+}
+
+export function describeRevocationStore(
+  name: string,
+  factory: RevocationStoreFactory,
+  options: RevocationContractOptions = {},
+): void {
   describe(`RevocationStore contract: ${name}`, () => {
     let handle: RevocationStoreHandle | undefined;
+    const clock = contractClock();
     const prefix = contractPrefix('rv');
     const id = (tag: string): string => `${prefix}${tag}`;
     const store = (): RevocationStore => {
@@ -32,7 +56,7 @@ export function describeRevocationStore(name: string, factory: RevocationStoreFa
     };
 
     beforeAll(async () => {
-      handle = await factory();
+      handle = await factory(clock);
     });
 
     afterAll(async () => {
@@ -72,10 +96,12 @@ export function describeRevocationStore(name: string, factory: RevocationStoreFa
       await store().revoke(id('short'), 1);
       await store().revoke(id('long'), 60);
       await expect(store().isRevoked(id('short'))).resolves.toBe(true);
-      await sleep(2100);
+      await letTimePass(handle!.time, clock, 1000);
       await expect(store().isRevoked(id('short'))).resolves.toBe(false);
       await expect(store().isRevoked(id('long'))).resolves.toBe(true);
     });
+
+    if (options.answersLocally) describeLocalAnswers(id, store);
 
     it('round-trips unusual jtis (unicode, 128 chars, quotes, %, _, spaces) exactly', async () => {
       const ids = weirdIds(prefix);
@@ -88,5 +114,31 @@ export function describeRevocationStore(name: string, factory: RevocationStoreFa
         await expect(store().isRevoked(lookalike)).resolves.toBe(false);
       }
     });
+  });
+}
+
+/** `isRevokedLocally`: never a wrong answer, and an answer once a jti was checked. */
+function describeLocalAnswers(id: (tag: string) => string, store: () => RevocationStore): void {
+  const local = (jti: string): boolean | undefined => store().isRevokedLocally!(jti);
+
+  it('answers a checked, unrevoked jti locally until it is revoked', async () => {
+    expect(typeof store().isRevokedLocally).toBe('function');
+    expect(local(id('local'))).toBeUndefined(); // never checked: only the store can tell
+    await expect(store().isRevoked(id('local'))).resolves.toBe(false);
+    expect(local(id('local'))).toBe(false);
+    await store().revoke(id('local'), 60);
+    expect(local(id('local'))).toBeUndefined();
+    await expect(store().isRevoked(id('local'))).resolves.toBe(true);
+    expect(local(id('local'))).toBeUndefined(); // a revocation is asked again every time
+  });
+
+  it('never answers locally for another jti, unusual ones included', async () => {
+    const ids = weirdIds(`${id('local-weird')}-`);
+    for (const jti of ids) await expect(store().isRevoked(jti)).resolves.toBe(false);
+    for (const jti of ids) expect(local(jti)).toBe(false);
+    await store().revoke(ids[0]!, 60);
+    expect(local(ids[0]!)).toBeUndefined();
+    for (const jti of ids.slice(1)) expect(local(jti)).toBe(false);
+    expect(local(`${ids[1]!}x`)).toBeUndefined();
   });
 }

@@ -9,25 +9,15 @@ import {
   type SessionRecord,
   type SessionStore,
 } from '../../lib/security/store-contracts';
-import { contractPrefix, weirdIds } from './contract-helpers';
+import { contractClock, contractPrefix, weirdIds, type ContractClock } from './contract-helpers';
 
 export interface SessionStoreHandle {
   store: SessionStore;
   cleanup(): Promise<void>;
 }
 
-/** The clock the store under test must use (milliseconds since the epoch). */
-export interface ContractClock {
-  now(): number;
-  advance(ms: number): void;
-}
-
+/** The factory is given the clock the store under test must use. */
 export type SessionStoreFactory = (clock: ContractClock) => Promise<SessionStoreHandle>;
-
-export function contractClock(start = Date.now()): ContractClock {
-  let now = start;
-  return { now: () => now, advance: (ms) => void (now += ms) };
-}
 
 export function describeSessionStore(name: string, factory: SessionStoreFactory): void {
   describe(`SessionStore contract: ${name}`, () => {

@@ -1,6 +1,6 @@
 /**
  * The store contracts on a real SQL server, shared by `postgres.test.ts` and `mysql.test.ts`:
- * the three interface suites plus what only SQL stores have (pool starvation under a rotation
+ * the four interface suites plus what only SQL stores have (pool starvation under a rotation
  * race, purgeExpired, migrate() on tables of the previous release, the shipped schema file,
  * driver errors that say why).
  */
@@ -8,15 +8,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StoreUnavailableError } from '../../lib/core/errors';
 import { describeWithService, type ServiceName } from '../helpers/services';
+import { sleep } from './contract-helpers';
 import { dropStatements } from '../helpers/sql-cleanup';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
 import type {
+  RateLimitStore,
   RefreshTokenStore,
   RevocationStore,
   SessionStore,
 } from '../../lib/security/store-contracts';
+import { describeRateLimitStore } from './rate-limit-store.contract';
 
 interface StoreOptions<Pool> {
   pool: Pool;
@@ -46,6 +49,7 @@ export interface SqlBackend<
     options: StoreOptions<Pool> & { sessions?: Sessions },
   ) => RefreshTokenStore & SqlExtras;
   Sessions: new (options: StoreOptions<Pool>) => Sessions;
+  RateLimit: new (options: StoreOptions<Pool>) => RateLimitStore & SqlExtras;
   schema(): string[];
   /** The columns of the refresh table as 0.1 created it (before the grace columns). */
   legacyRefreshTable(name: string): string;
@@ -80,15 +84,28 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
   }
 
   describeWithService(backend.service, backend.title, () => {
-    describeRevocationStore(backend.service, () => setup((o) => new backend.Revocation(o), 'rv'));
-    describeRefreshTokenStore(backend.service, () => setup((o) => new backend.Refresh(o), 'rt'));
+    // Expiry is on the server's clock (`expires_at` against its `now()`).
+    const onServerTime = <T>(handle: T): T & { time: 'server' } => ({ ...handle, time: 'server' });
+    describeRevocationStore(backend.service, async () =>
+      onServerTime(await setup((o) => new backend.Revocation(o), 'rv')),
+    );
+    describeRefreshTokenStore(backend.service, async () =>
+      onServerTime(await setup((o) => new backend.Refresh(o), 'rt')),
+    );
     // Linked to its session store, as the auth flows use it: the same contract holds.
-    describeRefreshTokenStore(`${backend.service} with sessions`, () =>
-      setup((o) => new backend.Refresh({ ...o, sessions: new backend.Sessions(o) }), 'rts'),
+    describeRefreshTokenStore(`${backend.service} with sessions`, async () =>
+      onServerTime(
+        await setup((o) => new backend.Refresh({ ...o, sessions: new backend.Sessions(o) }), 'rts'),
+      ),
     );
     describeSessionStore(backend.service, (clock) =>
       setup((o) => new backend.Sessions(o), 'ss', { clock: clock.now }),
     );
+    describeRateLimitStore(backend.service, async () => {
+      const { store, cleanup } = await setup((o) => new backend.RateLimit(o), 'rl');
+      // Windows end on the database's clock: a real wait (the contract's one expiry test).
+      return { store, cleanup, pass: (seconds) => sleep(seconds * 1000 + 100) };
+    });
 
     it('settles a 20-way rotation race on a pool of 2 connections (losers do not starve the pool)', async () => {
       const { store, cleanup } = await setup((o) => new backend.Refresh(o), 'small', {
@@ -150,6 +167,45 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
         await expect(
           store.rotate('a', 'c', 60, { userId: 'u', graceSeconds: 10, nowSeconds: 101 }),
         ).resolves.toMatchObject({ status: 'replayed', jti: 'b' });
+      } finally {
+        for (const statement of dropStatements(backend.service, prefix)) {
+          await backend.query(pool, statement);
+        }
+        await backend.closePool(pool);
+      }
+    });
+
+    it('migrate() adds issued_at: a row of the previous release is listed with issuedAt undefined', async () => {
+      const pool = backend.openPool(2);
+      const prefix = tablePrefix('issued');
+      const table = `${prefix}refresh_tokens`;
+      const inAMinute =
+        backend.service === 'postgres'
+          ? "now() + interval '60 seconds'"
+          : 'NOW(3) + INTERVAL 60 SECOND';
+      const at = 1_900_000_000;
+      try {
+        await backend.query(pool, backend.legacyRefreshTable(table));
+        await backend.query(
+          pool,
+          `INSERT INTO ${table} (jti, user_id, family_id, state, expires_at) VALUES ('old', 'u', 'f', 'active', ${inAMinute})`,
+        );
+        const store = new backend.Refresh({ pool, tablePrefix: prefix });
+        await store.migrate();
+        await store.register('new', { userId: 'u', familyId: 'f', ttlSeconds: 60, issuedAt: at });
+        await expect(
+          store.rotate('old', 'old-next', 60, { userId: 'u', nowSeconds: at + 100 }),
+        ).resolves.toMatchObject({ status: 'rotated', issuedAt: at + 100 });
+        const listed = await store.revokeFamily('f', 'u', { issuedSince: at + 50 });
+        expect(listed.sort((a, b) => a.jti.localeCompare(b.jti))).toEqual([
+          { jti: 'old', issuedAt: undefined },
+          { jti: 'old-next', issuedAt: at + 100 },
+        ]);
+        await expect(store.rotate('old', 'x', 60, { userId: 'u' })).resolves.toEqual({
+          status: 'revoked',
+          userId: 'u',
+          familyId: 'f',
+        });
       } finally {
         for (const statement of dropStatements(backend.service, prefix)) {
           await backend.query(pool, statement);

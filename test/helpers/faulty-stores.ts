@@ -4,8 +4,10 @@
  * (a hung server). `calls` counts calls that reached the store.
  */
 import type {
+  RefreshRevocationOptions,
   RefreshTokenRegistration,
   RefreshTokenStore,
+  RevokedRefreshToken,
   RevocationStore,
   StoreRotation,
   StoreRotationOptions,
@@ -41,6 +43,9 @@ export class FaultyRevocationStore extends FaultSwitch implements RevocationStor
   isRevoked(jti: string): Promise<boolean> {
     return this.run(() => this.inner.isRevoked(jti));
   }
+
+  /** A local answer to inject (none by default, as the memory store gives none). */
+  isRevokedLocally: ((jti: string) => boolean | undefined) | undefined;
 }
 
 export class FaultyRefreshTokenStore extends FaultSwitch implements RefreshTokenStore {
@@ -72,12 +77,16 @@ export class FaultyRefreshTokenStore extends FaultSwitch implements RefreshToken
     return this.run(() => this.inner.revoke(jti, userId));
   }
 
-  revokeFamily(familyId: string, userId: string): Promise<number> {
-    return this.run(() => this.inner.revokeFamily(familyId, userId));
+  revokeFamily(
+    familyId: string,
+    userId: string,
+    options?: RefreshRevocationOptions,
+  ): Promise<RevokedRefreshToken[]> {
+    return this.run(() => this.inner.revokeFamily(familyId, userId, options));
   }
 
-  revokeUser(userId: string): Promise<number> {
-    return this.run(() => this.inner.revokeUser(userId));
+  revokeUser(userId: string, options?: RefreshRevocationOptions): Promise<RevokedRefreshToken[]> {
+    return this.run(() => this.inner.revokeUser(userId, options));
   }
 }
 

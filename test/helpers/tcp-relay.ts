@@ -6,6 +6,13 @@ import net from 'node:net';
 
 export interface TcpRelay {
   readonly port: number;
+  /**
+   * A partition: nothing more is forwarded either way (the sockets stop reading; what is sent
+   * waits in the kernel's buffers) while both ends still look connected.
+   */
+  pause(): void;
+  /** Ends the partition: what waited is delivered, in order. */
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -38,6 +45,12 @@ export async function startTcpRelay(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
+    pause() {
+      for (const socket of sockets) socket.pause();
+    },
+    resume() {
+      for (const socket of sockets) socket.resume();
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));

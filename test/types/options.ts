@@ -66,6 +66,13 @@ import {
   type MemoryRevocationStoreOptions,
   type MemorySessionStoreOptions,
 } from 'auth-sdk-m8/stores/memory';
+import {
+  createRedisClient,
+  RedisRevocationCache,
+  type RedisConnectionOptions,
+  type RedisRevocationCacheOptions,
+  type RedisTrackingClient,
+} from 'auth-sdk-m8/stores/redis';
 import type { PgPoolOptions, PostgresStoreOptions } from 'auth-sdk-m8/stores/postgres';
 import type { MysqlPoolOptions, MysqlStoreOptions } from 'auth-sdk-m8/stores/mysql';
 import { expectType, type Equal, type RefusesUndefined } from './assert';
@@ -158,6 +165,8 @@ expectType<Equal<RefusesUndefined<MemoryRevocationStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<MemoryRefreshTokenStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<MemorySessionStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<MemoryRateLimitStoreOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<RedisConnectionOptions>, never>>(true);
+expectType<Equal<RefusesUndefined<RedisRevocationCacheOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<PostgresStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<MysqlStoreOptions>, never>>(true);
 expectType<Equal<RefusesUndefined<PgPoolOptions>, never>>(true);
@@ -208,3 +217,13 @@ export const forwarding: RevocationStore = {
   isRevoked: (jti) => inner.isRevoked(jti),
   close: inner.close,
 };
+
+// `clientCache` gives a RESP3 client; without it (or with `undefined`) the client is as before.
+export const tracking = createRedisClient({ clientCache: { maxEntries: undefined } });
+expectType<Equal<typeof tracking, RedisTrackingClient>>(true);
+export const cached = createRedisClient({
+  clientCache: new RedisRevocationCache({ keyPrefix: undefined }),
+});
+expectType<Equal<typeof cached, RedisTrackingClient>>(true);
+export const plain = createRedisClient({ REDIS_HOST: undefined, clientCache: undefined });
+expectType<Equal<typeof plain, RedisTrackingClient>>(false);

@@ -11,7 +11,7 @@ import { loggedOutAnswer } from './answer';
 import type { FlowContext, FlowRequest, FlowResponse } from './context';
 import { refreshTokenOf } from './request';
 import { authenticated } from './sessions';
-import { endFamily, endTokensOf } from './tokens';
+import { blacklistAccessOf, endFamily, endTokensOf, stillValidSince } from './tokens';
 
 const FOREIGN_REFRESH = 'The refresh token does not belong to this session';
 
@@ -85,9 +85,9 @@ export async function logoutAll(ctx: FlowContext, request: FlowRequest): Promise
   const { claims } = await authenticated(ctx, request);
   const userId = storedUserId(claims.sub);
   await ctx.policy.revoke(claims);
+  // Every refresh token of every family, and the access tokens issued with them, in one call.
+  await blacklistAccessOf(ctx, await ctx.refreshPolicy.revokeUser(userId, stillValidSince(ctx)));
   const ended = (await ctx.sessions?.attempt((store) => store.revokeAll(userId))) ?? [];
-  for (const session of ended) await endTokensOf(ctx, session);
-  await ctx.refreshPolicy.revokeUser(userId);
   callHook(ctx.hooks, 'onLogout', { sessions: ended.length }, ctx.logger);
   return loggedOutAnswer(ctx, { msg: 'Logged out everywhere', sessions_revoked: ended.length });
 }

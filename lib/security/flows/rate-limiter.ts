@@ -5,6 +5,8 @@
  */
 import { ConfigurationError, RateLimitedError } from '../../core/errors';
 import type { FailureMode } from '../../core/failure-mode';
+import { effectiveFailureMode } from '../../core/settings/failure-mode';
+import type { AuthSettings } from '../../core/settings/types';
 import type { Logger } from '../../core/types';
 import { callHook } from '../hooks';
 import type { RateLimitStore } from '../store-contracts';
@@ -40,14 +42,45 @@ export class RefreshRateLimiter {
     if (typeof options?.store?.hit !== 'function') {
       throw new ConfigurationError('RefreshRateLimiter: `store` (a RateLimitStore) is required');
     }
-    this.#perFamily = limit('perFamily', options.perFamily, { max: 10, windowSeconds: 60 });
-    this.#perIp = limit('perIp', options.perIp, { max: 60, windowSeconds: 60 });
+    this.#perFamily = rateLimitOption('RefreshRateLimiter', 'perFamily', options.perFamily, {
+      max: 10,
+      windowSeconds: 60,
+    });
+    this.#perIp = rateLimitOption('RefreshRateLimiter', 'perIp', options.perIp, {
+      max: 60,
+      windowSeconds: 60,
+    });
     this.#hooks = options.hooks;
     this.#logger = options.logger ?? console;
     this.#counters = guardStore('rate_limit', options.store, {
       ...options,
       failureMode: options.failureMode ?? 'fail_open',
       logger: this.#logger,
+    });
+  }
+
+  /**
+   * The Python settings' limiter: REFRESH_RATE_LIMIT_REQUESTS per
+   * REFRESH_RATE_LIMIT_WINDOW_MINUTES per refresh family, RATE_LIMIT_FAILURE_MODE
+   * (AUTH_STRICT_MODE forces fail_closed); `perIp` as given (default 60 per minute).
+   */
+  static fromSettings(
+    settings: Pick<
+      AuthSettings,
+      | 'REFRESH_RATE_LIMIT_REQUESTS'
+      | 'REFRESH_RATE_LIMIT_WINDOW_MINUTES'
+      | 'RATE_LIMIT_FAILURE_MODE'
+      | 'AUTH_STRICT_MODE'
+    >,
+    options: Omit<RefreshRateLimiterOptions, 'perFamily' | 'failureMode'>,
+  ): RefreshRateLimiter {
+    return new RefreshRateLimiter({
+      ...options,
+      perFamily: {
+        max: settings.REFRESH_RATE_LIMIT_REQUESTS,
+        windowSeconds: settings.REFRESH_RATE_LIMIT_WINDOW_MINUTES * 60,
+      },
+      failureMode: effectiveFailureMode(settings as AuthSettings, 'rate_limit'),
     });
   }
 
@@ -69,13 +102,15 @@ export class RefreshRateLimiter {
       store.hit(`refresh:${key}`, rule.windowSeconds),
     );
     if (hit !== undefined && hit.count > rule.max) {
-      callHook(this.#hooks, 'onRateLimited', { scope }, this.#logger);
+      callHook(this.#hooks, 'onRateLimited', { scope, flow: 'refresh' }, this.#logger);
       throw new RateLimitedError(RATE_LIMITED_MESSAGE, hit.resetInSeconds);
     }
   }
 }
 
-function limit(
+/** A limit option checked at construction: `false` for none, the fallback when undefined. */
+export function rateLimitOption(
+  owner: string,
   name: string,
   given: RateLimit | false | undefined,
   fallback: RateLimit,
@@ -89,7 +124,7 @@ function limit(
     rule.windowSeconds > 0
   )) {
     throw new ConfigurationError(
-      `RefreshRateLimiter: ${name} needs a positive integer max and a positive windowSeconds`,
+      `${owner}: ${name} needs a positive integer max and a positive windowSeconds`,
     );
   }
   return rule;

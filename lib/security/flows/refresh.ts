@@ -15,7 +15,7 @@ import type { AuthUser, FlowContext, FlowRequest, FlowResponse } from './context
 import { refreshTokenOf } from './request';
 import { sessionStepAfter } from './session-decision';
 import { openSession } from './sessions';
-import { issuePair, type IssuedPair } from './tokens';
+import { blacklistAccessOf, endFamily, issuePair, type IssuedPair } from './tokens';
 
 const INACTIVE_USER = 'Unknown or inactive user';
 
@@ -55,9 +55,10 @@ export async function refresh(ctx: FlowContext, request: FlowRequest): Promise<F
       if (ctx.sessions !== undefined) planned.advance = sessionAdvanceOf(pair, next.issuedAt);
       return planned.advance;
     },
-    onReuse: async ({ userId, familyId }) => {
-      const ended = await ctx.sessions?.attempt((store) => store.revokeByFamily(userId, familyId));
-      if (ended) await ctx.policy.revoke(ended.accessJti, ended.accessExpiresAt);
+    // Theft: the family is revoked already; its access tokens and its session end with it.
+    onReuse: async ({ userId, familyId, tokens }) => {
+      await blacklistAccessOf(ctx, tokens);
+      await ctx.sessions?.attempt((store) => store.revokeByFamily(userId, familyId));
     },
   });
   if (planned === undefined) throw new Error('auth-sdk-m8: the refresh was not planned');
@@ -71,12 +72,12 @@ export async function refresh(ctx: FlowContext, request: FlowRequest): Promise<F
   });
 }
 
-/** The user behind a refresh, or the 400 (the presented token is revoked with it). */
+/** The user behind a refresh, or the 400: an unknown or inactive user's session ends with it. */
 async function activeUser(ctx: FlowContext, presented: RefreshTokenData): Promise<AuthUser> {
   const user = await ctx.findUser(presented.userId);
   if (user && user.is_active !== false) return user;
-  // Refused: the token must not stay usable (presented again, it counts as reuse).
-  await ctx.refreshPolicy.revoke(presented.jti, presented.userId);
+  if (presented.familyId !== undefined) await endFamily(ctx, presented.userId, presented.familyId);
+  else await ctx.refreshPolicy.revoke(presented.jti, presented.userId);
   throw new InvalidRequestError(INACTIVE_USER, ctx.realm);
 }
 

@@ -4,7 +4,7 @@
  * same access jti, and ending a session can name every access token it ever issued.
  */
 import { createHash } from 'node:crypto';
-import type { SessionRecord } from '../store-contracts';
+import type { RevokedRefreshToken, SessionRecord } from '../store-contracts';
 import type { AccessTokenSubject, IssuedRefreshToken, IssuedToken } from '../token-issuer';
 import type { AuthUser, FlowContext } from './context';
 
@@ -53,26 +53,58 @@ export function issuePair(ctx: FlowContext, user: AuthUser, plan: PairPlan): Iss
   return { access, refresh };
 }
 
-/** Ends a session's tokens: its refresh family, and its access jti for that token's life. */
+/**
+ * Blacklists the access token issued with each refresh token (its jti is derived from the
+ * refresh jti, its expiry from the issue time), at every consumer that reads the revocation
+ * store — `jwt:blacklist:<jti>` on Redis, what Python consumers read too. Tokens already
+ * expired cost nothing (`TokenPolicy.revoke` skips them); an unknown issue time counts as now.
+ */
+export async function blacklistAccessOf(
+  ctx: FlowContext,
+  tokens: readonly RevokedRefreshToken[],
+): Promise<void> {
+  const now = ctx.now();
+  const ttl = ctx.issuer.accessTtlSeconds;
+  await Promise.all(
+    tokens.map((t) => ctx.policy.revoke(accessJtiFor(t.jti), (t.issuedAt ?? now) + ttl)),
+  );
+}
+
+/** Only tokens whose access token may still be valid are worth listing. */
+export function stillValidSince(ctx: FlowContext): { issuedSince: number } {
+  return { issuedSince: ctx.now() - ctx.issuer.accessTtlSeconds - ACCESS_LEEWAY_SECONDS };
+}
+
+/** Validators accept an access token this long past `exp` (the default leeway). */
+const ACCESS_LEEWAY_SECONDS = 5;
+
+/**
+ * Ends a session's tokens: every refresh token of its family, and every access token issued
+ * with them. A refresh racing this either rotated before (its successor is revoked and listed
+ * with the others) or after (it is refused): nothing of the session stays alive.
+ */
 export async function endTokensOf(ctx: FlowContext, session: SessionRecord): Promise<void> {
-  await ctx.refreshPolicy.revokeFamily(session.familyId, session.userId);
-  await ctx.policy.revoke(session.accessJti, session.accessExpiresAt);
+  const tokens = await ctx.refreshPolicy.revokeFamily(
+    session.familyId,
+    session.userId,
+    stillValidSince(ctx),
+  );
+  await blacklistAccessOf(ctx, tokens);
 }
 
 /**
- * Ends the session of `familyId`: its refresh family (whether or not a session record is
- * kept), then its record and the record's access token. Resolves whether a session record ended.
+ * Ends the session of `familyId`: its tokens (`endTokensOf`, whether or not a session record
+ * is kept), then its record. Resolves whether a session record ended.
  */
 export async function endFamily(
   ctx: FlowContext,
   userId: string,
   familyId: string,
 ): Promise<boolean> {
-  await ctx.refreshPolicy.revokeFamily(familyId, userId);
+  const tokens = await ctx.refreshPolicy.revokeFamily(familyId, userId, stillValidSince(ctx));
+  await blacklistAccessOf(ctx, tokens);
   const session = await ctx.sessions?.attempt((store) => store.revokeByFamily(userId, familyId));
-  if (!session) return false;
-  await ctx.policy.revoke(session.accessJti, session.accessExpiresAt);
-  return true;
+  return session !== undefined;
 }
 
 /** The access-token claims of a user (what `verifyCredentials` / `findUser` returned, minus the rest). */

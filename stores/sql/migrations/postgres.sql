@@ -1,8 +1,9 @@
 -- auth-sdk-m8 postgres schema (table prefix auth_sdk_). Generated from stores/sql/schema.ts;
 -- store.migrate() runs the same statements. A test keeps this file in step.
--- Tables created by 0.1 lack these columns; migrate() adds them, or run:
+-- Tables of an earlier release may lack these columns; migrate() adds them, or run:
 -- ALTER TABLE auth_sdk_refresh_tokens ADD COLUMN IF NOT EXISTS successor_jti TEXT NULL;
 -- ALTER TABLE auth_sdk_refresh_tokens ADD COLUMN IF NOT EXISTS rotated_at BIGINT NULL;
+-- ALTER TABLE auth_sdk_refresh_tokens ADD COLUMN IF NOT EXISTS issued_at BIGINT NULL;
 
 CREATE TABLE IF NOT EXISTS auth_sdk_revoked_tokens (
   jti TEXT NOT NULL PRIMARY KEY,
@@ -19,7 +20,8 @@ CREATE TABLE IF NOT EXISTS auth_sdk_refresh_tokens (
   expires_at TIMESTAMPTZ NOT NULL,
   created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
   successor_jti TEXT NULL,
-  rotated_at BIGINT NULL
+  rotated_at BIGINT NULL,
+  issued_at BIGINT NULL
 );
 
 CREATE INDEX IF NOT EXISTS auth_sdk_refresh_tokens_family_idx ON auth_sdk_refresh_tokens (family_id);
@@ -48,3 +50,11 @@ CREATE INDEX IF NOT EXISTS auth_sdk_sessions_user_idx ON auth_sdk_sessions (user
 CREATE INDEX IF NOT EXISTS auth_sdk_sessions_family_idx ON auth_sdk_sessions (user_id, family_id);
 
 CREATE INDEX IF NOT EXISTS auth_sdk_sessions_expires_idx ON auth_sdk_sessions (refresh_expires_at);
+
+CREATE TABLE IF NOT EXISTS auth_sdk_rate_limits (
+  rl_key TEXT NOT NULL PRIMARY KEY,
+  hits BIGINT NOT NULL,
+  expires_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS auth_sdk_rate_limits_expires_idx ON auth_sdk_rate_limits (expires_at);

@@ -1,5 +1,7 @@
 /** MySQL/MariaDB as a `SqlDialect`: its SQL, mysql2 underneath, the CALL rotation. */
 import type { SqlDialect } from '../dialect';
+import { mysqlRateLimits } from '../rate-limit/mysql';
+import { rateLimitProcedure } from '../rate-limit/mysql-procedure';
 import { mysqlRotation } from '../rotation/mysql';
 import { rotateProcedure } from '../rotation/mysql-procedure';
 import { mysqlRunner, mysqlTransaction, type MysqlPoolLike } from './driver';
@@ -36,7 +38,10 @@ export const mysqlDialect: SqlDialect<MysqlPoolLike> = {
     if (present.rows.length === 0) await sql(this.addColumn(table, column, type));
   },
   routines(tables) {
-    return [{ name: tables.rotate, create: rotateProcedure(this.types, tables) }];
+    return [
+      { name: tables.rotate, create: rotateProcedure(this.types, tables) },
+      { name: tables.rateLimit, create: rateLimitProcedure(this.types, tables) },
+    ];
   },
   /**
    * CREATE PROCEDURE when missing (MySQL 8 before 8.0.29 has no IF NOT EXISTS, and OR REPLACE
@@ -57,4 +62,5 @@ export const mysqlDialect: SqlDialect<MysqlPoolLike> = {
   run: (pool) => mysqlRunner(pool),
   transaction: (pool, work, deadline) => mysqlTransaction(pool, work, deadline),
   rotation: mysqlRotation,
+  rateLimits: mysqlRateLimits,
 };

@@ -1,4 +1,5 @@
 /** Entry `auth-sdk-m8/stores/mysql`: the SQL stores on the user's `mysql2/promise` pool. */
+import { SqlRateLimitStore } from '../rate-limit-store';
 import { SqlRefreshTokenStore, type SqlRefreshTokenStoreOptions } from '../refresh-token-store';
 import { SqlRevocationStore } from '../revocation-store';
 import { sqlSchema } from '../schema';
@@ -35,6 +36,16 @@ export class MysqlRefreshTokenStore extends SqlRefreshTokenStore<MysqlPoolLike> 
   }
 }
 
+/**
+ * Rate-limit counters in MySQL/MariaDB (database time): `hitMany` is one CALL of the procedure
+ * `<prefix>rate_limit_v1` that `migrate()` creates (without it, a transaction: four round trips).
+ */
+export class MysqlRateLimitStore extends SqlRateLimitStore<MysqlPoolLike> {
+  constructor(options: MysqlStoreOptions) {
+    super(mysqlDialect, options);
+  }
+}
+
 /** Sessions in MySQL/MariaDB. */
 export class MysqlSessionStore extends SqlSessionStore<MysqlPoolLike> {
   constructor(options: MysqlStoreOptions) {
@@ -43,8 +54,8 @@ export class MysqlSessionStore extends SqlSessionStore<MysqlPoolLike> {
 }
 
 /**
- * The statements `migrate()` runs (also `stores/sql/migrations/mysql.sql`), the rotation's
- * `CREATE PROCEDURE` last (migrate() runs it only when the procedure is missing).
+ * The statements `migrate()` runs (also `stores/sql/migrations/mysql.sql`), the stored
+ * procedures' `CREATE PROCEDURE` last (migrate() runs each only when it is missing).
  */
 export function mysqlSchema(prefix?: string): string[] {
   const { create, routines } = sqlSchema(mysqlDialect, prefix);

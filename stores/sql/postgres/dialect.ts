@@ -1,5 +1,6 @@
 /** PostgreSQL as a `SqlDialect`: its SQL, node-postgres underneath, the CTE rotation. */
 import type { SqlDialect } from '../dialect';
+import { postgresRateLimits } from '../rate-limit/postgres';
 import { postgresRotation } from '../rotation/postgres';
 import { pgRunner, pgTransaction, type PgPoolLike } from './driver';
 
@@ -25,7 +26,7 @@ export const postgresDialect: SqlDialect<PgPoolLike> = {
   async ensureColumn(sql, { table, column, type }) {
     await sql(this.addColumn(table, column, type));
   },
-  // The rotation is one statement of the client's: nothing stored in the database.
+  // The rotation and the counting are one statement each: nothing stored in the database.
   routines: () => [],
   async ensureRoutine(sql, routine) {
     await sql(routine.create);
@@ -33,4 +34,5 @@ export const postgresDialect: SqlDialect<PgPoolLike> = {
   run: (pool) => pgRunner(pool),
   transaction: (pool, work, deadline) => pgTransaction(pool, work, deadline),
   rotation: postgresRotation,
+  rateLimits: postgresRateLimits,
 };

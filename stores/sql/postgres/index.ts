@@ -1,4 +1,5 @@
 /** Entry `auth-sdk-m8/stores/postgres`: the SQL stores on the user's `pg.Pool`. */
+import { SqlRateLimitStore } from '../rate-limit-store';
 import { SqlRefreshTokenStore, type SqlRefreshTokenStoreOptions } from '../refresh-token-store';
 import { SqlRevocationStore } from '../revocation-store';
 import { sqlSchema } from '../schema';
@@ -31,6 +32,16 @@ export class PostgresRevocationStore extends SqlRevocationStore<PgPoolLike> {
 /** Refresh-token rotation in PostgreSQL: the winner is one conditional UPDATE. */
 export class PostgresRefreshTokenStore extends SqlRefreshTokenStore<PgPoolLike> {
   constructor(options: PostgresRefreshTokenStoreOptions) {
+    super(postgresDialect, options);
+  }
+}
+
+/**
+ * Rate-limit counters in PostgreSQL (database time): `hitMany` is one statement for all its
+ * keys (`INSERT … ON CONFLICT … RETURNING`), one round trip.
+ */
+export class PostgresRateLimitStore extends SqlRateLimitStore<PgPoolLike> {
+  constructor(options: PostgresStoreOptions) {
     super(postgresDialect, options);
   }
 }

@@ -4,7 +4,12 @@
  * same order, and answers one result set.
  */
 import type { SessionAdvance } from '../../../lib/security/store-contracts';
-import type { SqlDialect } from '../dialect';
+import type { ColumnTypes } from '../dialect';
+import {
+  parameterDeclarations,
+  TRANSACTION_START,
+  type ProcedureParameter,
+} from '../mysql/procedures';
 import type { SqlTables } from '../tables';
 import type { RotationPlan } from './strategy';
 
@@ -17,20 +22,13 @@ export interface RotationCall {
   serverDeadlineMs: number | null;
 }
 
-type ColumnTypes = SqlDialect<unknown>['types'];
-
-/** One parameter of the procedure: its name, its type and the value a CALL gives it. */
-interface ProcedureParameter {
-  name: string;
-  type: (types: ColumnTypes) => string;
-  value: (call: RotationCall) => unknown;
-}
+type RotationParameter = ProcedureParameter<RotationCall>;
 
 /**
  * The procedure's parameters, in order. The CREATE PROCEDURE and the CALL are both built from
  * this one list, so a value cannot land in another parameter's place.
  */
-export const ROTATE_PARAMETERS: readonly ProcedureParameter[] = [
+export const ROTATE_PARAMETERS: readonly RotationParameter[] = [
   { name: 'p_old', type: (t) => t.id, value: (c) => c.plan.oldJti },
   { name: 'p_new', type: (t) => t.id, value: (c) => c.plan.newJti },
   { name: 'p_user', type: (t) => t.id, value: (c) => c.plan.userId },
@@ -49,20 +47,16 @@ export const ROTATE_PARAMETERS: readonly ProcedureParameter[] = [
 /** A parameter carrying one field of the session advance (NULL without one). */
 function advanced(
   name: string,
-  type: ProcedureParameter['type'],
+  type: RotationParameter['type'],
   field: keyof SessionAdvance,
-): ProcedureParameter {
+): RotationParameter {
   return { name, type, value: (c) => c.plan.advance?.update[field] ?? null };
 }
 
-/** The CALL's values, in the order of `ROTATE_PARAMETERS`. */
-export function rotateArguments(call: RotationCall): unknown[] {
-  return ROTATE_PARAMETERS.map((p) => p.value(call));
-}
-
 /**
- * `CREATE PROCEDURE <prefix>rotate_v1`: the deciding UPDATE; when it changed the row, the
- * successor and (with `p_family`, when it is the row's family) the session advance; then
+ * `CREATE PROCEDURE <prefix>rotate_v2`: the deciding UPDATE; when it changed the row, the
+ * successor (issued at `p_at`) and (with `p_family`, when it is the row's family) the session
+ * advance; then
  * ROLLBACK and SIGNAL when the caller has stopped waiting (more than `p_budget_ms` spent
  * inside, or the server clock past `p_deadline_ms`: a CALL can wait in a hung server's socket
  * before it starts), the server's time in the message; else one result set and COMMIT. The
@@ -71,7 +65,7 @@ export function rotateArguments(call: RotationCall): unknown[] {
  * caller, and needs no definer account.
  */
 export function rotateProcedure(types: ColumnTypes, t: SqlTables): string {
-  const parameters = ROTATE_PARAMETERS.map((p) => `IN ${p.name} ${p.type(types)}`).join(',\n  ');
+  const parameters = parameterDeclarations(ROTATE_PARAMETERS, types);
   const serverMs = 'ROUND(UNIX_TIMESTAMP(SYSDATE(3)) * 1000) AS server_ms';
   return `CREATE PROCEDURE ${t.rotate}(
   ${parameters}
@@ -83,19 +77,14 @@ BEGIN
   DECLARE v_won INT DEFAULT 0;
   DECLARE v_family ${types.id} DEFAULT NULL;
   DECLARE v_abandoned VARCHAR(128) DEFAULT NULL;
-  DECLARE EXIT HANDLER FOR SQLEXCEPTION
-  BEGIN
-    ROLLBACK;
-    RESIGNAL;
-  END;
-  START TRANSACTION;
+  ${TRANSACTION_START}
   UPDATE ${t.refresh} SET state = 'rotated', successor_jti = p_new, rotated_at = p_at
     WHERE jti = p_old AND user_id = p_user AND state = 'active' AND expires_at > NOW(3);
   SET v_won = ROW_COUNT();
   IF v_won = 1 THEN
     SELECT family_id INTO v_family FROM ${t.refresh} WHERE jti = p_old;
-    INSERT INTO ${t.refresh} (jti, user_id, family_id, state, expires_at)
-      VALUES (p_new, p_user, v_family, 'active', NOW(3) + INTERVAL p_ttl SECOND);
+    INSERT INTO ${t.refresh} (jti, user_id, family_id, state, expires_at, issued_at)
+      VALUES (p_new, p_user, v_family, 'active', NOW(3) + INTERVAL p_ttl SECOND, p_at);
     IF p_family IS NOT NULL AND p_family = v_family THEN
       UPDATE ${t.sessions} SET access_jti = p_access_jti, access_expires_at = p_access_expires_at,
         refresh_token_hash = p_hash, refresh_expires_at = p_refresh_expires_at,

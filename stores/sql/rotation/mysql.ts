@@ -1,12 +1,13 @@
 /**
- * MySQL/MariaDB's rotation: one CALL of the stored procedure `<prefix>rotate_v1` (one round
+ * MySQL/MariaDB's rotation: one CALL of the stored procedure `<prefix>rotate_v2` (one round
  * trip), which learns the server's clock to pass the caller's deadline on it; without the
  * procedure, the same steps as a batch of statements, one round trip each.
  */
 import type { SqlResult, SqlStatement } from '../dialect';
-import { mysqlBatch, mysqlCall, type MysqlPoolLike } from '../mysql/driver';
+import { mysqlBatch, type MysqlPoolLike } from '../mysql/driver';
+import { callProcedure, procedureUnavailable } from '../mysql/procedures';
 import { advanceAssignments, advanceValues } from '../session-rows';
-import { rotateArguments } from './mysql-procedure';
+import { ROTATE_PARAMETERS } from './mysql-procedure';
 import {
   retiredRow,
   type RotationContext,
@@ -15,9 +16,7 @@ import {
   type RotationStrategy,
 } from './strategy';
 
-/** MySQL error numbers the rotation acts on. */
-const ER_SP_DOES_NOT_EXIST = 1305;
-const ER_PROCACCESS_DENIED_ERROR = 1370;
+/** The error number of the procedure's SIGNAL (the caller stopped waiting). */
 const ER_SIGNAL_EXCEPTION = 1644;
 
 const ABANDONED = 'rotation abandoned: the caller stopped waiting';
@@ -55,20 +54,17 @@ class MysqlRotation implements RotationStrategy {
     const sent = Date.now();
     const budgetMs = deadline === undefined ? null : deadline - sent;
     if (budgetMs !== null && budgetMs <= 0) throw new Error(ABANDONED);
-    const values = rotateArguments({
-      plan,
-      budgetMs,
-      serverDeadlineMs: this.#serverDeadline(deadline),
-    });
+    const call = { plan, budgetMs, serverDeadlineMs: this.#serverDeadline(deadline) };
     let sets: SqlResult['rows'][];
     try {
-      sets = await mysqlCall(this.context.pool, this.context.tables.rotate, values);
+      const { pool, tables } = this.context;
+      sets = await callProcedure(pool, tables.rotate, ROTATE_PARAMETERS, call);
     } catch (err) {
       const { errno, message } = err as { errno?: unknown; message?: unknown };
       if (errno === ER_SIGNAL_EXCEPTION) {
         this.#learnServerClock(/server_ms (\d+)/.exec(String(message))?.[1], sent, Date.now());
       }
-      if (errno !== ER_SP_DOES_NOT_EXIST && errno !== ER_PROCACCESS_DENIED_ERROR) throw err;
+      if (!procedureUnavailable(err)) throw err;
       this.#procedure = false;
       return undefined;
     }
@@ -135,9 +131,9 @@ class MysqlRotation implements RotationStrategy {
         values: [plan.newJti, plan.at, plan.oldJti, plan.userId],
       },
       {
-        sql: `INSERT INTO ${t} (jti, user_id, family_id, state, expires_at)
-          SELECT ?, o.user_id, o.family_id, 'active', ${dialect.nowPlus('?')} FROM ${t} o WHERE ${mine}`,
-        values: [plan.newJti, plan.ttl, ...mineValues],
+        sql: `INSERT INTO ${t} (jti, user_id, family_id, state, expires_at, issued_at)
+          SELECT ?, o.user_id, o.family_id, 'active', ${dialect.nowPlus('?')}, ? FROM ${t} o WHERE ${mine}`,
+        values: [plan.newJti, plan.ttl, plan.at, ...mineValues],
       },
     ];
     const st = this.context.sessionTable;

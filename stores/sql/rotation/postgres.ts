@@ -33,7 +33,15 @@ export function postgresRotation(context: RotationContext<PgPoolLike>): Rotation
 
 function rotationStatement(context: RotationContext<PgPoolLike>, plan: RotationPlan): SqlStatement {
   const t = context.tables.refresh;
-  const values: unknown[] = [plan.newJti, plan.at, plan.oldJti, plan.userId, plan.newJti, plan.ttl];
+  const values: unknown[] = [
+    plan.newJti,
+    plan.at,
+    plan.oldJti,
+    plan.userId,
+    plan.newJti,
+    plan.ttl,
+    plan.at,
+  ];
   let session = '';
   let sessionColumn = 'NULL AS session';
   if (plan.advance !== undefined && context.sessionTable !== undefined) {
@@ -52,8 +60,8 @@ function rotationStatement(context: RotationContext<PgPoolLike>, plan: RotationP
         WHERE jti = ? AND user_id = ? AND state = 'active' AND expires_at > now()
         RETURNING user_id, family_id
       ), successor AS (
-        INSERT INTO ${t} (jti, user_id, family_id, state, expires_at)
-        SELECT ?, user_id, family_id, 'active', now() + ? * interval '1 second' FROM won
+        INSERT INTO ${t} (jti, user_id, family_id, state, expires_at, issued_at)
+        SELECT ?, user_id, family_id, 'active', now() + ? * interval '1 second', ? FROM won
         RETURNING jti
       )${session}
       SELECT won.family_id AS rotated_family, ${sessionColumn} FROM won`,

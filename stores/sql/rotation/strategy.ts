@@ -4,8 +4,7 @@
  * winner or a loser read back. The store turns the outcome into a `StoreRotation`.
  */
 import type { SessionAdvance } from '../../../lib/security/store-contracts';
-import type { SqlDialect, SqlStatement } from '../dialect';
-import type { SqlTables } from '../tables';
+import type { SqlStatement, SqlStoreContext } from '../dialect';
 
 /** What one `rotate` call asks for. */
 export interface RotationPlan {
@@ -13,7 +12,7 @@ export interface RotationPlan {
   newJti: string;
   /** Whole seconds the successor lives. */
   ttl: number;
-  /** Epoch seconds of the rotation (the grace bookkeeping). */
+  /** Epoch seconds of the rotation (the grace bookkeeping) and the successor's issue time. */
   at: number;
   userId: string;
   /** The session of `family` to advance in the same step (only with a linked session store). */
@@ -31,11 +30,8 @@ export interface RotationStrategy {
   rotate(plan: RotationPlan, deadline: number | undefined): Promise<RotationOutcome>;
 }
 
-/** What a strategy works on: the store's pool, dialect and tables. */
-export interface RotationContext<Pool> {
-  pool: Pool;
-  dialect: SqlDialect<Pool>;
-  tables: SqlTables;
+/** What a rotation works on: the store's, and the sessions table it advances. */
+export interface RotationContext<Pool> extends SqlStoreContext<Pool> {
   /** The sessions table a rotation advances (of the linked session store), if any. */
   sessionTable: string | undefined;
 }

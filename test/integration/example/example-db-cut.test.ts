@@ -132,10 +132,11 @@ function traffic(url: string, token: string, workers = 3) {
   };
 }
 
+/** Statuses of the requests sent at or after `from` and answered before `to`, counted. */
 function statuses(answers: Answer[], from: number, to: number): Record<number, number> {
   const counts: Record<number, number> = {};
   for (const a of answers)
-    if (a.sentAt >= from && a.sentAt < to) counts[a.status] = (counts[a.status] ?? 0) + 1;
+    if (a.sentAt >= from && a.answeredAt < to) counts[a.status] = (counts[a.status] ?? 0) + 1;
   return counts;
 }
 
@@ -205,7 +206,7 @@ for (const db of [postgres, mariadb]) {
 
       const before = statuses(load.answers, start, cutAt);
       const during = statuses(load.answers, cutDone + 100, healAt);
-      const after = statuses(load.answers, firstBack ?? end, end + 1);
+      const after = statuses(load.answers, firstBack ?? end, Number.POSITIVE_INFINITY);
       console.log(
         `${db.title} cut: before ${JSON.stringify(before)}, during ${JSON.stringify(during)}, ` +
           `back ${firstBack === undefined ? 'never' : `${firstBack - healAt} ms`} after the heal, ` +

@@ -23,13 +23,13 @@ describeWithService('postgres', 'the example service as a DML-only PostgreSQL ro
     await admin.query(`DROP ROLE IF EXISTS ${role}`);
     await admin.query(`CREATE ROLE ${role} LOGIN`);
     await admin.query(
-      `GRANT SELECT, INSERT, UPDATE, DELETE ON auth_sdk_revoked_tokens, auth_sdk_refresh_tokens, auth_sdk_sessions TO ${role}`,
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON auth_sdk_revoked_tokens, auth_sdk_refresh_tokens, auth_sdk_sessions, auth_sdk_rate_limits TO ${role}`,
     );
   });
 
   afterAll(async () => {
     await admin.query(
-      `REVOKE ALL ON auth_sdk_revoked_tokens, auth_sdk_refresh_tokens, auth_sdk_sessions FROM ${role}`,
+      `REVOKE ALL ON auth_sdk_revoked_tokens, auth_sdk_refresh_tokens, auth_sdk_sessions, auth_sdk_rate_limits FROM ${role}`,
     );
     await admin.query(`DROP ROLE IF EXISTS ${role}`);
     await admin.end();

@@ -2,7 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createClient } from 'redis';
 import request from 'supertest';
+import { PrivateRedis, waitFor } from '../../helpers/redis-server';
 import { describeWithService } from '../../helpers/services';
 import { runExpectingExit, startService } from './run-service';
 import type { RunningService } from './run-service';
@@ -233,6 +235,12 @@ describe('the example service refuses a bad configuration', () => {
     expectPlainRefusal(result);
     expect(result.stderr).toContain('AUTH_STORE must be one of memory, redis, postgres, mysql');
   });
+
+  it('exits non-zero for a REDIS_CLIENT_CACHE that is not true or false', async () => {
+    const result = await runExpectingExit({ AUTH_STORE: 'redis', REDIS_CLIENT_CACHE: 'sometimes' });
+    expectPlainRefusal(result);
+    expect(result.stderr).toContain('REDIS_CLIENT_CACHE must be true or false (got "sometimes")');
+  });
 });
 
 describeWithService('redis', 'the example service with AUTH_STORE=redis', () => {
@@ -298,6 +306,80 @@ describeWithService('redis', 'the example service with AUTH_STORE=redis', () => 
       expect(reuse.status).toBe(401);
     } finally {
       expect(await second.stop()).toBe(0);
+    }
+  });
+});
+
+describe('the example service with AUTH_STORE=redis and REDIS_CLIENT_CACHE (private redis-server)', () => {
+  let redis: PrivateRedis;
+  let writer: ReturnType<typeof createClient>;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    writer = createClient({ url: redis.url });
+    await writer.connect();
+  });
+  afterAll(async () => {
+    await writer.quit();
+    await redis.stop();
+  });
+
+  /** EXISTS calls the server has answered so far (only the service and INFO talk to it). */
+  async function existsCalls(): Promise<number> {
+    const info = await writer.info('commandstats');
+    return Number(/cmdstat_exists:calls=(\d+)/.exec(info)?.[1] ?? 0);
+  }
+
+  async function twentyRequests(url: string, token: string): Promise<number> {
+    const before = await existsCalls();
+    for (let i = 0; i < 20; i++) {
+      const me = await request(url).get('/auth/me').set('Authorization', `Bearer ${token}`);
+      expect(me.status).toBe(200);
+    }
+    return (await existsCalls()) - before;
+  }
+
+  it('REDIS_CLIENT_CACHE=true: one EXISTS for twenty requests, and a key the Python issuer writes is refused; logout at once', async () => {
+    const service = await startService({
+      AUTH_STORE: 'redis',
+      REDIS_PORT: String(redis.port),
+      REDIS_CLIENT_CACHE: 'true',
+    });
+    try {
+      expect(service.output()).toMatch(/stores redis 127\.0\.0\.1:\d+ \(revocation checks cached/);
+      const user = await login(service.url, 'user@example.com');
+      expect(await twentyRequests(service.url, user.access_token)).toBe(1);
+      const { jti } = JSON.parse(
+        Buffer.from(user.access_token.split('.')[1]!, 'base64url').toString(),
+      ) as { jti: string };
+      await writer.sendCommand(['SET', `jwt:blacklist:${jti}`, '1', 'EX', '60']);
+      const me = () =>
+        request(service.url).get('/auth/me').set('Authorization', `Bearer ${user.access_token}`);
+      await waitFor(async () => (await me()).status === 401, 2000, 'a 401');
+      expect((await me()).body.msg).toBe('Token revoked');
+
+      const admin = await login(service.url, 'admin@example.com');
+      const asAdmin = () =>
+        request(service.url).get('/auth/me').set('Authorization', `Bearer ${admin.access_token}`);
+      expect((await asAdmin()).status).toBe(200);
+      const logout = await request(service.url)
+        .post('/auth/logout')
+        .set('Authorization', `Bearer ${admin.access_token}`);
+      expect(logout.status).toBe(200);
+      expect((await asAdmin()).status).toBe(401);
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+  });
+
+  it('REDIS_CLIENT_CACHE unset: every request asks Redis, as before', async () => {
+    const service = await startService({ AUTH_STORE: 'redis', REDIS_PORT: String(redis.port) });
+    try {
+      expect(service.output()).not.toContain('revocation checks cached');
+      const user = await login(service.url, 'user@example.com');
+      expect(await twentyRequests(service.url, user.access_token)).toBe(20);
+    } finally {
+      expect(await service.stop()).toBe(0);
     }
   });
 });

@@ -3,123 +3,21 @@
  * logout everywhere, theft detection, benign concurrency inside the grace, the refresh rate
  * limiter and the session listing.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import express from 'express';
-import { authenticate, authRoutes, errorHandler } from 'auth-sdk-m8/express';
-import { RefreshRateLimiter, type AuthUser } from 'auth-sdk-m8';
-import { hsFlowParts } from '../../helpers/flow-parts';
 import { describeWithService } from '../../helpers/services';
-import { backends, type BackendStores } from './backends';
-
-const quiet = { warn: () => undefined, error: () => undefined };
-const ALICE: AuthUser = {
-  sub: randomUUID(),
-  email: 'alice@example.com',
-  role: 'user',
-  is_active: true,
-};
-const BOB: AuthUser = {
-  sub: randomUUID(),
-  email: 'bob@example.com',
-  role: 'user',
-  is_active: true,
-};
-/** Deactivated and reactivated by one test (each backend starts with her active). */
-const CAROL: AuthUser = {
-  sub: randomUUID(),
-  email: 'carol@example.com',
-  role: 'user',
-  is_active: true,
-};
-const PASSWORD = 'correct horse battery staple';
-
-interface Harness {
-  base: string;
-  clock: { now: () => number; advance(ms: number): void };
-  stores: BackendStores;
-  close(): Promise<void>;
-}
-
-async function harness(backend: (typeof backends)[number]): Promise<Harness> {
-  let offset = 0;
-  const clock = { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms) };
-  const stores = await backend.open(clock.now);
-  const { issuer, policy, refreshPolicy } = hsFlowParts({
-    revocationStore: stores.revocation,
-    refreshStore: stores.refresh,
-    refresh: { graceSeconds: 10, clock: clock.now },
-  });
-  const users = new Map([ALICE, BOB, CAROL].map((u) => [u.sub, u]));
-  const app = express();
-  app.use(express.json());
-  app.use(
-    authRoutes({
-      issuer,
-      refreshPolicy,
-      policy,
-      sessions: stores.sessions,
-      findUser: (id) => users.get(id),
-      verifyCredentials: async (email, password) =>
-        password === PASSWORD ? ([...users.values()].find((u) => u.email === email) ?? null) : null,
-      rateLimit: new RefreshRateLimiter({
-        store: stores.rateLimit,
-        perFamily: { max: 50, windowSeconds: 60 },
-        perIp: { max: 1000, windowSeconds: 60 },
-        logger: quiet,
-      }),
-      clock: clock.now,
-      logger: quiet,
-    }),
-  );
-  app.get('/me', authenticate({ policy }), (req, res) => {
-    res.json({ sub: req.auth!.sub });
-  });
-  app.use(errorHandler({ logger: quiet }));
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    clock,
-    stores,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await stores.close();
-    },
-  };
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
-async function call(
-  h: Harness,
-  method: string,
-  path: string,
-  options: { token?: string; body?: unknown; agent?: string } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.agent) headers['user-agent'] = options.agent;
-  const res = await fetch(`${h.base}${path}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
-
-const login = (h: Harness, user: AuthUser, agent = 'test-agent') =>
-  call(h, 'POST', '/auth/login', { body: { email: user.email, password: PASSWORD }, agent });
-const refresh = (h: Harness, token: string) =>
-  call(h, 'POST', '/auth/refresh', { body: { refresh_token: token } });
-const me = (h: Harness, token: string) => call(h, 'GET', '/me', { token });
+import { backends } from './backends';
+import type { AuthUser } from 'auth-sdk-m8';
+import {
+  ALICE,
+  BOB,
+  CAROL,
+  call,
+  harness,
+  login,
+  me,
+  refresh,
+  type Answer,
+  type Harness,
+} from './harness';
 
 for (const backend of backends) {
   const title = `auth flows over HTTP on ${backend.name}`;
@@ -194,9 +92,10 @@ for (const backend of backends) {
         expect((await refresh(h, laptop.refresh_token)).status).toBe(200);
       });
 
-      it('refuses the refresh of a deactivated user before rotating; the presented token is dead', async () => {
+      it('refuses the refresh of a deactivated user before rotating; the session ends with it', async () => {
         CAROL.is_active = true;
         const s = (await login(h, CAROL)).body;
+        expect((await me(h, s.access_token)).status).toBe(200);
         CAROL.is_active = false;
         try {
           const refused = await refresh(h, s.refresh_token);
@@ -205,10 +104,12 @@ for (const backend of backends) {
         } finally {
           CAROL.is_active = true;
         }
-        // Reactivated, the same token is still refused (it was revoked: presenting it is
-        // reuse), and its session went with it.
-        expect((await refresh(h, s.refresh_token)).status).toBe(401);
+        // The session's access token ends with it (blacklisted, for Python consumers too).
         expect((await me(h, s.access_token)).status).toBe(401);
+        // Reactivated, the same token is still refused: it was revoked (not a theft signal).
+        const dead = await refresh(h, s.refresh_token);
+        expect(dead.status).toBe(401);
+        expect(dead.body.errors).toEqual([expect.objectContaining({ error: 'revoked' })]);
         const again = (await login(h, CAROL)).body;
         expect((await refresh(h, again.refresh_token)).status).toBe(200);
       });

@@ -41,6 +41,11 @@ export interface BackendStores {
   refresh: RefreshTokenStore;
   sessions: SessionStore;
   rateLimit: RateLimitStore;
+  /**
+   * Whether a consumer that reads this backend's blacklist sees `jti` revoked: on Redis the raw
+   * key a Python consumer checks (`EXISTS <prefix><jti>`, not our store's code), elsewhere the store.
+   */
+  blacklisted(jti: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -85,11 +90,13 @@ function sqlBackend<Pool, Sessions extends SessionStore>(
       const sessions = new stores.Sessions(options);
       const refresh = new stores.Refresh({ ...options, sessions });
       await refresh.migrate(); // creates every table of the three stores
+      const revocation = new stores.Revocation(options);
       return {
-        revocation: new stores.Revocation(options),
+        revocation,
         refresh,
         sessions,
         rateLimit: new MemoryRateLimitStore({ clock }),
+        blacklisted: (jti) => revocation.isRevoked(jti),
         close: async () => {
           for (const statement of dropStatements(name, p)) await query(statement);
           await end();
@@ -104,13 +111,17 @@ const tablePrefix = (): string => `t_fl_${process.pid}_${Math.random().toString(
 export const backends: Backend[] = [
   {
     name: 'memory',
-    open: async (clock) => ({
-      revocation: new MemoryRevocationStore(),
-      refresh: new MemoryRefreshTokenStore(),
-      sessions: new MemorySessionStore({ clock }),
-      rateLimit: new MemoryRateLimitStore({ clock }),
-      close: async () => undefined,
-    }),
+    open: async (clock) => {
+      const revocation = new MemoryRevocationStore();
+      return {
+        revocation,
+        refresh: new MemoryRefreshTokenStore(),
+        sessions: new MemorySessionStore({ clock }),
+        rateLimit: new MemoryRateLimitStore({ clock }),
+        blacklisted: (jti) => revocation.isRevoked(jti),
+        close: async () => undefined,
+      };
+    },
   },
   {
     name: 'redis',
@@ -127,6 +138,7 @@ export const backends: Backend[] = [
         refresh: new RedisRefreshTokenStore({ client, keyPrefix: `${prefix}rt:`, sessions }),
         sessions,
         rateLimit: new RedisRateLimitStore({ client, keyPrefix: `${prefix}rl:` }),
+        blacklisted: async (jti) => (await client.exists(`${prefix}bl:${jti}`)) === 1,
         close: async () => {
           for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
             if (keys.length > 0) await client.del(keys);

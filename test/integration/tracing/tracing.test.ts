@@ -24,6 +24,7 @@ import {
 import { authenticate, authRoutes, errorHandler } from 'auth-sdk-m8/express';
 import { metricsHooks, setupMetrics, type Metrics } from 'auth-sdk-m8/metrics';
 import {
+  createRedisClient,
   RedisRateLimitStore,
   RedisRefreshTokenStore,
   RedisRevocationStore,
@@ -34,7 +35,7 @@ import { JwksServer } from '../../helpers/jwks-server';
 import { HS_SECRET, REFRESH_SECRET, rsaKeys } from '../../helpers/keys';
 import { connectRedis, dropRedisPrefix, type TestRedisClient } from '../../helpers/redis-client';
 import { PrivateRedis } from '../../helpers/redis-server';
-import { describeWithService, uniquePrefix } from '../../helpers/services';
+import { describeWithService, services, uniquePrefix } from '../../helpers/services';
 import {
   appHttpSpan,
   childrenOf,
@@ -263,6 +264,37 @@ describeWithService('redis', 'tracing: the spans of an Express service on Redis'
     secrets.expectNoneIn(spans);
   });
 
+  it('the Redis revocation cache: the first check asks Redis, the next ones are local', async () => {
+    const tracked = createRedisClient({
+      url: services.redis.url,
+      clientCache: { keyPrefix: `${prefix}bl:` },
+    });
+    await tracked.connect();
+    try {
+      const policy = new TokenPolicy({
+        validator: new TokenValidator({
+          secret: { key: HS_SECRET, algorithm: 'HS256' },
+          config: createValidationConfig({ allowedAlgorithms: ['HS256'] }),
+          clock,
+        }),
+        revocationStore: new RedisRevocationStore({ client: tracked, keyPrefix: `${prefix}bl:` }),
+        logger: quiet,
+      });
+      const { access } = await login();
+      tracing.reset();
+      await policy.validate(access);
+      await policy.validate(access);
+      const spans = tracing.spans();
+      const checks = spans.filter((s) => s.name === 'auth.revocation_check');
+      expect(checks.map((s) => s.attributes['auth.revocation.source'])).toEqual(['store', 'local']);
+      expect(childrenOf(spans, checks[0]!)).toEqual(['isRevoked']);
+      expect(childrenOf(spans, checks[1]!)).toEqual([]);
+      secrets.expectNoneIn(spans);
+    } finally {
+      tracked.destroy();
+    }
+  });
+
   it('a bad token: refused with its reason, and no span in error (the client was wrong)', async () => {
     const { access } = await login();
     tracing.reset();
@@ -342,15 +374,15 @@ describeWithService('redis', 'tracing: the spans of an Express service on Redis'
       },
     ]);
     // The rate limits (per IP, per family), the one rotation script; on reuse the family,
-    // its session and the session's access token end.
+    // the access tokens it issued (blacklisted) and its session end.
     expect(childrenOf(spans, flows[0]!)).toEqual(['hit', 'hit', 'rotate']);
-    expect(childrenOf(spans, flows[2]!)).toEqual([
-      'hit',
-      'hit',
-      'rotate',
-      'revokeFamily',
-      'revokeByFamily',
-      'revoke',
+    const reuse = childrenOf(spans, flows[2]!);
+    expect(reuse.slice(0, 4)).toEqual(['hit', 'hit', 'rotate', 'revokeFamily']);
+    expect(reuse.slice(4).sort()).toEqual(['revoke', 'revoke', 'revokeByFamily']);
+    const blacklisted = spans.filter((s) => s.name === 'revoke');
+    expect(blacklisted.map((s) => s.attributes['auth.store.name'])).toEqual([
+      'RedisRevocationStore',
+      'RedisRevocationStore',
     ]);
     const servers = spans.filter((s) => s.kind === SpanKind.SERVER).map(spanId);
     expect(flows.map((s) => s.parentSpanContext?.spanId)).toEqual(servers);

@@ -20,6 +20,7 @@ import type {
   SuccessEvent,
   ValidationHooks,
 } from '../../../lib/security/types';
+import type { RevokedRefreshToken } from '../../../lib/security/store-contracts';
 import { MemoryRefreshTokenStore } from '../../../stores/memory';
 import vectors from '../../fixtures/python-sdk-vectors.json';
 import { FaultyRefreshTokenStore, recordingLogger } from '../../helpers/faulty-stores';
@@ -300,8 +301,8 @@ describe('RefreshTokenPolicy validation (no store)', () => {
   it('treats revoke, revokeFamily and revokeUser as no-ops without a store', async () => {
     const { policy } = policyWith();
     await expect(policy.revoke('j', 'u')).resolves.toBeUndefined();
-    await expect(policy.revokeFamily('f', 'u')).resolves.toBe(0);
-    await expect(policy.revokeUser('u')).resolves.toBe(0);
+    await expect(policy.revokeFamily('f', 'u')).resolves.toEqual([]);
+    await expect(policy.revokeUser('u')).resolves.toEqual([]);
     await expect(
       policy.register('j', { userId: 'u', familyId: 'f', ttlSeconds: 60 }),
     ).resolves.toBeUndefined();
@@ -402,12 +403,41 @@ describe('RefreshTokenPolicy rotation with a store', () => {
     expect(failures).toEqual([{ reason: 'revoked', tokenType: 'refresh' }]);
   });
 
-  it('refuses a token revoked at logout', async () => {
-    const { policy, token, sub, jti } = await loggedIn();
+  it('refuses a token revoked at logout as revoked: not theft, nothing else revoked, no onReuse', async () => {
+    const { policy, store, token, sub, jti, familyId, failures } = await loggedIn();
+    await store.register('sibling', { userId: sub, familyId, ttlSeconds: 3600 });
     await policy.revoke(jti, sub);
-    expect((await rejection(policy.validateAndRotate(token, { newJti: 'n' }))).reason).toBe(
-      'reused',
-    );
+    const onReuse = jest.fn();
+    const error = await rejection(policy.validateAndRotate(token, { newJti: 'n', onReuse }));
+    expect(error).toMatchObject({
+      message: 'Refresh token already used or revoked',
+      reason: 'revoked',
+      status: 401,
+    });
+    expect(failures).toEqual([{ reason: 'revoked', tokenType: 'refresh' }]);
+    expect(onReuse).not.toHaveBeenCalled();
+    // The family was not revoked on its behalf.
+    await expect(store.isValid('sibling', sub)).resolves.toBe(true);
+  });
+
+  it('refuses a rotated token of a revoked family as revoked, not as reuse', async () => {
+    const { policy, store, token, sub, familyId, failures } = await loggedIn();
+    await policy.validateAndRotate(token, { newJti: 'next' });
+    await expect(policy.revokeFamily(familyId, sub)).resolves.toHaveLength(2);
+    const onReuse = jest.fn();
+    const error = await rejection(policy.validateAndRotate(token, { newJti: 'again', onReuse }));
+    expect(error.reason).toBe('revoked');
+    expect(failures).toEqual([{ reason: 'revoked', tokenType: 'refresh' }]);
+    expect(onReuse).not.toHaveBeenCalled();
+    await expect(store.isValid('again', sub)).resolves.toBe(false);
+  });
+
+  it('calls onReuse with the family on a real reuse', async () => {
+    const { policy, token, sub, familyId } = await loggedIn();
+    await policy.validateAndRotate(token, { newJti: 'next' });
+    const onReuse = jest.fn();
+    await rejection(policy.validateAndRotate(token, { newJti: 'again', onReuse }));
+    expect(onReuse).toHaveBeenCalledWith(expect.objectContaining({ userId: sub, familyId }));
   });
 
   it('never calls the store for a token that fails validation', async () => {
@@ -536,7 +566,7 @@ describe('RefreshTokenPolicy rotation with a store', () => {
 
   it('still answers "reused" when revoking the family fails, and logs the failure', async () => {
     class FamilyRevocationFails extends MemoryRefreshTokenStore {
-      override revokeFamily(): Promise<number> {
+      override revokeFamily(): Promise<RevokedRefreshToken[]> {
         return Promise.reject(new Error('ECONNRESET (injected)'));
       }
     }
@@ -550,10 +580,24 @@ describe('RefreshTokenPolicy rotation with a store', () => {
     );
   });
 
-  it('delegates revokeFamily and revokeUser to the store and resolves to the counts', async () => {
-    const { policy, sub, familyId } = await loggedIn();
-    await expect(policy.revokeUser(sub)).resolves.toBe(1);
-    await expect(policy.revokeFamily(familyId, sub)).resolves.toBe(0);
+  it('delegates revokeFamily and revokeUser to the store and resolves to the tokens it listed', async () => {
+    const { policy, sub, jti, familyId } = await loggedIn();
+    const later = nowSeconds() + 1000; // after the login's own issue time
+    await policy.register('later', { userId: sub, familyId, ttlSeconds: 3600, issuedAt: later });
+    await policy.register('other', {
+      userId: sub,
+      familyId: randomUUID(),
+      ttlSeconds: 3600,
+      issuedAt: later + 10,
+    });
+    await expect(policy.revokeFamily(familyId, sub, { issuedSince: later })).resolves.toEqual([
+      { jti: 'later', issuedAt: later },
+    ]);
+    const all = await policy.revokeUser(sub);
+    expect(all.map((t) => t.jti).sort()).toEqual([jti, 'later', 'other'].sort());
+    await expect(policy.revokeUser(sub, { issuedSince: later + 5 })).resolves.toEqual([
+      { jti: 'other', issuedAt: later + 10 },
+    ]);
   });
 });
 

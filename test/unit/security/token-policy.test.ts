@@ -172,6 +172,26 @@ describe('TokenPolicy.validate', () => {
     expect(failures).toEqual([]);
   });
 
+  it('takes the store’s local answer without calling it (no timeout, no breaker), and calls it when there is none', async () => {
+    const store = new FaultyRevocationStore();
+    store.fault = 'hang'; // any call that reaches the store never settles
+    const known = mint();
+    const revoked = mint();
+    const local: Record<string, boolean> = { [known.jti]: false, [revoked.jti]: true };
+    store.isRevokedLocally = (jti: string) => local[jti];
+    const { hooks, failures } = recordingHooks();
+    const policy = new TokenPolicy({ validator, revocationStore: store, hooks, timeoutMs: 50 });
+    await expect(policy.validate(known.token)).resolves.toMatchObject({ jti: known.jti });
+    await expect(policy.validate(revoked.token)).rejects.toMatchObject({
+      reason: 'revoked',
+      status: 401,
+    });
+    expect(failures).toEqual([{ reason: 'revoked', tokenType: 'access' }]);
+    expect(store.calls).toBe(0);
+    await expect(policy.validate(mint().token)).rejects.toMatchObject({ status: 503 });
+    expect(store.calls).toBe(1);
+  });
+
   it('answers a hung store within the timeout, then at once while the breaker is open, then recovers', async () => {
     let now = 1_000_000;
     const breaker = new CircuitBreaker({

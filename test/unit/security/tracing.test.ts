@@ -14,7 +14,6 @@ import {
   activeTracer,
   dbSystemOf,
   setTraceAttributes,
-  traceRevocationCheck,
   tracingApiLoaded,
 } from '../../../lib/security/tracing';
 import { createValidationConfig } from '../../../lib/security/validation-config';
@@ -123,27 +122,40 @@ describe('spans', () => {
     });
   });
 
-  it('an answer without a store call is local; a store may describe its call', async () => {
-    expect(await traceRevocationCheck(() => false)).toBe(false);
-    // A store with a cache of its own, saying so through the attribute hook.
-    class CachingStore extends MemoryRevocationStore implements RevocationStore {
+  it('an answer the store knew without a call is local; a store may describe its call', async () => {
+    // A store with an answer of its own for one jti, saying what it did through the hook.
+    class LocalAnswers extends MemoryRevocationStore implements RevocationStore {
+      known = '';
+      isRevokedLocally(jti: string): boolean | undefined {
+        return jti === this.known ? false : undefined;
+      }
       override async isRevoked(jti: string): Promise<boolean> {
         setTraceAttributes({ 'auth.revocation.cache': 'miss' });
         return super.isRevoked(jti);
       }
     }
+    const store = new LocalAnswers();
     const policy = new TokenPolicy({
       validator: validator(),
-      revocationStore: new CachingStore(),
+      revocationStore: store,
       storeName: 'redis',
       logger: quiet,
     });
+    const claims = accessClaims();
+    store.known = claims.jti as string;
+    await policy.validate(mint(claims, { key: SECRET }));
     await policy.validate(mint(accessClaims(), { key: SECRET }));
-    const checks = tracing.spans().filter((s) => s.name === 'auth.revocation_check');
-    expect(checks.map((s) => s.attributes['auth.revocation.source'])).toEqual(['local', 'store']);
-    const store = only(tracing.spans(), 'isRevoked');
-    expect(store.kind).toBe(SpanKind.CLIENT);
-    expect(store.attributes).toMatchObject({
+    const spans = tracing.spans();
+    const checks = spans.filter((s) => s.name === 'auth.revocation_check');
+    expect(checks.map((s) => s.attributes)).toEqual([
+      { 'auth.revocation.source': 'local', 'auth.token.revoked': false },
+      { 'auth.revocation.source': 'store', 'auth.token.revoked': false },
+    ]);
+    expect(childrenOf(spans, checks[0]!)).toEqual([]);
+    expect(childrenOf(spans, checks[1]!)).toEqual(['isRevoked']);
+    const call = only(spans, 'isRevoked');
+    expect(call.kind).toBe(SpanKind.CLIENT);
+    expect(call.attributes).toMatchObject({
       'db.system.name': 'redis',
       'auth.revocation.cache': 'miss',
     });

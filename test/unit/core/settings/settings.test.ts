@@ -479,4 +479,25 @@ describe('checkConfigHealth (the Python rules)', () => {
       order.findLastIndex((l) => l.startsWith('warn')),
     );
   });
+
+  it('warns, as Python 1.x, when a login or refresh limit barely limits', () => {
+    const base = { ACCESS_TOKEN_ALGORITHM: 'HS256', TOKEN_MODE: 'stateless' };
+    const loose = {
+      ...base,
+      LOGIN_RATE_LIMIT_REQUESTS: 100,
+      LOGIN_RATE_LIMIT_WINDOW_MINUTES: 10,
+      REFRESH_RATE_LIMIT_REQUESTS: 500,
+      REFRESH_RATE_LIMIT_WINDOW_MINUTES: 5,
+    };
+    expect(collectConfigFindings(loose).warnings).toEqual([
+      'CONFIG: LOGIN_RATE_LIMIT_REQUESTS=100 / LOGIN_RATE_LIMIT_WINDOW_MINUTES=10 → 10.0 req/min — rate limit is highly permissive and may weaken abuse protection.',
+    ]); // stateless: no refresh tokens, so no refresh rule
+    const stateful = collectConfigFindings(
+      { ...loose, TOKEN_MODE: 'stateful' },
+      { hasStore: true },
+    );
+    expect(stateful.warnings).toHaveLength(2);
+    const defaults = { ...base, LOGIN_RATE_LIMIT_REQUESTS: 5, LOGIN_RATE_LIMIT_WINDOW_MINUTES: 15 };
+    expect(collectConfigFindings(defaults).warnings).toEqual([]);
+  });
 });
