@@ -163,6 +163,11 @@ export {
   type FlowResponse,
 } from './security/flows/auth-flows';
 export {
+  LoginRateLimiter,
+  type LoginRateLimiterOptions,
+  type LoginAttempt,
+} from './security/flows/login-limiter';
+export {
   RefreshRateLimiter,
   type RefreshRateLimiterOptions,
   type RateLimit,

@@ -37,6 +37,7 @@ export function createApp(services: ExampleServices): Express {
       sessions: services.sessions,
       sessionFailureMode: effectiveFailureMode(settings, 'session_write'),
       rateLimit: services.rateLimit,
+      loginRateLimit: services.loginRateLimit,
       findUser: (id) => toAuthUser(users.findById(id)),
       verifyCredentials: async (email, password) => toAuthUser(await users.verify(email, password)),
       hooks: services.hooks,

@@ -6,6 +6,7 @@
  */
 import {
   ConfigurationError,
+  LoginRateLimiter,
   RefreshRateLimiter,
   RefreshTokenPolicy,
   TokenIssuer,
@@ -34,6 +35,7 @@ export interface ExampleServices {
   refreshPolicy: RefreshTokenPolicy;
   sessions: SessionStore;
   rateLimit: RefreshRateLimiter;
+  loginRateLimit: LoginRateLimiter;
   users: DemoUserDirectory;
   logger: Logger;
   hooks?: ValidationHooks | undefined;
@@ -89,17 +91,27 @@ export async function bootstrap(
       hooks,
       logger,
     });
+    // The Python names (REFRESH_RATE_LIMIT_REQUESTS per REFRESH_RATE_LIMIT_WINDOW_MINUTES); the
+    // example's earlier names still win when set (REFRESH_RATE_LIMIT_MAX, _WINDOW_SECONDS).
+    const window = positiveInt(
+      env,
+      'REFRESH_RATE_LIMIT_WINDOW_SECONDS',
+      settings.REFRESH_RATE_LIMIT_WINDOW_MINUTES * 60,
+    );
     const rateLimit = new RefreshRateLimiter({
       store: stores.rateLimitStore,
       perFamily: {
-        max: positiveInt(env, 'REFRESH_RATE_LIMIT_MAX', 10),
-        windowSeconds: positiveInt(env, 'REFRESH_RATE_LIMIT_WINDOW_SECONDS', 60),
+        max: positiveInt(env, 'REFRESH_RATE_LIMIT_MAX', settings.REFRESH_RATE_LIMIT_REQUESTS),
+        windowSeconds: window,
       },
-      perIp: {
-        max: positiveInt(env, 'REFRESH_RATE_LIMIT_IP_MAX', 60),
-        windowSeconds: positiveInt(env, 'REFRESH_RATE_LIMIT_WINDOW_SECONDS', 60),
-      },
+      perIp: { max: positiveInt(env, 'REFRESH_RATE_LIMIT_IP_MAX', 60), windowSeconds: 60 },
       failureMode: effectiveFailureMode(settings, 'rate_limit'),
+      hooks,
+      logger,
+    });
+    // LOGIN_RATE_LIMIT_REQUESTS failed logins per LOGIN_RATE_LIMIT_WINDOW_MINUTES per account.
+    const loginRateLimit = LoginRateLimiter.fromSettings(settings, {
+      store: stores.rateLimitStore,
       hooks,
       logger,
     });
@@ -113,6 +125,7 @@ export async function bootstrap(
         refreshPolicy,
         sessions: opened.sessionStore,
         rateLimit,
+        loginRateLimit,
         users,
         logger,
         hooks,

@@ -1,8 +1,6 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { AuthError, DEFAULT_REALM, InvalidTokenError, Messages } from '../core/errors';
-import { withRealm } from '../core/error-response';
+import type { RequestHandler } from 'express';
 import { requireFreshLoginCheck } from '../core/fresh-login';
-import '../security/http/request-types';
+import { claimsCheck } from './claims-check';
 
 /**
  * Allow the request only when the token's login (`auth_time`) is at most `maxAgeSeconds` old:
@@ -19,19 +17,5 @@ export function requireFreshLogin(options: {
   /** Milliseconds since the epoch (default `Date.now`). */
   clock?: (() => number) | undefined;
 }): RequestHandler {
-  const check = requireFreshLoginCheck(options);
-  const realm = options.realm ?? DEFAULT_REALM;
-  return function requireFreshLoginHandler(req: Request, _res: Response, next: NextFunction): void {
-    if (req.auth === undefined) {
-      next(new InvalidTokenError(Messages.ACCESS_MISSING, 'missing', 'access', { realm }));
-      return;
-    }
-    try {
-      check(req.auth);
-    } catch (err) {
-      next(err instanceof AuthError ? withRealm(err, realm) : err);
-      return;
-    }
-    next();
-  };
+  return claimsCheck(requireFreshLoginCheck(options), options.realm);
 }

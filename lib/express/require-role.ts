@@ -1,9 +1,7 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { AuthError, DEFAULT_REALM, InvalidTokenError, Messages } from '../core/errors';
-import { withRealm } from '../core/error-response';
+import type { RequestHandler } from 'express';
 import { requireRoleCheck } from '../core/roles';
 import type { RoleName } from '../core/types';
-import '../security/http/request-types';
+import { claimsCheck } from './claims-check';
 
 /**
  * Allow the request only when `req.auth.role` is at least `role` (superadmin > admin >
@@ -17,19 +15,5 @@ export function requireRole(
   role: RoleName,
   options: { realm?: string | undefined } = {},
 ): RequestHandler {
-  const check = requireRoleCheck(role);
-  const realm = options.realm ?? DEFAULT_REALM;
-  return function requireRoleHandler(req: Request, _res: Response, next: NextFunction): void {
-    if (req.auth === undefined) {
-      next(new InvalidTokenError(Messages.ACCESS_MISSING, 'missing', 'access', { realm }));
-      return;
-    }
-    try {
-      check(req.auth);
-    } catch (err) {
-      next(err instanceof AuthError ? withRealm(err, realm) : err);
-      return;
-    }
-    next();
-  };
+  return claimsCheck(requireRoleCheck(role), options.realm);
 }

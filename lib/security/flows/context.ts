@@ -21,6 +21,7 @@ import type { SessionStore } from '../store-contracts';
 import { guardStore, type GuardedStore, type StoreFailureOptions } from '../store-guard';
 import type { AccessTokenSubject, TokenIssuer } from '../token-issuer';
 import type { TokenPolicy } from '../token-policy';
+import type { LoginRateLimiter } from './login-limiter';
 import type { RefreshRateLimiter } from './rate-limiter';
 
 /** A user as the flows need it: the access-token claims, plus whether the account is active. */
@@ -75,7 +76,14 @@ export interface AuthFlowsOptions extends StoreFailureOptions {
   sessionFailureMode?: FailureMode | undefined;
   /** Refresh token (and optionally the access token) in HttpOnly cookies. */
   cookies?: AuthCookieMode | false | undefined;
+  /** The refresh limiter (per refresh family and client IP). */
   rateLimit?: RefreshRateLimiter | false | undefined;
+  /**
+   * The login limiter (per account and client IP, counted before the credentials are checked):
+   * `LoginRateLimiter.fromSettings(settings, { store })`. Without one, login has no brute-force
+   * protection (a warning says so when the flows are built); `false` says it is on purpose.
+   */
+  loginRateLimit?: LoginRateLimiter | false | undefined;
   /** Realm of the challenges. Default `api`. */
   realm?: string | undefined;
 }
@@ -100,6 +108,7 @@ export interface FlowContext {
   readonly verifyCredentials: AuthFlowsOptions['verifyCredentials'];
   readonly sessions: GuardedStore<SessionStore> | undefined;
   readonly limiter: RefreshRateLimiter | undefined;
+  readonly loginLimiter: LoginRateLimiter | undefined;
   readonly cookies: CookieMode | undefined;
   /** The access-token pipeline of the flows' own authenticated routes. */
   readonly authenticate: RequestAuthenticator;
@@ -134,6 +143,7 @@ export function compileFlowContext(options: AuthFlowsOptions): FlowContext {
       logger,
     }),
     limiter: options.rateLimit || undefined,
+    loginLimiter: loginLimiterOf(options, logger),
     cookies,
     authenticate: createRequestAuthenticator({
       policy,
@@ -147,6 +157,15 @@ export function compileFlowContext(options: AuthFlowsOptions): FlowContext {
     now: () => Math.floor(clock() / 1000),
     budgetMs: options.timeoutMs ?? 1000,
   };
+}
+
+function loginLimiterOf(options: AuthFlowsOptions, logger: Logger): LoginRateLimiter | undefined {
+  if (options.verifyCredentials !== undefined && options.loginRateLimit === undefined) {
+    logger.warn(
+      'auth-sdk-m8: login has no brute-force protection: pass loginRateLimit (LoginRateLimiter.fromSettings(settings, { store })), or false if something else limits logins',
+    );
+  }
+  return options.loginRateLimit || undefined;
 }
 
 function compileCookieMode(mode: AuthCookieMode | undefined): CookieMode | undefined {

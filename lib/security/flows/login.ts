@@ -1,6 +1,6 @@
 /** `POST /auth/login`: credentials in, a pair and a new session out. */
 import { randomUUID } from 'node:crypto';
-import { InvalidRequestError, NotFoundError } from '../../core/errors';
+import { InvalidRequestError, NotFoundError, RateLimitedError } from '../../core/errors';
 import { callHook } from '../hooks';
 import { storedUserId } from '../user-id';
 import { pairAnswer } from './answer';
@@ -19,6 +19,13 @@ export async function login(ctx: FlowContext, request: FlowRequest): Promise<Flo
   // of our origins (login CSRF, ASVS 5 V3), whatever the body looks like.
   ctx.cookies?.refreshCsrf?.(request);
   const { email, password } = credentialsOf(request);
+  // Counted before the check, so a flood of guesses is counted as it arrives (429 past the limit).
+  const attempt = await ctx.loginLimiter?.attempt(email, request.ip).catch((error: unknown) => {
+    if (error instanceof RateLimitedError) {
+      callHook(ctx.hooks, 'onLogin', { result: 'rate_limited' }, ctx.logger);
+    }
+    throw error;
+  });
   const user = await verify(email, password);
   if (!user || user.is_active === false) {
     const result = user ? 'inactive_user' : 'wrong_credentials';
@@ -26,6 +33,7 @@ export async function login(ctx: FlowContext, request: FlowRequest): Promise<Flo
     // A login form is no bearer-protected resource: no challenge.
     throw new InvalidRequestError(WRONG_CREDENTIALS, ctx.realm, { challenge: false });
   }
+  await attempt?.succeeded();
   const issuedAt = ctx.now();
   const pair = issuePair(ctx, user, { jti: randomUUID(), issuedAt, authTime: issuedAt });
   await ctx.refreshPolicy.register(pair.refresh.jti, {

@@ -423,13 +423,25 @@ for (const kind of ['postgres', 'mysql'] as const) {
           .post('/auth/refresh')
           .send({ refresh_token: pair.refresh_token });
         expect(reuse.status).toBe(401);
+        // Theft ends the family: every access token it issued is refused at once.
+        for (const token of [
+          pair.access_token,
+          rotated.body.access_token,
+          moved.body.access_token,
+        ]) {
+          const me = await request(service.url)
+            .get('/auth/me')
+            .set('Authorization', `Bearer ${token}`);
+          expect(me.status).toBe(401);
+        }
+        const again = await login(service.url, 'user@example.com');
         const logout = await request(service.url)
           .post('/auth/logout')
-          .set('Authorization', `Bearer ${rotated.body.access_token}`);
+          .set('Authorization', `Bearer ${again.access_token}`);
         expect(logout.status).toBe(200);
         const after = await request(service.url)
           .get('/auth/me')
-          .set('Authorization', `Bearer ${rotated.body.access_token}`);
+          .set('Authorization', `Bearer ${again.access_token}`);
         expect(after.status).toBe(401);
       } finally {
         expect(await service.stop()).toBe(0);

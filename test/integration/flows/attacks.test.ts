@@ -3,9 +3,21 @@
  * V7 session management; RFC 9700 §4.14): a cross-site login form, an older access token at
  * logout, another device's refresh token.
  */
+import { LoginRateLimiter } from 'auth-sdk-m8';
 import { describeWithService } from '../../helpers/services';
 import { backends } from './backends';
-import { ALICE, BOB, PASSWORD, call, harness, login, me, refresh, type Harness } from './harness';
+import {
+  ALICE,
+  BOB,
+  PASSWORD,
+  call,
+  harness,
+  login,
+  me,
+  quiet,
+  refresh,
+  type Harness,
+} from './harness';
 
 /** The `jti` of a JWT (unverified: the test reads what the flows signed). */
 const jtiOf = (token: string): string =>
@@ -239,6 +251,69 @@ for (const backend of backends) {
           }
         }
         expect(alive).toEqual([]);
+      });
+    });
+
+    describe("brute force on login (ASVS 5 V6.3.1), on the backend's own RateLimitStore", () => {
+      let h: Harness;
+      let spray: Harness;
+      beforeAll(async () => {
+        h = await harness(backend, (stores) => ({
+          loginRateLimit: new LoginRateLimiter({
+            store: stores.rateLimit,
+            perIp: false,
+            logger: quiet,
+          }),
+        }));
+        spray = await harness(backend, (stores) => ({
+          loginRateLimit: new LoginRateLimiter({
+            store: stores.rateLimit,
+            perAccount: { max: 100, windowSeconds: 900 },
+            perIp: { max: 20, windowSeconds: 900 },
+            logger: quiet,
+          }),
+        }));
+      });
+      afterAll(async () => {
+        await h.close();
+        await spray.close();
+      });
+
+      const tryLogin = async (target: Harness, email: string, password: string) => {
+        const res = await call(target, 'POST', '/auth/login', { body: { email, password } });
+        return { status: res.status, body: res.body, retryAfter: res.headers.get('retry-after') };
+      };
+
+      it('answers 429 with Retry-After after 5 failures, even to the right password', async () => {
+        const seen: number[] = [];
+        for (let i = 0; i < 5; i++) seen.push((await tryLogin(h, BOB.email, 'wrong')).status);
+        expect(seen).toEqual([400, 400, 400, 400, 400]);
+        const limited = await tryLogin(h, BOB.email, PASSWORD);
+        expect(limited.status).toBe(429);
+        expect(Number(limited.retryAfter)).toBeGreaterThan(800);
+        expect(limited.body).toMatchObject({ success: false, status_code: 429 });
+      });
+
+      it('answers an unknown account exactly as a known one', async () => {
+        const known: unknown[] = [];
+        const unknown: unknown[] = [];
+        for (let i = 0; i < 7; i++) {
+          const k = await tryLogin(h, ALICE.email, 'wrong');
+          const u = await tryLogin(h, 'nobody@example.com', 'wrong');
+          known.push([k.status, k.body, k.retryAfter === null]);
+          unknown.push([u.status, u.body, u.retryAfter === null]);
+        }
+        expect(unknown).toEqual(known);
+        expect(known.slice(5).map((a) => (a as number[])[0])).toEqual([429, 429]);
+      });
+
+      it('limits one client spraying many accounts (per IP)', async () => {
+        const statuses: number[] = [];
+        for (let i = 0; i < 22; i++) {
+          statuses.push((await tryLogin(spray, `victim-${i}@example.com`, 'wrong')).status);
+        }
+        expect(statuses.slice(0, 20).every((s) => s === 400)).toBe(true);
+        expect(statuses.slice(20)).toEqual([429, 429]);
       });
     });
   });

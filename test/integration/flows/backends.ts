@@ -24,11 +24,13 @@ import {
   RedisSessionStore,
 } from '../../../stores/redis';
 import {
+  MysqlRateLimitStore,
   MysqlRefreshTokenStore,
   MysqlRevocationStore,
   MysqlSessionStore,
 } from '../../../stores/sql/mysql';
 import {
+  PostgresRateLimitStore,
   PostgresRefreshTokenStore,
   PostgresRevocationStore,
   PostgresSessionStore,
@@ -67,9 +69,10 @@ interface SqlClasses<Pool, Sessions extends SessionStore> {
     migrate(): Promise<void>;
   };
   Sessions: new (o: { pool: Pool; tablePrefix: string; clock: () => number }) => Sessions;
+  RateLimit: new (o: { pool: Pool; tablePrefix: string }) => RateLimitStore;
 }
 
-/** A SQL backend: its three stores on one pool and private tables, the rate limit in memory. */
+/** A SQL backend: its four stores on one pool and private tables. */
 function sqlBackend<Pool, Sessions extends SessionStore>(
   name: 'postgres' | 'mysql',
   connect: () => Promise<{
@@ -95,7 +98,7 @@ function sqlBackend<Pool, Sessions extends SessionStore>(
         revocation,
         refresh,
         sessions,
-        rateLimit: new MemoryRateLimitStore({ clock }),
+        rateLimit: new stores.RateLimit({ pool, tablePrefix: p }),
         blacklisted: (jti) => revocation.isRevoked(jti),
         close: async () => {
           for (const statement of dropStatements(name, p)) await query(statement);
@@ -156,6 +159,7 @@ export const backends: Backend[] = [
         Revocation: PostgresRevocationStore,
         Refresh: PostgresRefreshTokenStore,
         Sessions: PostgresSessionStore,
+        RateLimit: PostgresRateLimitStore,
       },
       query: (sql: string) => pool.query(sql),
       end: () => pool.end(),
@@ -169,6 +173,7 @@ export const backends: Backend[] = [
         Revocation: MysqlRevocationStore,
         Refresh: MysqlRefreshTokenStore,
         Sessions: MysqlSessionStore,
+        RateLimit: MysqlRateLimitStore,
       },
       query: (sql: string) => pool.query(sql),
       end: () => pool.end(),

@@ -43,7 +43,7 @@ export interface Harness {
 
 export async function harness(
   backend: Backend,
-  extra: Partial<AuthRoutesOptions> = {},
+  extra: Partial<AuthRoutesOptions> | ((stores: BackendStores) => Partial<AuthRoutesOptions>) = {},
 ): Promise<Harness> {
   let offset = 0;
   const clock = { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms) };
@@ -73,7 +73,7 @@ export async function harness(
       }),
       clock: clock.now,
       logger: quiet,
-      ...extra,
+      ...(typeof extra === 'function' ? extra(stores) : extra),
     }),
   );
   app.get('/me', authenticate({ policy }), (req, res) => {

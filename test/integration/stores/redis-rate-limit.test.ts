@@ -4,6 +4,7 @@
  * the commands, a TCP relay for the round trips). The Cluster's count is in
  * `test/contract/redis-cluster.test.ts`.
  */
+import { LoginRateLimiter } from '../../../lib/security/flows/login-limiter';
 import { RedisRateLimitStore } from '../../../stores/redis/rate-limit-store';
 import {
   commandsOf,
@@ -47,5 +48,28 @@ describeWithService('redis', 'RedisRateLimitStore on the wire', () => {
       ]),
     );
     expect(undone).toEqual({ commands: ['EVALSHA', 'EVALSHA'], roundTrips: 1 });
+  });
+
+  it('costs a login one round trip: a first success adds none, a success after failures one', async () => {
+    const quiet = { warn: () => undefined, error: () => undefined };
+    const limiter = new LoginRateLimiter({
+      store: new RedisRateLimitStore({ client, keyPrefix }),
+      logger: quiet,
+    });
+    await (await limiter.attempt('warm@example.com', '192.0.2.1')).succeeded();
+    const first = await commandsOf(client, relay, services.redis.url, async () => {
+      const attempt = await limiter.attempt('ann@example.com', '192.0.2.2');
+      await attempt.succeeded();
+    });
+    expect(first).toEqual({ commands: ['EVALSHA', 'EVALSHA'], roundTrips: 1 });
+    await limiter.attempt('bob@example.com', '192.0.2.3'); // a failure: counted, not forgiven
+    const after = await commandsOf(client, relay, services.redis.url, async () => {
+      const attempt = await limiter.attempt('bob@example.com', '192.0.2.3');
+      await attempt.succeeded();
+    });
+    expect(after).toEqual({
+      commands: ['EVALSHA', 'EVALSHA', 'EVALSHA', 'EVALSHA'],
+      roundTrips: 2,
+    });
   });
 });
