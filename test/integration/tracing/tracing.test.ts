@@ -13,6 +13,7 @@ import express, { type Express } from 'express';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import {
+  LoginRateLimiter,
   RefreshRateLimiter,
   RefreshTokenPolicy,
   TokenIssuer,
@@ -172,6 +173,13 @@ describeWithService('redis', 'tracing: the spans of an Express service on Redis'
         findUser: (id) => (id === USER.sub ? USER : null),
         verifyCredentials: async (email, password) =>
           email === USER.email && password === PASSWORD ? USER : null,
+        loginRateLimit: new LoginRateLimiter({
+          store: new RedisRateLimitStore({ client, keyPrefix: `${prefix}login:` }),
+          perAccount: { max: 3, windowSeconds: 60 },
+          perIp: false,
+          hooks,
+          logger: quiet,
+        }),
         rateLimit: new RefreshRateLimiter({
           store: new RedisRateLimitStore({ client, keyPrefix: `${prefix}rl:` }),
           hooks,
@@ -330,7 +338,8 @@ describeWithService('redis', 'tracing: the spans of an Express service on Redis'
       spanId(spans.find((s) => s.kind === SpanKind.SERVER)!),
     );
     expect(ok!.attributes).toEqual({ 'auth.login.result': 'success' });
-    expect(childrenOf(spans, ok!)).toEqual(['register', 'create']);
+    // The login limit: counted before the password is checked, forgiven once it is right.
+    expect(childrenOf(spans, ok!)).toEqual(['hitMany', 'undo', 'register', 'create']);
     expect(spans.find((s) => s.name === 'register')!.attributes).toMatchObject({
       'db.system.name': 'redis',
       'auth.store.name': 'RedisRefreshTokenStore',
@@ -346,6 +355,28 @@ describeWithService('redis', 'tracing: the spans of an Express service on Redis'
     });
     expect(refused!.status.code).toBe(SpanStatusCode.UNSET);
     secrets.values.push(`${PASSWORD}!`);
+    secrets.expectNoneIn(spans);
+  });
+
+  it('a throttled login: the result and the limit, as the metrics count them', async () => {
+    const auth = metrics.auth!;
+    const before = await counted(auth.loginAttempts);
+    const guess = { email: 'someone.else@example.com', password: 'guess' };
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await post('/auth/login', guess)).status);
+    expect(statuses).toEqual([400, 400, 400, 429]);
+    const spans = await spansOfRequest(tracing, 4);
+    const logins = spans.filter((s) => s.name === 'auth.login');
+    expect(logins[3]!.attributes).toEqual({
+      'auth.login.result': 'rate_limited',
+      'auth.rate_limit.scope': 'account',
+      'auth.failure.reason': 'rate_limited',
+    });
+    expect(logins[3]!.status.code).toBe(SpanStatusCode.UNSET);
+    const after = await counted(auth.loginAttempts);
+    expect((after.rate_limited ?? 0) - (before.rate_limited ?? 0)).toBe(1);
+    expect(tally(logins, 'auth.login.result')).toEqual({ wrong_credentials: 3, rate_limited: 1 });
+    secrets.values.push(guess.email, guess.password + '-');
     secrets.expectNoneIn(spans);
   });
 
