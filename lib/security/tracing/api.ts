@@ -15,12 +15,11 @@ export type { Attributes, Span, Tracer };
 export const TRACER_NAME = 'auth-sdk-m8';
 
 let otel: typeof OtelApi | undefined;
-/** The context key under which the innermost span of this package is kept. */
-let OURS: symbol = Symbol('auth-sdk-m8 span');
+/** The spans this package started: only these are described by `currentSpan()`'s callers. */
+const ours = new WeakSet<Span>();
 
 function use(api: typeof OtelApi): boolean {
   otel = api;
-  OURS = api.createContextKey('auth-sdk-m8 span');
   return true;
 }
 
@@ -60,10 +59,11 @@ export function activeTracer(): Tracer | undefined {
   return cachedTracer;
 }
 
-/** The innermost span of this package in the current context (none while tracing is off). */
+/** The active span when this package started it (none while tracing is off, or another's). */
 export function currentSpan(): Span | undefined {
   if (activeTracer() === undefined) return undefined;
-  return (otel as typeof OtelApi).context.active().getValue(OURS) as Span | undefined;
+  const span = (otel as typeof OtelApi).trace.getActiveSpan();
+  return span !== undefined && ours.has(span) ? span : undefined;
 }
 
 /**
@@ -81,21 +81,23 @@ export interface SpanPlan<T> {
   attributes?: Attributes | undefined;
   /** Describes a success on the span. */
   onValue?: ((span: Span, value: T) => void) | undefined;
-  /** Describes a failure on the span. */
-  onError: (span: Span, error: unknown) => void;
+  /** Describes a failure on the span (default: the `onError` given to `inSpan`). */
+  onError?: ((span: Span, error: unknown) => void) | undefined;
 }
 
-/** Runs `work` inside a new span, the current one of this package while it runs. */
+/** Runs `work` inside a new span, the active one while it runs. */
 export function inSpan<T>(
   tracer: Tracer,
   plan: SpanPlan<T>,
   work: (span: Span) => T | Promise<T>,
+  onError: (span: Span, error: unknown) => void,
 ): Promise<T> {
   const api = otel as typeof OtelApi;
   const parent = api.context.active();
   const kind = plan.client === true ? api.SpanKind.CLIENT : api.SpanKind.INTERNAL;
   const span = tracer.startSpan(plan.name, { kind, attributes: plan.attributes }, parent);
-  const scope = api.trace.setSpan(parent, span).setValue(OURS, span);
+  ours.add(span);
+  const scope = api.trace.setSpan(parent, span);
   let pending: Promise<T>;
   try {
     pending = Promise.resolve(api.context.with(scope, work, undefined, span));
@@ -108,7 +110,7 @@ export function inSpan<T>(
       return value;
     },
     (error: unknown) => {
-      endSpan(span, () => plan.onError(span, error));
+      endSpan(span, () => (plan.onError ?? onError)(span, error));
       throw error;
     },
   );

@@ -18,13 +18,13 @@ import {
 } from './api';
 import { recordFailure } from './outcomes';
 
-/** `inSpan` with refusals and failures described by `recordFailure` unless the plan says. */
+/** `inSpan`, refusals and failures described by `recordFailure` unless the plan says. */
 function traced<T>(
   tracer: Tracer,
-  plan: Omit<SpanPlan<T>, 'onError'> & { onError?: SpanPlan<T>['onError'] | undefined },
+  plan: SpanPlan<T>,
   work: (span: Span) => T | Promise<T>,
 ): Promise<T> {
-  return inSpan(tracer, { ...plan, onError: plan.onError ?? recordFailure }, work);
+  return inSpan(tracer, plan, work, recordFailure);
 }
 
 /** The request pipeline (`createRequestAuthenticator`): one span per authenticated request. */
@@ -60,14 +60,17 @@ export function traceTokenValidation<T>(
   if (tracer === undefined) return validate();
   const attributes: Attributes = { 'auth.token.type': 'access' };
   if (algorithm !== undefined) attributes['auth.token.algorithm'] = algorithm;
-  const onValue = (span: Span): void => {
-    span.setAttribute('auth.token.verdict', 'valid');
-  };
-  const onError = (span: Span, error: unknown): void => {
-    if (error instanceof InvalidTokenError) span.setAttribute('auth.token.verdict', 'invalid');
-    recordFailure(span, error);
-  };
-  return traced(tracer, { name: 'auth.validate_token', attributes, onValue, onError }, validate);
+  const plan = { name: 'auth.validate_token', attributes, onValue: valid, onError: invalid };
+  return traced(tracer, plan, validate);
+}
+
+function valid(span: Span): void {
+  span.setAttribute('auth.token.verdict', 'valid');
+}
+
+function invalid(span: Span, error: unknown): void {
+  if (error instanceof InvalidTokenError) span.setAttribute('auth.token.verdict', 'invalid');
+  recordFailure(span, error);
 }
 
 /** The revocation check (`TokenPolicy.validate`) that asks its store: the store call inside. */
@@ -75,10 +78,15 @@ export function traceRevocationCheck(check: () => Promise<boolean>): Promise<boo
   const tracer = activeTracer();
   if (tracer === undefined) return check();
   const attributes = { 'auth.revocation.source': 'store' };
-  const onValue = (span: Span, revoked: boolean): void => {
-    span.setAttribute('auth.token.revoked', revoked);
-  };
-  return traced(tracer, { name: 'auth.revocation_check', attributes, onValue }, check);
+  return traced(
+    tracer,
+    { name: 'auth.revocation_check', attributes, onValue: revokedOrNot },
+    check,
+  );
+}
+
+function revokedOrNot(span: Span, revoked: boolean): void {
+  span.setAttribute('auth.token.revoked', revoked);
 }
 
 /**
