@@ -5,6 +5,7 @@
 import { QUICK, machine, type Bar } from './lib';
 import { runHttp } from './http';
 import { runMemory } from './memory';
+import { runPipeline } from './pipeline';
 import { runStores } from './stores';
 import { runTracking } from './tracking';
 import { runVerify } from './verify';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     const r = await runVerify();
     console.log(r.text);
     bars.push(...r.bars);
+    console.log((await runPipeline()).text);
   }
   if (wanted('http')) {
     const r = await runHttp();
