@@ -15,7 +15,7 @@ import {
   type FlowResponse,
 } from './context';
 import { login } from './login';
-import { logout, logoutAll } from './logout';
+import { endAllSessions, logout, logoutAll } from './logout';
 import { refresh } from './refresh';
 import { listSessions, revokeSession } from './sessions';
 
@@ -34,6 +34,12 @@ export interface AuthFlows {
   logoutAll(request: FlowRequest): Promise<FlowResponse>;
   listSessions(request: FlowRequest): Promise<FlowResponse>;
   revokeSession(request: FlowRequest, sessionId: string): Promise<FlowResponse>;
+  /**
+   * Ends every session of a user, no request needed: when the app disables or deletes the
+   * account, or an administrator ends its sessions. Every token of the user stops working at
+   * every consumer. Resolves how many session records ended.
+   */
+  endUserSessions(userId: string): Promise<number>;
   /** The access-token pipeline the flows authenticate with (for the adapter's own routes). */
   readonly authenticate: RequestAuthenticator;
 }
@@ -58,6 +64,8 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     logoutAll: bind(logoutAll),
     listSessions: bind(listSessions),
     revokeSession: bind(revokeSession),
+    endUserSessions: (userId) =>
+      withRequestDeadline(ctx.budgetMs, () => endAllSessions(ctx, userId)),
     authenticate: ctx.authenticate,
   };
 }
