@@ -20,6 +20,7 @@ const layers = {
     packages: ['@opentelemetry/api'],
   },
   'lib/express': { layers: ['lib/core', 'lib/security'], packages: ['express'] },
+  'lib/fastify': { layers: ['lib/core', 'lib/security'], packages: ['fastify', 'fastify-plugin'] },
   'lib/passport': { layers: ['lib/core', 'lib/security'], packages: ['passport', 'express'] },
   'lib/metrics': { layers: ['lib/core', 'lib/security'], packages: ['prom-client', 'express'] },
   'lib/events': { layers: ['lib/core', 'lib/security'], packages: ['redis'] },

@@ -5,8 +5,11 @@ const transform = {
     { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
   ],
 };
-// jose 6 ships ESM only: let SWC turn it into CommonJS for Jest instead of failing to load.
-const transformIgnorePatterns = ['/node_modules/(?!(jose)/)'];
+// jose 6 and cookie 2 (under light-my-request, Fastify's inject) ship ESM only: let SWC turn
+// them into CommonJS for Jest instead of failing to load.
+const transformIgnorePatterns = [
+  '^(?!.*/node_modules/light-my-request/node_modules/cookie/).*/node_modules/(?!jose/)',
+];
 
 // The package's own names (what the examples and README import) resolve to the sources, as
 // tsconfig.json's `paths` do for tsc and tsx.

@@ -8,6 +8,7 @@ export default defineConfig({
     schemas: 'lib/schemas.ts',
     http: 'lib/http.ts',
     express: 'lib/express/index.ts',
+    fastify: 'lib/fastify/index.ts',
     passport: 'lib/passport/index.ts',
     metrics: 'lib/metrics/index.ts',
     events: 'lib/events/index.ts',

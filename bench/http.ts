@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 import { BENCH_DIR, QUICK, fmt, median, table, writeResult, type Bar } from './lib';
 import type { Alg } from './keys';
 
-interface Server {
+export interface Server {
   name: string;
   child: ChildProcess;
   url: string;
@@ -18,9 +18,15 @@ interface Server {
 
 const tsx = path.join(BENCH_DIR, '..', 'node_modules', '.bin', 'tsx');
 
-function startServer(name: string, contender: string, alg: Alg): Promise<Server> {
+/** One contender in its own child process (`servers/<script>`), once it printed READY. */
+export function startServer(
+  name: string,
+  contender: string,
+  alg: Alg,
+  script = 'http-server.ts',
+): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [path.join(BENCH_DIR, 'servers', 'http-server.ts')], {
+    const child = spawn(tsx, [path.join(BENCH_DIR, 'servers', script)], {
       env: { ...process.env, BENCH_CONTENDER: contender, BENCH_ALG: alg, NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -35,7 +41,7 @@ function startServer(name: string, contender: string, alg: Alg): Promise<Server>
   });
 }
 
-interface Sample {
+export interface Sample {
   rps: number;
   p99: number;
   non2xx: number;
@@ -48,7 +54,8 @@ async function serverCpu(server: Server): Promise<number> {
   return ((await res.json()) as { micros: number }).micros;
 }
 
-async function load(server: Server, seconds: number): Promise<Sample> {
+/** Load `server` with autocannon (10 connections) for `seconds`; its CPU time per request. */
+export async function load(server: Server, seconds: number): Promise<Sample> {
   const cpuBefore = await serverCpu(server);
   const result = await autocannon({
     url: server.url,

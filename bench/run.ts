@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --only verify|http|stores|memory|tracking] [-- --quick]`: every scenario in one run,
+ * `npm run bench [-- --only verify|http|fastify|stores|memory|tracking] [-- --quick]`: every scenario in one run,
  * tables on stdout, JSON in bench/results/, and a PASS/FAIL line per bar of the issue.
  */
 import { QUICK, machine, type Bar } from './lib';
+import { runFastify } from './fastify';
 import { runHttp } from './http';
 import { runMemory } from './memory';
 import { runPipeline } from './pipeline';
@@ -29,6 +30,11 @@ async function main(): Promise<void> {
   }
   if (wanted('http')) {
     const r = await runHttp();
+    console.log(r.text);
+    bars.push(...r.bars);
+  }
+  if (wanted('fastify')) {
+    const r = await runFastify();
     console.log(r.text);
     bars.push(...r.bars);
   }

@@ -1,86 +1,24 @@
 /**
- * `npm start`: runs the example service on PORT (default 3000). Refuses to start — with the
- * reasons in plain words and a non-zero exit — when the configuration is unusable, and shuts
- * down cleanly on SIGTERM/SIGINT (server closed, store clients ended, exit 0).
+ * `npm start`: runs the example service on Express, on PORT (default 3000). Start-up, refusal
+ * and shutdown are the examples' shared runner (`../shared/run-server.ts`).
  */
 import type { AddressInfo } from 'node:net';
-import { ConfigurationError, type Logger } from 'auth-sdk-m8';
+import { runExample } from '../shared/run-server';
 import { createApp } from './app';
-import { bootstrap } from '../shared/bootstrap';
 
-const logger: Logger = {
-  info: (m) => console.log(m),
-  warn: (m) => console.warn(m),
-  error: (m) => console.error(m),
-};
-
-async function main(): Promise<void> {
-  const port = parsePort(process.env.PORT);
-  const booted = await bootstrap(process.env, logger);
-  for (const note of booted.notes) logger.info?.(`auth-sdk-m8 example: ${note}`);
-  const app = createApp(booted.services);
-  // Demo passwords inside: listen on loopback unless HOST says otherwise.
-  const host = process.env.HOST?.trim() || '127.0.0.1';
-  const server = app.listen(port, host);
+runExample(async (services, { host, port }) => {
+  const server = createApp(services).listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  const { port: bound } = server.address() as AddressInfo;
-  const shown = host.includes(':') ? `[${host}]` : host;
-  logger.info?.(`auth-sdk-m8 example listening on http://${shown}:${bound} (${booted.summary})`);
-
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info?.(`auth-sdk-m8 example: ${signal} received, shutting down`);
-    server.close(() => {
-      booted.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error(`auth-sdk-m8 example: closing the stores failed: ${messageOf(err)}`);
-          process.exit(1);
-        },
-      );
-    });
-    // Keep-alive sockets would hold close() open; end idle ones now.
-    server.closeIdleConnections();
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive sockets would hold close() open; end idle ones now.
+        server.closeIdleConnections();
+      }),
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-}
-
-function parsePort(value: string | undefined): number {
-  if (value === undefined || value === '') return 3000;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigurationError(`PORT must be an integer from 0 to 65535 (got "${value}").`);
-  }
-  return port;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Secret values must never reach the terminal, even inside a validation message. */
-function scrubSecrets(text: string): string {
-  let out = text;
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value && value.length >= 6 && /SECRET|PASSWORD|PRIVATE/.test(name)) {
-      out = out.split(value).join('***');
-    }
-  }
-  return out;
-}
-
-main().catch((err: unknown) => {
-  const findings = err instanceof ConfigurationError ? err.findings : [];
-  // With findings, the message's first line is the headline and the findings the details.
-  const headline = findings.length > 0 ? messageOf(err).split('\n')[0] : messageOf(err);
-  const lines = [`auth-sdk-m8 example refused to start: ${headline}`];
-  for (const finding of findings) lines.push(`  - ${finding}`);
-  console.error(scrubSecrets(lines.join('\n')));
-  process.exit(1);
 });

@@ -4,6 +4,8 @@
  * TypeScript project (module NodeNext), then load the built CommonJS entry under Jest itself.
  * Tracing: an app with the OpenTelemetry SDK gets the built package's spans, and a project
  * without `@opentelemetry/api` (a second scratch project, the tarball alone) loads it as well.
+ * A TypeScript project on the old `moduleResolution: node` (Node10), which ignores `exports`,
+ * must resolve every subpath too (through `typesVersions`).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +19,31 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 function run(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/** Every subpath of `exports` (`''` for the root), from the package's own manifest. */
+function subpaths(): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    exports: Record<string, unknown>;
+  };
+  return Object.keys(manifest.exports)
+    .filter((key) => key !== './package.json')
+    .map((key) => key.slice(1));
+}
+
+describe('typesVersions', () => {
+  it('maps every subpath of exports to the types exports gives it (for Node10 resolution)', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, { import?: { types?: string } }>;
+      typesVersions: Record<string, Record<string, string[]>>;
+    };
+    const expected = Object.fromEntries(
+      subpaths()
+        .filter((sub) => sub !== '')
+        .map((sub) => [sub.slice(1), [manifest.exports[`.${sub}`]!.import!.types!]]),
+    );
+    expect(manifest.typesVersions).toEqual({ '*': expected });
+  });
+});
 
 describe('the packed tarball', () => {
   let work: string;
@@ -54,6 +81,8 @@ describe('the packed tarball', () => {
         '--ignore-scripts',
         tarball,
         `express@${peer('express')}`,
+        `fastify@${peer('fastify')}`,
+        `fastify-plugin@${peer('fastify-plugin')}`,
         `prom-client@${peer('prom-client')}`,
         `@opentelemetry/api@${peer('@opentelemetry/api')}`,
         `@opentelemetry/sdk-trace-base@${peer('@opentelemetry/sdk-trace-base')}`,
@@ -106,7 +135,35 @@ describe('the packed tarball', () => {
 
   it('type-checks and runs from a TypeScript project (NodeNext)', () => {
     run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], work);
-    expect(run(process.execPath, ['out/consumer.js'], work)).toContain('ts ok user-2 user invalid');
+    expect(run(process.execPath, ['out/consumer.js'], work)).toContain(
+      'ts ok user-2 user invalid user-4',
+    );
+  });
+
+  it('type-checks every subpath from a TypeScript project on moduleResolution node (Node10)', () => {
+    const lines = subpaths().map((sub, i) => `import * as entry${i} from 'auth-sdk-m8${sub}';`);
+    const uses = subpaths().map((_, i) => `entry${i}`);
+    fs.writeFileSync(
+      path.join(work, 'node10.ts'),
+      `${lines.join('\n')}\nexport const entries = [${uses.join(', ')}];\n`,
+    );
+    fs.writeFileSync(
+      path.join(work, 'tsconfig.node10.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'commonjs',
+          moduleResolution: 'node',
+          strict: true,
+          types: ['node'],
+          noEmit: true,
+          // Only resolution is the subject here (the optional peers' types are not installed).
+          skipLibCheck: true,
+        },
+        files: ['node10.ts'],
+      }),
+    );
+    const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+    expect(() => run(process.execPath, [tsc, '-p', 'tsconfig.node10.json'], work)).not.toThrow();
   });
 
   it('hands its spans to the app SDK, from CommonJS and from an ES module', () => {

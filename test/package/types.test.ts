@@ -73,10 +73,16 @@ describe('public types (test/types, strict + exactOptionalPropertyTypes)', () =>
     expect(resolve(config.options.paths ?? {}, typesDir)).toEqual(resolve(rootPaths, root));
   });
 
-  it('covers the error narrowing, the wrong uses, the optional options and a Passport app', () => {
+  it('covers the error narrowing, the wrong uses, the optional options, a Passport and a Fastify app', () => {
     const names = typeFiles.map((f) => path.relative(typesDir, f)).sort();
     expect(names).toEqual(
-      expect.arrayContaining(['errors.ts', 'misuse.ts', 'options.ts', 'passport-app.ts']),
+      expect.arrayContaining([
+        'errors.ts',
+        'fastify-app.ts',
+        'misuse.ts',
+        'options.ts',
+        'passport-app.ts',
+      ]),
     );
     const misuse = fs.readFileSync(path.join(typesDir, 'misuse.ts'), 'utf8');
     expect(misuse.match(/@ts-expect-error/g)?.length ?? 0).toBeGreaterThanOrEqual(10);

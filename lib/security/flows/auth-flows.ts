@@ -16,7 +16,7 @@ import {
   type FlowResponse,
 } from './context';
 import { login } from './login';
-import { logout, logoutAll } from './logout';
+import { endAllSessions, logout, logoutAll } from './logout';
 import { refresh } from './refresh';
 import { listSessions, revokeSession } from './sessions';
 
@@ -35,6 +35,12 @@ export interface AuthFlows {
   logoutAll(request: FlowRequest): Promise<FlowResponse>;
   listSessions(request: FlowRequest): Promise<FlowResponse>;
   revokeSession(request: FlowRequest, sessionId: string): Promise<FlowResponse>;
+  /**
+   * Ends every session of a user, no request needed: when the app disables or deletes the
+   * account, or an administrator ends its sessions. Every token of the user stops working at
+   * every consumer. Resolves how many session records ended.
+   */
+  endUserSessions(userId: string): Promise<number>;
   /** The access-token pipeline the flows authenticate with (for the adapter's own routes). */
   readonly authenticate: RequestAuthenticator;
 }
@@ -59,6 +65,10 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     logoutAll: bind('auth.logout_all', logoutAll),
     listSessions: bind('auth.sessions.list', listSessions),
     revokeSession: bind('auth.sessions.revoke', revokeSession),
+    endUserSessions: (userId) =>
+      traceFlow('auth.sessions.end_user', () =>
+        withRequestDeadline(ctx.budgetMs, () => endAllSessions(ctx, userId)),
+      ),
     authenticate: ctx.authenticate,
   };
 }

@@ -179,7 +179,8 @@ export type FlowSpanName =
   | 'auth.logout'
   | 'auth.logout_all'
   | 'auth.sessions.list'
-  | 'auth.sessions.revoke';
+  | 'auth.sessions.revoke'
+  | 'auth.sessions.end_user';
 
 /** One auth flow; its outcome comes from the flow's own hook events (see `traceHookEvent`). */
 export function traceFlow<T>(name: FlowSpanName, run: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 /**
- * Starts the example service as a REAL child process (`node --import tsx
- * examples/express/server.ts`) on a free port and waits for its start line. Not through the
+ * Starts an example service as a REAL child process (`node --import tsx
+ * examples/<name>/server.ts`) on a free port and waits for its start line. Not through the
  * tsx CLI: it relays SIGTERM to a second process and SIGKILLs it when that process has not
  * acknowledged within 30 ms, which a busy machine misses (exit 143 instead of a clean stop).
  */
@@ -9,7 +9,15 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 export const root = path.resolve(__dirname, '../../..');
-const serviceArgs = ['--import', 'tsx', 'examples/express/server.ts'];
+
+/** The example services (`examples/<name>/server.ts`) the black-box tests run: one line each. */
+export const EXAMPLE_SERVICES = ['express', 'fastify'] as const;
+export type ExampleService = (typeof EXAMPLE_SERVICES)[number];
+const serviceArgs = (service: ExampleService) => [
+  '--import',
+  'tsx',
+  `examples/${service}/server.ts`,
+];
 
 export interface RunningService {
   child: ChildProcess;
@@ -38,9 +46,10 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 export function startService(
   env: Record<string, string> = {},
+  service: ExampleService = 'express',
   timeoutMs = 20_000,
 ): Promise<RunningService> {
-  const child = spawn(process.execPath, serviceArgs, {
+  const child = spawn(process.execPath, serviceArgs(service), {
     cwd: root,
     env: baseEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,8 +90,12 @@ export function startService(
 }
 
 /** Runs the service expecting it to refuse to start; resolves its exit code and output. */
-export function runExpectingExit(env: Record<string, string>, timeoutMs = 20_000): Promise<Exited> {
-  const child = spawn(process.execPath, serviceArgs, {
+export function runExpectingExit(
+  env: Record<string, string>,
+  service: ExampleService = 'express',
+  timeoutMs = 20_000,
+): Promise<Exited> {
+  const child = spawn(process.execPath, serviceArgs(service), {
     cwd: root,
     env: baseEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

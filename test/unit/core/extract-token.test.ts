@@ -64,6 +64,32 @@ describe('extractToken', () => {
     }
   });
 
+  it('accepts exactly the b64token grammar of RFC 6750 §2.1, from the header and the cookie', () => {
+    const grammar = /^[A-Za-z0-9\-._~+/]+=*$/;
+    const samples = [
+      ...['a', 'a.b-c_d~e+f/g', 'abc=', 'abc==', TOKEN, 'x'.repeat(600)],
+      ...['=', '==', '=a', 'a=b', 'a=b=', 'a==b', 'a b', 'a\tb', 'a,b', 'tök', 'a\u2028b', '%41'],
+    ];
+    const verdict = (carrier: Parameters<typeof extractToken>[0]) => {
+      try {
+        return extractToken(carrier, { allowCookie: true }) !== undefined;
+      } catch {
+        return false;
+      }
+    };
+    for (const sample of samples) {
+      const expected = grammar.test(sample);
+      expect([sample, verdict({ headers: { authorization: `Bearer ${sample}` } })]).toEqual([
+        sample,
+        expected,
+      ]);
+      expect([sample, verdict({ headers: {}, cookies: { access_token: sample } })]).toEqual([
+        sample,
+        expected,
+      ]);
+    }
+  });
+
   it('rejects more than one Authorization header as invalid_request', () => {
     expect(() =>
       extractToken({ headers: { authorization: [`Bearer ${TOKEN}`, `Bearer ${TOKEN}`] } }),

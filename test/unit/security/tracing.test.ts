@@ -17,7 +17,9 @@ import {
   tracingApiLoaded,
 } from '../../../lib/security/tracing';
 import { createValidationConfig } from '../../../lib/security/validation-config';
-import { MemoryRevocationStore } from '../../../stores/memory';
+import { createAuthFlows } from '../../../lib/security/flows/auth-flows';
+import { MemoryRevocationStore, MemorySessionStore } from '../../../stores/memory';
+import { hsFlowParts } from '../../helpers/flow-parts';
 import { accessClaims, mint } from '../../helpers/mint-token';
 import { childrenOf, only, secretsIn, startTracing, type TestTracing } from '../../helpers/tracing';
 
@@ -159,6 +161,25 @@ describe('spans', () => {
       'db.system.name': 'redis',
       'auth.revocation.cache': 'miss',
     });
+  });
+
+  it('ending every session of a user without a request (endUserSessions): one flow span', async () => {
+    const user = { sub: '0b9f3f4e-6f5e-4b5e-9a47-3f3d2c1b0a99', email: 'end@example.com' };
+    const flows = createAuthFlows({
+      ...hsFlowParts(),
+      sessions: new MemorySessionStore(),
+      findUser: () => user,
+      verifyCredentials: async () => user,
+      loginRateLimit: false,
+      logger: quiet,
+    });
+    await flows.login({ method: 'POST', headers: {}, body: { email: user.email, password: 'x' } });
+    tracing.reset();
+    expect(await flows.endUserSessions(user.sub)).toBe(1);
+    const spans = tracing.spans();
+    const flow = only(spans, 'auth.sessions.end_user');
+    expect(childrenOf(spans, flow)).toEqual(['revokeUser', 'revoke', 'revokeAll']);
+    expect(secretsIn(spans, [user.sub, user.email], [])).toEqual([]);
   });
 
   it('db.system.name from the guard store name', () => {
