@@ -14,6 +14,11 @@ import { fileURLToPath } from 'node:url';
 const layers = {
   'lib/core': { layers: [] },
   'lib/security': { layers: ['lib/core'] },
+  // The one file that loads the OpenTelemetry API (fail-soft: the root entry loads without it).
+  'lib/security/tracing/api.ts': {
+    layers: ['lib/core', 'lib/security'],
+    packages: ['@opentelemetry/api'],
+  },
   'lib/express': { layers: ['lib/core', 'lib/security'], packages: ['express'] },
   'lib/fastify': { layers: ['lib/core', 'lib/security'], packages: ['fastify', 'fastify-plugin'] },
   'lib/passport': { layers: ['lib/core', 'lib/security'], packages: ['passport', 'express'] },

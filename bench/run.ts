@@ -8,6 +8,7 @@ import { runFastify } from './fastify';
 import { runHttp } from './http';
 import { runMemory } from './memory';
 import { runNest } from './nest';
+import { runPipeline } from './pipeline';
 import { runStores } from './stores';
 import { runTracking } from './tracking';
 import { runVerify } from './verify';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     const r = await runVerify();
     console.log(r.text);
     bars.push(...r.bars);
+    console.log((await runPipeline()).text);
   }
   if (wanted('http')) {
     const r = await runHttp();

@@ -1,4 +1,5 @@
 import type { Logger } from '../core/types';
+import { traceHookEvent } from './tracing';
 import type { ValidationHooks } from './types';
 
 type HookName = keyof ValidationHooks;
@@ -14,6 +15,7 @@ export function callHook<N extends HookName>(
   event: HookEvent<N>,
   logger?: Logger,
 ): void {
+  traceHookEvent(name, event);
   const hook = hooks?.[name] as ((e: HookEvent<N>) => void) | undefined;
   if (hook === undefined) return;
   try {

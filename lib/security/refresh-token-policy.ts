@@ -27,6 +27,7 @@ import {
   type GuardedStore,
   type StoreFailureOptions,
 } from './store-guard';
+import { traceRotation } from './tracing';
 import type { ValidationHooks } from './types';
 import { storedUserId } from './user-id';
 
@@ -248,6 +249,7 @@ export class RefreshTokenPolicy {
         }),
       DEGRADED,
     );
+    traceRotation(outcome === DEGRADED ? 'degraded' : outcome.status);
     if (outcome === DEGRADED) return { ...fresh, degraded: true };
     return this.#settle(outcome, fresh, options);
   }

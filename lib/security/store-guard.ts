@@ -17,6 +17,7 @@ import type { Logger } from '../core/types';
 import { CircuitBreaker } from './circuit-breaker';
 import { callHook } from './hooks';
 import { callAllowanceMs, callDeadline, noteTimeout } from './request-deadline';
+import { traceStoreCall } from './tracing';
 import type { DegradedEvent, ValidationHooks } from './types';
 
 /** What every part that calls a store takes (the policies, the limiters, the flows). */
@@ -206,15 +207,24 @@ export class GuardedStore<S extends object> {
   ) {}
 
   call<T>(operation: (store: S) => Promise<T>): Promise<T> {
-    return this.guard.run(() => operation(this.store));
+    return traceStoreCall(this.guard, this.store, (store) =>
+      this.guard.run(() => operation(store)),
+    );
   }
 
-  async attempt<T, F = undefined>(
+  attempt<T, F = undefined>(operation: (store: S) => Promise<T>, fallback?: F): Promise<T | F> {
+    return traceStoreCall(this.guard, this.store, (store) =>
+      this.#attempt(store, operation, fallback),
+    );
+  }
+
+  async #attempt<T, F>(
+    store: S,
     operation: (store: S) => Promise<T>,
-    fallback?: F,
+    fallback: F | undefined,
   ): Promise<T | F> {
     try {
-      return await this.guard.run(() => operation(this.store));
+      return await this.guard.run(() => operation(store));
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       this.guard.degrade(error); // throws under fail_closed

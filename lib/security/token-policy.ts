@@ -16,6 +16,7 @@ import {
 } from './store-guard';
 import { callHook } from './hooks';
 import type { RevocationStore } from './store-contracts';
+import { traceLocalRevocation, traceRevocationCheck } from './tracing';
 import type { AccessTokenValidator } from './token-validator';
 import type { FailureMode } from '../core/failure-mode';
 import type { ValidationHooks } from './types';
@@ -132,8 +133,10 @@ export class TokenPolicy {
     // A local exact answer needs no I/O, hence no timeout or breaker. Otherwise fail_open: an
     // outage lets the token through unchecked (reported degraded).
     const revoked =
-      revocations.store.isRevokedLocally?.(claims.jti) ??
-      (await revocations.attempt((store) => store.isRevoked(claims.jti), false));
+      traceLocalRevocation(revocations.store.isRevokedLocally?.(claims.jti)) ??
+      (await traceRevocationCheck(() =>
+        revocations.attempt((store) => store.isRevoked(claims.jti), false),
+      ));
     if (revoked) {
       callHook(this.#hooks, 'onFailure', { reason: 'revoked', tokenType: 'access' }, this.#logger);
       throw new InvalidTokenError(Messages.ACCESS_REVOKED, 'revoked', 'access');

@@ -22,6 +22,7 @@ import {
   verifyCompact,
   type PreparedKey,
 } from './jws';
+import { traceTokenValidation } from './tracing';
 import type { ValidationConfig } from './validation-config';
 import { VerifiedTokenCache, type VerifiedTokenCacheOptions } from './verified-token-cache';
 import type { KeyResolver, TokenSecret, ValidationHooks } from './types';
@@ -67,6 +68,8 @@ export class TokenValidator implements AccessTokenValidator {
   readonly #resolver: KeyResolver | undefined;
   readonly #cache: VerifiedTokenCache | undefined;
   readonly #preparedBySecret = new WeakMap<TokenSecret, PreparedKey>();
+  /** The verification algorithm, for traces: the static key's, or the only one allowed. */
+  readonly #algorithm: string | undefined;
 
   constructor(options: TokenValidatorOptions) {
     const { secret, keyResolver, config } = options;
@@ -84,6 +87,9 @@ export class TokenValidator implements AccessTokenValidator {
     this.#resolver = keyResolver;
     // As in Python, a resolver wins; the secret is still checked so a bad one fails at boot.
     this.#staticKey = secret === undefined ? undefined : prepareKey(secret, 'verify');
+    const allowed = config.allowedAlgorithms;
+    this.#algorithm =
+      keyResolver === undefined ? secret?.algorithm : allowed.length === 1 ? allowed[0] : undefined;
     const cache = options.cache ?? true;
     this.#cache = cache === false ? undefined : new VerifiedTokenCache(cache === true ? {} : cache);
   }
@@ -95,6 +101,10 @@ export class TokenValidator implements AccessTokenValidator {
    * or, when the key server cannot answer, `StoreUnavailableError` (503).
    */
   validateAccessToken(token: string): Promise<TokenUserData> {
+    return traceTokenValidation(this.#algorithm, () => this.#validate(token));
+  }
+
+  #validate(token: string): Promise<TokenUserData> {
     if (this.#resolver === undefined) {
       // Static key: no awaits, one settled promise (this path is benchmarked).
       try {

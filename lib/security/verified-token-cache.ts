@@ -1,7 +1,7 @@
 import type { TokenUserData } from '../core/types';
 
 export interface VerifiedTokenCacheOptions {
-  /** Most entries kept; the least recently used goes first. Default 10 000. */
+  /** Most entries kept; the least recently used (to within a second) goes first. Default 10 000. */
   maxEntries?: number;
   /**
    * Longest an entry is trusted, in seconds, whatever the token's `exp` (bounds how long a
@@ -14,7 +14,15 @@ interface Entry {
   claims: TokenUserData;
   /** Epoch ms after which the entry is ignored. */
   validUntil: number;
+  /** Epoch ms of its last move to the recent end. */
+  promotedAt: number;
 }
+
+/**
+ * A hit moves its entry to the recent end at most this often: a hot token is not re-inserted
+ * (its key hashed twice more) on every request, and the order stays close to true LRU.
+ */
+const PROMOTE_EVERY_MS = 1000;
 
 /**
  * Remembers tokens that passed signature, claim and payload checks, keyed by the token
@@ -47,8 +55,11 @@ export class VerifiedTokenCache {
       return undefined;
     }
     // Refresh recency (Map keeps insertion order: the first key is the least recent).
-    this.#entries.delete(token);
-    this.#entries.set(token, entry);
+    if (nowMs - entry.promotedAt >= PROMOTE_EVERY_MS) {
+      entry.promotedAt = nowMs;
+      this.#entries.delete(token);
+      this.#entries.set(token, entry);
+    }
     return entry.claims;
   }
 
@@ -61,7 +72,7 @@ export class VerifiedTokenCache {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(token, { claims, validUntil });
+    this.#entries.set(token, { claims, validUntil, promotedAt: nowMs });
   }
 
   clear(): void {

@@ -2,6 +2,8 @@
  * Tests what users install: `npm pack` the package (the `prepack` script builds it), install the
  * tarball into a scratch project and import it from CommonJS, from an ES module and from a
  * TypeScript project (module NodeNext), then load the built CommonJS entry under Jest itself.
+ * Tracing: an app with the OpenTelemetry SDK gets the built package's spans, and a project
+ * without `@opentelemetry/api` (a second scratch project, the tarball alone) loads it as well.
  * A TypeScript project on the old `moduleResolution: node` (Node10), which ignores `exports`,
  * must resolve every subpath too (through `typesVersions`). `auth-sdk-m8/nest` boots a Nest app
  * from CommonJS, an ES module and a Nest 10-style project (`moduleResolution: node`, decorator
@@ -57,6 +59,7 @@ describe('typesVersions', () => {
 
 describe('the packed tarball', () => {
   let work: string;
+  let bare: string;
   let tarball: string;
 
   beforeAll(() => {
@@ -75,7 +78,8 @@ describe('the packed tarball', () => {
       path.join(work, 'package.json'),
       JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }),
     );
-    // Optional peers the consumers import (express, prom-client) come from the local npm cache.
+    // Optional peers the consumers import (express, prom-client, the OpenTelemetry API and
+    // the SDK parts an app adds) come from the local npm cache.
     const peer = (name: string): string =>
       JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8'))
         .version as string;
@@ -92,6 +96,9 @@ describe('the packed tarball', () => {
         `fastify@${peer('fastify')}`,
         `fastify-plugin@${peer('fastify-plugin')}`,
         `prom-client@${peer('prom-client')}`,
+        `@opentelemetry/api@${peer('@opentelemetry/api')}`,
+        `@opentelemetry/sdk-trace-base@${peer('@opentelemetry/sdk-trace-base')}`,
+        `@opentelemetry/context-async-hooks@${peer('@opentelemetry/context-async-hooks')}`,
         `@types/node@${peer('@types/node')}`,
         `@types/express@${peer('@types/express')}`,
         // auth-sdk-m8/nest and the README's Nest app.
@@ -99,10 +106,26 @@ describe('the packed tarball', () => {
       ],
       work,
     );
+    // Outside `work`, whose node_modules holds the API (prom-client depends on it).
+    bare = fs.mkdtempSync(path.join(os.tmpdir(), 'auth-sdk-m8-bare-'));
+    for (const file of [
+      'shared-check.cjs',
+      'consumer-without-otel.cjs',
+      'consumer-without-otel.mjs',
+    ]) {
+      fs.copyFileSync(path.join(fixtures, file), path.join(bare, file));
+    }
+    fs.writeFileSync(
+      path.join(bare, 'package.json'),
+      JSON.stringify({ name: 'bare-consumer', private: true, version: '1.0.0' }),
+    );
+    const install = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'];
+    run(npm, [...install, tarball], bare);
   }, 240_000);
 
   afterAll(() => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
+    if (bare) fs.rmSync(bare, { recursive: true, force: true });
   });
 
   it('ships only the build, the SQL migrations and the docs', () => {
@@ -209,6 +232,18 @@ describe('the packed tarball', () => {
       child.kill('SIGTERM');
     }
   }, 120_000);
+
+  it('hands its spans to the app SDK, from CommonJS and from an ES module', () => {
+    expect(run(process.execPath, ['consumer-tracing.cjs'], work)).toContain('cjs tracing ok');
+    expect(run(process.execPath, ['consumer-tracing.mjs'], work)).toContain('esm tracing ok');
+  });
+
+  it('loads and validates without @opentelemetry/api installed (tracing off)', () => {
+    expect(run(process.execPath, ['consumer-without-otel.cjs'], bare)).toContain('without otel ok');
+    expect(run(process.execPath, ['consumer-without-otel.mjs'], bare)).toContain(
+      'esm without otel ok',
+    );
+  });
 
   it('loads under Jest from the built CommonJS entry', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

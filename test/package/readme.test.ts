@@ -68,10 +68,15 @@ function compile(markdown: string, file: string, tag = ''): string[] {
 interface RunningProgram {
   child: ChildProcess;
   base: string;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
 }
 
 /** Runs a compiled README program as a server (test keys, PORT 0) until its start line. */
-async function startProgram(file: string): Promise<RunningProgram> {
+async function startProgram(
+  file: string,
+  env: Record<string, string> = {},
+): Promise<RunningProgram> {
   let output = '';
   const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [file], {
     cwd: root,
@@ -85,6 +90,7 @@ async function startProgram(file: string): Promise<RunningProgram> {
       METRICS_ENABLED: 'true',
       PORT: '0',
       HOST: '127.0.0.1',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -102,7 +108,7 @@ async function startProgram(file: string): Promise<RunningProgram> {
     child.stdout!.on('data', check);
     child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
   });
-  return { child, base };
+  return { child, base, output: () => output };
 }
 
 type Caller = (
@@ -159,7 +165,8 @@ describe('README code', () => {
 
     beforeAll(async () => {
       compile(readme, appFile);
-      running = await startProgram(appFile);
+      // The Tracing section's SDK: spans on stdout.
+      running = await startProgram(appFile, { OTEL_TRACES_EXPORTER: 'console' });
       call = caller(running.base);
     }, 40_000);
 
@@ -201,6 +208,14 @@ describe('README code', () => {
       expect(scraped.body).toMatch(/auth_token_validation_failures_total\{reason="invalid"\} 1/);
       expect(scraped.body).toMatch(/auth_token_refresh_total\{result="success"\} 1/);
       expect((await call('GET', '/.well-known/jwks.json')).status).toBe(200);
+      // The Tracing section's exporter printed the package's spans, and nothing secret.
+      const output = running.output();
+      expect(output).toMatch(/name: 'auth\.login'[\s\S]*'auth\.login\.result': 'success'/);
+      expect(output).toMatch(/name: 'auth\.refresh'[\s\S]*'auth\.refresh\.rotation': 'rotated'/);
+      expect(output).toMatch(/name: 'isRevoked'[\s\S]*'db\.system\.name': 'memory'/);
+      for (const secret of ['demo-password', access, refresh, next.body.refresh_token]) {
+        expect(output).not.toContain(secret);
+      }
     });
   });
 });

@@ -6,6 +6,7 @@
  * store budget (`timeoutMs`), so a hung store costs it one timeout, not one per call.
  */
 import { withRequestDeadline } from '../request-deadline';
+import { traceFlow, type FlowSpanName } from '../tracing';
 import type { RequestAuthenticator } from '../http/request-authenticator';
 import {
   compileFlowContext,
@@ -15,7 +16,7 @@ import {
   type FlowResponse,
 } from './context';
 import { login } from './login';
-import { logout, logoutAll } from './logout';
+import { endAllSessions, logout, logoutAll } from './logout';
 import { refresh } from './refresh';
 import { listSessions, revokeSession } from './sessions';
 
@@ -34,6 +35,12 @@ export interface AuthFlows {
   logoutAll(request: FlowRequest): Promise<FlowResponse>;
   listSessions(request: FlowRequest): Promise<FlowResponse>;
   revokeSession(request: FlowRequest, sessionId: string): Promise<FlowResponse>;
+  /**
+   * Ends every session of a user, no request needed: when the app disables or deletes the
+   * account, or an administrator ends its sessions. Every token of the user stops working at
+   * every consumer. Resolves how many session records ended.
+   */
+  endUserSessions(userId: string): Promise<number>;
   /** The access-token pipeline the flows authenticate with (for the adapter's own routes). */
   readonly authenticate: RequestAuthenticator;
 }
@@ -48,16 +55,20 @@ type Flow<A extends unknown[]> = (
 export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
   const ctx = compileFlowContext(options);
   const bind =
-    <A extends unknown[]>(flow: Flow<A>) =>
+    <A extends unknown[]>(span: FlowSpanName, flow: Flow<A>) =>
     (request: FlowRequest, ...rest: A): Promise<FlowResponse> =>
-      withRequestDeadline(ctx.budgetMs, () => flow(ctx, request, ...rest));
+      traceFlow(span, () => withRequestDeadline(ctx.budgetMs, () => flow(ctx, request, ...rest)));
   return {
-    login: bind(login),
-    refresh: bind(refresh),
-    logout: bind(logout),
-    logoutAll: bind(logoutAll),
-    listSessions: bind(listSessions),
-    revokeSession: bind(revokeSession),
+    login: bind('auth.login', login),
+    refresh: bind('auth.refresh', refresh),
+    logout: bind('auth.logout', logout),
+    logoutAll: bind('auth.logout_all', logoutAll),
+    listSessions: bind('auth.sessions.list', listSessions),
+    revokeSession: bind('auth.sessions.revoke', revokeSession),
+    endUserSessions: (userId) =>
+      traceFlow('auth.sessions.end_user', () =>
+        withRequestDeadline(ctx.budgetMs, () => endAllSessions(ctx, userId)),
+      ),
     authenticate: ctx.authenticate,
   };
 }

@@ -83,11 +83,21 @@ async function presentedRefresh(
 
 export async function logoutAll(ctx: FlowContext, request: FlowRequest): Promise<FlowResponse> {
   const { claims } = await authenticated(ctx, request);
-  const userId = storedUserId(claims.sub);
   await ctx.policy.revoke(claims);
-  // Every refresh token of every family, and the access tokens issued with them, in one call.
+  const ended = await endAllSessions(ctx, claims.sub);
+  callHook(ctx.hooks, 'onLogout', { sessions: ended }, ctx.logger);
+  return loggedOutAnswer(ctx, { msg: 'Logged out everywhere', sessions_revoked: ended });
+}
+
+/**
+ * Ends every session of a user: every refresh token of every family and the access tokens
+ * issued with them (one store call to list them), then the session records. Resolves how many
+ * session records ended. What logout-all does, and what an app does when it disables or
+ * deletes an account or an administrator ends a user's sessions (ASVS 5 V7.4.2, V7.4.5).
+ */
+export async function endAllSessions(ctx: FlowContext, sub: string): Promise<number> {
+  const userId = storedUserId(sub);
   await blacklistAccessOf(ctx, await ctx.refreshPolicy.revokeUser(userId, stillValidSince(ctx)));
   const ended = (await ctx.sessions?.attempt((store) => store.revokeAll(userId))) ?? [];
-  callHook(ctx.hooks, 'onLogout', { sessions: ended.length }, ctx.logger);
-  return loggedOutAnswer(ctx, { msg: 'Logged out everywhere', sessions_revoked: ended.length });
+  return ended.length;
 }

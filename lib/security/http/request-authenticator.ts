@@ -15,6 +15,7 @@ import {
 import { toUserModel } from '../../core/schemas';
 import { loadSettings } from '../../core/settings/load';
 import type { TokenUserData, UserModel } from '../../core/types';
+import { traceAuthentication } from '../tracing';
 import { createCsrfCheck, type CsrfCheck, type CsrfOptions } from './csrf';
 import { resolveVerifier, type VerifierSource } from './verifier-source';
 
@@ -108,7 +109,7 @@ export function createRequestAuthenticator(given: RequestAuthOptions = {}): Requ
       }
     }, refuse);
   };
-  return Object.assign(authenticateRequest, { realm });
+  return Object.assign(traceAuthentication(authenticateRequest), { realm });
 }
 
 function allowedOriginsOf(options: RequestAuthOptions): readonly string[] {

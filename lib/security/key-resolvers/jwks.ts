@@ -18,6 +18,7 @@ import { ConfigurationError, StoreUnavailableError } from '../../core/errors';
 import type { Logger } from '../../core/types';
 import { callHook } from '../hooks';
 import { prepareKey } from '../jws';
+import { traceJwksFetch } from '../tracing';
 import type { KeyResolver, TokenSecret, ValidationHooks } from '../types';
 
 export interface JwksKeyResolverOptions {
@@ -184,7 +185,7 @@ export class JwksKeyResolver implements KeyResolver {
     const now = this.#clock();
     if (now - this.#lastAttempt < this.#cooldownMs) return Promise.resolve();
     this.#lastAttempt = now;
-    this.#inFlight = this.#refreshOnce().finally(() => {
+    this.#inFlight = traceJwksFetch(this.uri, () => this.#refreshOnce()).finally(() => {
       this.#inFlight = undefined;
     });
     return this.#inFlight;

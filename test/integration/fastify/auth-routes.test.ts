@@ -525,6 +525,7 @@ function comparable(label: string, answer: Answer): unknown {
     'id',
     'created_at',
     'last_used_at',
+    'expires_at',
   ]);
   const scrub = (value: unknown): unknown => {
     // Sessions made within one second list in either order.

@@ -105,14 +105,22 @@ describe('the Koa bridge serves the auth flows (createAuthFlows, no Express)', (
         .set('content-type', 'application/json')
         .send('{not json');
       expect(malformed.status).toBe(400);
+      // The reuse ended the session: its access tokens are refused, the newest one too.
+      const stolen = await request(server)
+        .get('/me')
+        .set('Authorization', `Bearer ${refreshed.body.access_token}`);
+      expect(stolen.status).toBe(401);
+      const again = (
+        await request(server).post('/auth/login').send({ email: user.email, password: 'x' })
+      ).body as { access_token: string };
       const out = await request(server)
         .post('/auth/logout')
-        .set('Authorization', `Bearer ${refreshed.body.access_token}`)
+        .set('Authorization', `Bearer ${again.access_token}`)
         .send({});
       expect(out.status).toBe(200);
       const me = await request(server)
         .get('/me')
-        .set('Authorization', `Bearer ${refreshed.body.access_token}`);
+        .set('Authorization', `Bearer ${again.access_token}`);
       expect(me.status).toBe(401);
     } finally {
       server.close();

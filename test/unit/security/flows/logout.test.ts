@@ -81,4 +81,19 @@ describe('logout', () => {
     );
     expect(again.status).toBe(404);
   });
+
+  it('ends every session of a disabled account without a request (endUserSessions)', async () => {
+    const kit = flowKit();
+    const x = await login(kit);
+    const y = await login(kit);
+    const next = await refresh(kit, y.refresh_token);
+    await expect(kit.flows.endUserSessions(kit.user.sub)).resolves.toBe(2);
+    for (const token of [x.access_token, y.access_token, next.access_token]) {
+      await expect(kit.accessOk(token)).resolves.toBe(false);
+    }
+    for (const token of [x.refresh_token, next.refresh_token]) {
+      await expect(refusal(refresh(kit, token))).resolves.toMatchObject({ status: 401 });
+    }
+    await expect(kit.flows.endUserSessions(kit.user.sub)).resolves.toBe(0);
+  });
 });
