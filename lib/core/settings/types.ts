@@ -26,6 +26,8 @@ export interface AuthSettings {
   ACCESS_KEY_ID?: string;
   REFRESH_SECRET_KEY?: SecretValue;
   REFRESH_SECRET_KEY_OLD?: SecretValue;
+  /** Python's general-purpose secret (kept, never used by this package). */
+  SECRET_KEY?: SecretValue;
   TOKEN_MODE: TokenMode;
   ACCESS_TOKEN_EXPIRE_MINUTES: number;
   REFRESH_TOKEN_EXPIRE_MINUTES: number;
@@ -62,6 +64,8 @@ export interface AuthSettings {
   METRICS_ENABLED: boolean;
   METRICS_GROUPS: string;
   API_PREFIX: string;
+  /** Signs published events and verifies received ones (`auth-sdk-m8/events`); strength-checked. */
+  EVENT_SIGNING_KEY?: SecretValue;
   /**
    * Derived when BACKEND_CORS_ORIGINS is given (any schema): its origins, normalised, plus
    * FRONTEND_HOST (Python `ALLOWED_ORIGINS`).
