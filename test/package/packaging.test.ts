@@ -7,12 +7,13 @@
  * A TypeScript project on the old `moduleResolution: node` (Node10), which ignores `exports`,
  * must resolve every subpath too (through `typesVersions`). `auth-sdk-m8/nest` boots a Nest app
  * from CommonJS, an ES module and a Nest 10-style project (`moduleResolution: node`, decorator
- * metadata), and the README's Nest app is built from the tarball and served.
+ * metadata), and the Nest app of docs/frameworks.md is built from the tarball and served.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { programBlocks } from './doc-programs';
 
 const root = path.resolve(__dirname, '../..');
 const fixtures = path.join(__dirname, 'fixtures');
@@ -101,7 +102,7 @@ describe('the packed tarball', () => {
         `@opentelemetry/context-async-hooks@${peer('@opentelemetry/context-async-hooks')}`,
         `@types/node@${peer('@types/node')}`,
         `@types/express@${peer('@types/express')}`,
-        // auth-sdk-m8/nest and the README's Nest app.
+        // auth-sdk-m8/nest and the Nest app of docs/frameworks.md.
         ...NEST_PACKAGES.map((name) => `${name}@${peer(name)}`),
       ],
       work,
@@ -191,9 +192,9 @@ describe('the packed tarball', () => {
     );
   });
 
-  it("builds the README's Nest app from the tarball: it compiles under strict and serves", async () => {
-    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-    const blocks = [...readme.matchAll(/^```ts nest\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  it('builds the Nest app of docs/frameworks.md from the tarball: it compiles under strict and serves', async () => {
+    const doc = fs.readFileSync(path.join(root, 'docs/frameworks.md'), 'utf8');
+    const blocks = programBlocks(doc, 'nest');
     expect(blocks.length).toBeGreaterThanOrEqual(4);
     fs.writeFileSync(path.join(work, 'readme-nest.ts'), blocks.join('\n'));
     run(process.execPath, [tsc, '-p', 'nest-readme-tsconfig.json'], work);

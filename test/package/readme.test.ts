@@ -1,30 +1,42 @@
 /**
- * The README is tested code: its ```ts blocks, in order, form one program (a service); the
- * blocks of another framework's section, tagged ```ts <name> (```ts fastify, ```ts nest), form
- * another.
- * Each is compiled against the package's sources (package names mapped as in tsconfig.json)
- * with the settings `tsc --init` generates (`strict`, `exactOptionalPropertyTypes`), then run
- * as a real server and driven over HTTP through the flows it describes. A README that drifts
- * from the code fails here.
+ * The README and docs/ are tested code (see `doc-programs.ts` for how blocks form programs).
+ * Every program is compiled against the package's sources (package names mapped as in
+ * tsconfig.json) with the settings `tsc --init` generates (`strict`,
+ * `exactOptionalPropertyTypes`), plus decorators and their metadata where it imports NestJS, as
+ * Nest apps compile. Every program that listens is then run as a real server and driven over
+ * HTTP through what its text describes. A document that drifts from the code fails here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import {
+  docFiles,
+  docPrograms,
+  fencedBlocks,
+  fileLineOf,
+  programFile,
+  root,
+  type DocProgram,
+} from './doc-programs';
 
-const root = path.resolve(__dirname, '../..');
 const workDir = path.join(root, 'test/package/.work');
-const appFile = path.join(workDir, 'readme-app.ts');
-const fastifyFile = path.join(workDir, 'readme-fastify.ts');
+const documents = docFiles().map((file) => ({
+  file,
+  markdown: fs.readFileSync(path.join(root, file), 'utf8'),
+}));
+const programs = documents.flatMap(({ file, markdown }) => docPrograms(file, markdown));
+const readme = documents[0]!.markdown;
 
-/** The ```ts blocks of a Markdown text, in order: untagged ones, or those tagged `program`. */
-export function tsBlocks(markdown: string, program = ''): string[] {
-  return [...markdown.matchAll(/^```ts(?: ([\w-]+))?\n([\s\S]*?)^```$/gm)]
-    .filter((m) => (m[1] ?? '') === program)
-    .map((m) => m[2]!);
+function programNamed(id: string): DocProgram {
+  const found = programs.find((program) => program.id === id);
+  if (found === undefined) throw new Error(`no program "${id}" in the docs`);
+  return found;
 }
 
-function compilerOptions(): ts.CompilerOptions {
+const usesNest = (source: string): boolean => /from '@nestjs\//.test(source);
+
+function compilerOptions(nest: boolean): ts.CompilerOptions {
   const { compilerOptions: rootOptions } = JSON.parse(
     fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8'),
   ) as { compilerOptions: { paths: Record<string, string[]> } };
@@ -41,6 +53,7 @@ function compilerOptions(): ts.CompilerOptions {
     esModuleInterop: true,
     skipLibCheck: true,
     noEmit: true,
+    ...(nest ? { experimentalDecorators: true, emitDecoratorMetadata: true } : {}),
     paths: Object.fromEntries(
       Object.entries(rootOptions.paths).map(([name, [target]]) => [
         name,
@@ -50,19 +63,53 @@ function compilerOptions(): ts.CompilerOptions {
   };
 }
 
-/** Diagnostics of the program the README's blocks form (empty when it compiles). */
-function compile(markdown: string, file: string, tag = ''): string[] {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${tsBlocks(markdown, tag).join('\n')}\nexport {};\n`);
-  const program = ts.createProgram([file], compilerOptions());
-  const source = program.getSourceFile(file)!;
+// One host for every program: the package's sources and the type declarations are read and
+// parsed once; only the programs (in workDir) are read each time.
+const host = ts.createCompilerHost(compilerOptions(false));
+const parsed = new Map<string, ts.SourceFile | undefined>();
+const parse = host.getSourceFile.bind(host);
+host.getSourceFile = (fileName, languageVersion, ...rest) => {
+  if (path.resolve(fileName).startsWith(workDir)) return parse(fileName, languageVersion, ...rest);
+  if (!parsed.has(fileName)) parsed.set(fileName, parse(fileName, languageVersion, ...rest));
+  return parsed.get(fileName);
+};
+
+/** Writes a program's source where it is compiled and run; returns the file. */
+function writeProgram(program: DocProgram, source = program.source): string {
+  const file = programFile(workDir, program);
+  fs.mkdirSync(workDir, { recursive: true });
+  fs.writeFileSync(file, source);
+  return file;
+}
+
+/** Diagnostics of a program (empty when it compiles), at their Markdown line. */
+function compile(program: DocProgram, source = program.source): string[] {
+  const file = writeProgram(program, source);
+  const compiled = ts.createProgram([file], compilerOptions(usesNest(source)), host);
+  const sourceFile = compiled.getSourceFile(file)!;
   return [
-    ...program.getSyntacticDiagnostics(source),
-    ...program.getSemanticDiagnostics(source),
-  ].map(
-    (d) =>
-      `README block line ${source.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
-  );
+    ...compiled.getSyntacticDiagnostics(sourceFile),
+    ...compiled.getSemanticDiagnostics(sourceFile),
+  ].map((d) => {
+    const line = sourceFile.getLineAndCharacterOfPosition(d.start ?? 0).line;
+    const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    return `${program.file}:${fileLineOf(program, line)}: ${text}`;
+  });
+}
+
+/**
+ * The file a program runs from. tsx emits no decorator metadata, which Nest injects by: a Nest
+ * program is emitted by TypeScript first (ESM, with the metadata) and run as JavaScript.
+ */
+function runnableFile(program: DocProgram): string {
+  const file = writeProgram(program);
+  if (!usesNest(program.source)) return file;
+  const js = ts.transpileModule(program.source, {
+    compilerOptions: { ...compilerOptions(true), module: ts.ModuleKind.ESNext, paths: undefined },
+  }).outputText;
+  const jsFile = file.replace(/\.ts$/, '.mjs');
+  fs.writeFileSync(jsFile, js);
+  return jsFile;
 }
 
 interface RunningProgram {
@@ -72,13 +119,15 @@ interface RunningProgram {
   output(): string;
 }
 
-/** Runs a compiled README program as a server (test keys, PORT 0) until its start line. */
+/** Runs a program as a server (test keys, PORT 0) until its start line. */
 async function startProgram(
   file: string,
   env: Record<string, string> = {},
+  preload: string[] = [],
 ): Promise<RunningProgram> {
   let output = '';
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [file], {
+  const imports = preload.flatMap((module) => ['--import', module]);
+  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [...imports, file], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -97,7 +146,7 @@ async function startProgram(
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${output}`)), 60_000);
     const check = (): void => {
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (m) {
@@ -111,13 +160,19 @@ async function startProgram(
   return { child, base, output: () => output };
 }
 
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
 type Caller = (
   method: string,
   url: string,
   token?: string,
   body?: unknown,
   headers?: Record<string, string>,
-) => Promise<{ status: number; headers: Headers; body: any }>;
+) => Promise<Answer>;
 
 /** JSON requests to a running program (Bearer `token` when given). */
 function caller(base: string): Caller {
@@ -142,222 +197,241 @@ function caller(base: string): Caller {
   };
 }
 
-const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-
-describe('README code', () => {
-  it('has its usage blocks', () => {
-    expect(tsBlocks(readme).length).toBeGreaterThanOrEqual(5);
+describe('the docs hold code that is compiled', () => {
+  it('keeps the README short enough to read top to bottom', () => {
+    expect(readme.split('\n').length).toBeLessThanOrEqual(251); // 250 lines and the final newline
   });
 
-  it('compiles as one program under strict and exactOptionalPropertyTypes', () => {
-    expect(compile(readme, appFile)).toEqual([]);
-  }, 60_000);
+  it('has its programs: the README service on four frameworks, the docs apps', () => {
+    const ids = programs.map((program) => program.id);
+    for (const name of ['express', 'fastify', 'nest', 'http']) {
+      expect(ids).toContain(`README.md ${name}`);
+    }
+    expect(ids).toEqual(expect.arrayContaining(Object.keys(services)));
+  });
 
-  it('fails to compile when a snippet drifts from the code (the check can fail)', () => {
-    const drifted = readme.replace('authRoutes({', 'authRoutes({ prefixes: 1,');
-    expect(drifted).not.toBe(readme);
-    expect(compile(drifted, path.join(workDir, 'readme-drifted.ts')).length).toBeGreaterThan(0);
-  }, 60_000);
+  it('writes code only in blocks it compiles (```ts), never in ```typescript, ```js, …', () => {
+    const hidden = documents.flatMap(({ file, markdown }) =>
+      fencedBlocks(markdown)
+        .filter((block) => /^(typescript|tsx?|jsx?|javascript|mjs|cjs)$/.test(block.lang))
+        .filter((block) => block.lang !== 'ts')
+        .map((block) => `${file}:${block.line} (${block.lang})`),
+    );
+    expect(hidden).toEqual([]);
+  });
 
-  describe('runs as a service over real HTTP', () => {
-    let running: RunningProgram;
-    let call: Caller;
+  it('runs every program that listens', () => {
+    const listening = programs.filter((program) => /\.listen\(/.test(program.source));
+    expect(listening.map((program) => program.id).sort()).toEqual(Object.keys(services).sort());
+  });
 
-    beforeAll(async () => {
-      compile(readme, appFile);
-      // The Tracing section's SDK: spans on stdout.
-      running = await startProgram(appFile, { OTEL_TRACES_EXPORTER: 'console' });
-      call = caller(running.base);
-    }, 40_000);
+  it('links only to files and headings that exist', () => {
+    const broken = documents.flatMap(({ file, markdown }) =>
+      [...markdown.matchAll(/\]\(((?!https?:)[^)#\s]*)(?:#([^)\s]+))?\)/g)].flatMap((m) => {
+        const target = m[1] === '' ? file : path.join(path.dirname(file), m[1]!);
+        if (!fs.existsSync(path.join(root, target))) return [`${file}: ${m[0]}`];
+        if (m[2] === undefined || !target.endsWith('.md')) return [];
+        const linked = fs.readFileSync(path.join(root, target), 'utf8');
+        return headingSlugs(linked).includes(m[2]) ? [] : [`${file}: ${m[0]}`];
+      }),
+    );
+    expect(broken).toEqual([]);
+  });
 
-    afterAll(() => {
-      running?.child.kill('SIGTERM');
-    });
+  it.each(programs.map((program) => [program.id, program] as const))(
+    '%s compiles under strict and exactOptionalPropertyTypes',
+    (_id, program) => {
+      expect(compile(program)).toEqual([]);
+    },
+    60_000,
+  );
 
-    it('logs in, authenticates, lists sessions, refreshes, logs out, exports metrics', async () => {
-      const wrong = await call('POST', '/auth/login', undefined, {
-        email: 'user@example.com',
-        password: 'nope',
-      });
-      expect(wrong.status).toBe(400);
-      const login = await call('POST', '/auth/login', undefined, {
-        email: 'user@example.com',
-        password: 'demo-password',
-      });
-      expect(login.status).toBe(200);
-      const { access_token: access, refresh_token: refresh, session_id: sessionId } = login.body;
-      expect((await call('GET', '/me', access)).body.email).toBe('user@example.com');
-      // A forged token: the one policy (with the metrics hooks) sees it.
-      expect((await call('GET', '/me', `${access}x`)).status).toBe(401);
-      expect((await call('GET', '/admin', access)).status).toBe(403);
-      expect((await call('GET', '/passport/me', access)).status).toBe(200);
-      const sessions = await call('GET', '/auth/sessions', access);
-      expect(sessions.body).toEqual([expect.objectContaining({ id: sessionId, current: true })]);
-      const next = await call('POST', '/auth/refresh', undefined, { refresh_token: refresh });
-      expect(next.status).toBe(200);
-      const out = await call('POST', '/auth/logout', next.body.access_token, {
-        refresh_token: next.body.refresh_token,
-      });
-      expect(out.status).toBe(200);
-      expect((await call('GET', '/me', next.body.access_token)).status).toBe(401);
+  it.each([
+    ['README.md express', 'authRoutes(flowOptions)', 'authRoutes({ ...flowOptions, prefixes: 1 })'],
+    ['README.md nest', "routes: { prefix: 'auth' }", "routes: { prefixes: 'auth' }"],
+    ['docs/frameworks.md fastify', 'app.requireRole(', 'app.requireRoles('],
+  ])(
+    '%s fails to compile once it drifts from the code (the check can fail)',
+    (id, from, to) => {
+      const program = programNamed(id);
+      const drifted = program.source.replace(from, to);
+      expect(drifted).not.toBe(program.source);
+      expect(compile({ ...program, id: `${id} drifted` }, drifted).length).toBeGreaterThan(0);
+    },
+    60_000,
+  );
+});
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
+function headingSlugs(markdown: string): string[] {
+  const prose = markdown.replace(/^```[\s\S]*?^```$/gm, '');
+  return [...prose.matchAll(/^#+ (.+)$/gm)].map((m) =>
+    m[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-'),
+  );
+}
+
+interface Service {
+  env?: Record<string, string>;
+  /** Programs run before it (`--import`), as an app registers its OpenTelemetry SDK. */
+  preload?: string[];
+  drive(call: Caller, running: RunningProgram): Promise<void>;
+}
+
+const credentials = { email: 'user@example.com', password: 'demo-password' };
+const userId = '3f1c1f8e-8a55-4c39-9f0e-2b7f8d5e9a10';
+
+/** Logs in, checks the refusals and a role, lists sessions, refreshes, logs out. */
+async function driveFlows(call: Caller): Promise<{ access: string; refresh: string }> {
+  const wrong = await call('POST', '/auth/login', undefined, { ...credentials, password: 'x' });
+  expect([wrong.status, wrong.body.msg]).toEqual([400, 'Incorrect email or password']);
+  const form = await call('POST', '/auth/login', undefined, JSON.stringify(credentials), {
+    'content-type': 'text/plain',
+  });
+  expect(form.status).toBe(415);
+  const login = await call('POST', '/auth/login', undefined, credentials);
+  expect(login.status).toBe(200);
+  const { access_token: access, refresh_token: refresh, session_id: sessionId } = login.body;
+  expect((await call('GET', '/me', access)).body.email).toBe('user@example.com');
+  const none = await call('GET', '/me');
+  expect(none.status).toBe(401);
+  expect(none.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+  expect(none.body).toMatchObject({ success: false, msg: 'Access token missing' });
+  // A forged token: the one policy (with the metrics hooks) sees it.
+  expect((await call('GET', '/me', `${access}x`)).status).toBe(401);
+  const low = await call('GET', '/admin', access);
+  expect(low.status).toBe(403);
+  expect(low.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+  const sessions = await call('GET', '/auth/sessions', access);
+  expect(sessions.body).toEqual([expect.objectContaining({ id: sessionId, current: true })]);
+  const next = await call('POST', '/auth/refresh', undefined, { refresh_token: refresh });
+  expect(next.status).toBe(200);
+  expect(next.headers.get('cache-control')).toBe('no-store');
+  const out = await call('POST', '/auth/logout', next.body.access_token, {
+    refresh_token: next.body.refresh_token,
+  });
+  expect(out.status).toBe(200);
+  const revoked = await call('GET', '/me', next.body.access_token);
+  expect([revoked.status, revoked.body.msg]).toEqual([401, 'Token revoked']);
+  return { access, refresh };
+}
+
+const services: Record<string, Service> = {
+  'README.md express': {
+    // The observability page's SDK, registered first: spans on stdout.
+    env: { OTEL_TRACES_EXPORTER: 'console' },
+    preload: ['docs/observability.md tracing'],
+    async drive(call, running) {
+      const { access, refresh } = await driveFlows(call);
+      const login = await call('POST', '/auth/login', undefined, credentials);
+      const viaPassport = await call('GET', '/passport/me', login.body.access_token);
+      expect([viaPassport.status, viaPassport.body.email]).toEqual([200, 'user@example.com']);
       const scraped = await call('GET', '/metrics');
       expect(scraped.status).toBe(200);
-      expect(scraped.body).toMatch(/auth_login_attempts_total\{result="success"\} 1/);
+      expect(scraped.body).toMatch(/auth_login_attempts_total\{result="success"\} 2/);
       expect(scraped.body).toMatch(/auth_login_attempts_total\{result="wrong_credentials"\} 1/);
       // Authentication feeds the same metrics (one policy, not one per snippet).
       expect(scraped.body).toMatch(/auth_token_validation_failures_total\{reason="invalid"\} 1/);
       expect(scraped.body).toMatch(/auth_token_refresh_total\{result="success"\} 1/);
       expect((await call('GET', '/.well-known/jwks.json')).status).toBe(200);
-      // The Tracing section's exporter printed the package's spans, and nothing secret.
+      // The tracing SDK printed the package's spans, and nothing secret.
       const output = running.output();
       expect(output).toMatch(/name: 'auth\.login'[\s\S]*'auth\.login\.result': 'success'/);
       expect(output).toMatch(/name: 'auth\.refresh'[\s\S]*'auth\.refresh\.rotation': 'rotated'/);
       expect(output).toMatch(/name: 'isRevoked'[\s\S]*'db\.system\.name': 'memory'/);
-      for (const secret of ['demo-password', access, refresh, next.body.refresh_token]) {
+      for (const secret of ['demo-password', access, refresh]) {
         expect(output).not.toContain(secret);
       }
-    });
-  });
-});
-
-describe('README code, Fastify section (```ts fastify)', () => {
-  it('has its blocks', () => {
-    expect(tsBlocks(readme, 'fastify').length).toBeGreaterThanOrEqual(2);
-  });
-
-  it('compiles as one program under strict and exactOptionalPropertyTypes', () => {
-    expect(compile(readme, fastifyFile, 'fastify')).toEqual([]);
-  }, 60_000);
-
-  it('fails to compile when a snippet drifts from the code (the check can fail)', () => {
-    const drifted = readme.replace('app.requireRole(', 'app.requireRoles(');
-    expect(drifted).not.toBe(readme);
-    const file = path.join(workDir, 'readme-fastify-drifted.ts');
-    expect(compile(drifted, file, 'fastify').length).toBeGreaterThan(0);
-  }, 60_000);
-
-  describe('runs as a service over real HTTP', () => {
-    let running: RunningProgram;
-    let call: Caller;
-
-    beforeAll(async () => {
-      compile(readme, fastifyFile, 'fastify');
-      running = await startProgram(fastifyFile);
-      call = caller(running.base);
-    }, 40_000);
-
-    afterAll(() => {
-      running?.child.kill('SIGTERM');
-    });
-
-    it('logs in, authenticates, requires a role, refreshes, logs out, with the Python errors', async () => {
-      const credentials = { email: 'user@example.com', password: 'demo-password' };
-      const wrong = await call('POST', '/auth/login', undefined, { ...credentials, password: 'x' });
-      expect(wrong.status).toBe(400);
-      expect(wrong.body.msg).toBe('Incorrect email or password');
-      const form = await call('POST', '/auth/login', undefined, JSON.stringify(credentials), {
-        'content-type': 'text/plain',
-      });
-      expect(form.status).toBe(415);
-      const login = await call('POST', '/auth/login', undefined, credentials);
-      expect(login.status).toBe(200);
-      const { access_token: access, refresh_token: refresh, session_id: sessionId } = login.body;
-      expect((await call('GET', '/me', access)).body.email).toBe('user@example.com');
-      const none = await call('GET', '/me');
-      expect(none.status).toBe(401);
-      expect(none.headers.get('www-authenticate')).toBe('Bearer realm="api"');
-      expect(none.body).toMatchObject({ success: false, msg: 'Access token missing' });
-      const low = await call('GET', '/admin', access);
-      expect(low.status).toBe(403);
-      expect(low.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
-      const sessions = await call('GET', '/auth/sessions', access);
-      expect(sessions.body).toEqual([expect.objectContaining({ id: sessionId, current: true })]);
-      const next = await call('POST', '/auth/refresh', undefined, { refresh_token: refresh });
-      expect(next.status).toBe(200);
-      const out = await call('POST', '/auth/logout', next.body.access_token, {
-        refresh_token: next.body.refresh_token,
-      });
-      expect(out.status).toBe(200);
-      const revoked = await call('GET', '/me', next.body.access_token);
-      expect([revoked.status, revoked.body.msg]).toEqual([401, 'Token revoked']);
+    },
+  },
+  'README.md fastify': {
+    async drive(call) {
+      await driveFlows(call);
       expect((await call('GET', '/.well-known/jwks.json')).body).toEqual({ keys: [] });
-    });
-  });
-});
-
-/**
- * The NestJS section (```ts nest): one Nest app, compiled as Nest apps compile
- * (`experimentalDecorators`, `emitDecoratorMetadata`, `strict`), emitted with the decorator
- * metadata Nest injects by (tsx, which runs the other programs, emits none), and run.
- */
-describe('README code, NestJS section (```ts nest)', () => {
-  const nestFile = path.join(workDir, 'readme-nest.ts');
-  const nestOptions = (): ts.CompilerOptions => ({
-    ...compilerOptions(),
-    experimentalDecorators: true,
-    emitDecoratorMetadata: true,
-  });
-  const compileNest = (markdown: string, file: string): string[] => {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${tsBlocks(markdown, 'nest').join('\n')}\n`);
-    const program = ts.createProgram([file], nestOptions());
-    const source = program.getSourceFile(file)!;
-    return [
-      ...program.getSyntacticDiagnostics(source),
-      ...program.getSemanticDiagnostics(source),
-    ].map(
-      (d) =>
-        `README nest block line ${source.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
-    );
-  };
-
-  it('has its blocks', () => {
-    expect(tsBlocks(readme, 'nest').length).toBeGreaterThanOrEqual(4);
-  });
-
-  it('compiles as one Nest app under strict, with decorators and their metadata', () => {
-    expect(compileNest(readme, nestFile)).toEqual([]);
-  }, 60_000);
-
-  it('fails to compile when a snippet drifts from the code (the check can fail)', () => {
-    const drifted = readme.replace("routes: { prefix: 'auth' },", "routes: { prefixes: 'auth' },");
-    expect(drifted).not.toBe(readme);
-    expect(
-      compileNest(drifted, path.join(workDir, 'readme-nest-drifted.ts')).length,
-    ).toBeGreaterThan(0);
-  }, 60_000);
-
-  describe('runs as a Nest app over real HTTP', () => {
-    let running: RunningProgram;
-    let call: Caller;
-
-    beforeAll(async () => {
-      compileNest(readme, nestFile);
-      const js = ts.transpileModule(fs.readFileSync(nestFile, 'utf8'), {
-        compilerOptions: { ...nestOptions(), module: ts.ModuleKind.ESNext, paths: undefined },
-      }).outputText;
-      const jsFile = nestFile.replace(/\.ts$/, '.mjs');
-      fs.writeFileSync(jsFile, js);
-      running = await startProgram(jsFile);
-      call = caller(running.base);
-    }, 60_000);
-
-    afterAll(() => {
-      running?.child.kill('SIGTERM');
-    });
-
-    it('guards routes, logs in, runs validate(), refreshes, logs out, answers the Python body', async () => {
+    },
+  },
+  'README.md nest': {
+    async drive(call) {
+      expect((await call('GET', '/healthz')).body).toEqual({ status: 'ok' });
+      await driveFlows(call);
+    },
+  },
+  'docs/flows.md browser': {
+    env: { BACKEND_CORS_ORIGINS: 'https://app.example.com' },
+    async drive(call) {
+      const ours = { origin: 'https://app.example.com' };
+      const foreign = { origin: 'https://evil.example' };
+      const refused = await call('POST', '/auth/login', undefined, credentials, foreign);
+      expect(refused.status).toBe(403);
+      const login = await call('POST', '/auth/login', undefined, credentials, ours);
+      expect(login.status).toBe(200);
+      expect(login.body.refresh_token).toBeUndefined(); // never readable by page scripts
+      const [setCookie] = login.headers.getSetCookie();
+      expect(setCookie).toMatch(/^refresh_token=[^;]+; Max-Age=\d+; Path=\/auth\/refresh; /);
+      expect(setCookie).toMatch(/; HttpOnly; Secure; SameSite=Strict$/);
+      const cookie = setCookie!.split(';')[0]!;
+      const crossSite = await call('POST', '/auth/refresh', undefined, undefined, {
+        ...foreign,
+        cookie,
+      });
+      expect(crossSite.status).toBe(403);
+      const refreshed = await call('POST', '/auth/refresh', undefined, undefined, {
+        ...ours,
+        cookie,
+      });
+      expect(refreshed.status).toBe(200);
+      const next = refreshed.headers.getSetCookie()[0]!.split(';')[0]!;
+      expect(next).not.toBe(cookie);
+      const access = refreshed.body.access_token;
+      expect((await call('POST', '/account/password', access)).body).toEqual({ changed: true });
+      // An administrator ends the user's sessions: its tokens stop working at once.
+      const admin = await call(
+        'POST',
+        '/auth/login',
+        undefined,
+        {
+          email: 'admin@example.com',
+          password: 'demo-password',
+        },
+        ours,
+      );
+      const byUser = await call('POST', `/admin/users/${userId}/end-sessions`, access);
+      expect(byUser.status).toBe(403);
+      const ended = await call(
+        'POST',
+        `/admin/users/${userId}/end-sessions`,
+        admin.body.access_token,
+      );
+      expect(ended.body).toEqual({ ended: 1 });
+      const after = await call('POST', '/auth/refresh', undefined, undefined, {
+        ...ours,
+        cookie: next,
+      });
+      expect(after.status).toBe(401);
+      expect((await call('POST', '/account/password', access)).body.msg).toBe('Token revoked');
+    },
+  },
+  'docs/frameworks.md fastify': {
+    async drive(call) {
+      await driveFlows(call);
+      expect((await call('GET', '/.well-known/jwks.json')).body).toEqual({ keys: [] });
+    },
+  },
+  'docs/frameworks.md nest': {
+    async drive(call) {
       expect((await call('GET', '/healthz')).body).toEqual({ status: 'ok' });
       const missing = await call('GET', '/me');
       expect(missing.status).toBe(401);
       expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="api"');
       expect(missing.body).toMatchObject({ success: false, msg: 'Access token missing' });
-      const credentials = { email: 'admin@example.com', password: 'demo-password' };
-      const asText = await call('POST', '/auth/login', undefined, credentials, {
+      const admin = { email: 'admin@example.com', password: 'demo-password' };
+      const asText = await call('POST', '/auth/login', undefined, admin, {
         'content-type': 'text/plain',
       });
       expect(asText.status).toBe(415);
-      const login = await call('POST', '/auth/login', undefined, credentials);
+      const login = await call('POST', '/auth/login', undefined, admin);
       expect(login.status).toBe(200);
       const { access_token: access, refresh_token: refresh } = login.body;
       expect((await call('GET', '/me', access)).body).toMatchObject({ email: 'admin@example.com' });
@@ -375,13 +449,36 @@ describe('README code, NestJS section (```ts nest)', () => {
       const out = await call('POST', '/auth/logout', next.body.access_token);
       expect(out.status).toBe(200);
       const revoked = await call('GET', '/me', next.body.access_token);
-      expect(revoked.status).toBe(401);
-      expect(revoked.body.msg).toBe('Token revoked');
+      expect([revoked.status, revoked.body.msg]).toEqual([401, 'Token revoked']);
       // Through @nestjs/passport: the package's 401, challenge and body, not Nest's bare one.
       const viaPassport = await call('GET', '/passport/me', next.body.access_token);
       expect(viaPassport.status).toBe(401);
       expect(viaPassport.headers.get('www-authenticate')).toContain('error="invalid_token"');
       expect(viaPassport.body).toMatchObject({ success: false, msg: 'Token revoked' });
-    });
+    },
+  },
+  'README.md http': {
+    async drive(call) {
+      await driveFlows(call);
+      const unknown = await call('GET', '/nowhere');
+      expect(unknown.status).toBe(401); // every other route needs a token
+    },
+  },
+};
+
+describe.each(Object.entries(services))('%s runs as a service over real HTTP', (id, service) => {
+  let running: RunningProgram;
+
+  beforeAll(async () => {
+    const preload = (service.preload ?? []).map((name) => writeProgram(programNamed(name)));
+    running = await startProgram(runnableFile(programNamed(id)), service.env, preload);
+  }, 90_000);
+
+  afterAll(() => {
+    running?.child.kill('SIGTERM');
   });
+
+  it('answers as its text says', async () => {
+    await service.drive(caller(running.base), running);
+  }, 30_000);
 });
