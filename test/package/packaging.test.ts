@@ -135,6 +135,8 @@ describe('the packed tarball', () => {
     expect(listing).toContain('package/dist/index.cjs');
     expect(listing).toContain('package/dist/index.d.ts');
     expect(listing).toContain('package/dist/index.d.cts');
+    // The README's reference pages, so its links resolve in an installed package too.
+    expect(listing).toContain('package/docs/flows.md');
     expect(listing.some((f) => f.startsWith('package/lib/'))).toBe(false);
     expect(listing.some((f) => f.startsWith('package/test/'))).toBe(false);
     expect(listing.some((f) => f.endsWith('.env'))).toBe(false);
