@@ -29,6 +29,12 @@ export interface AuthRoutesOptions extends AuthFlowsOptions {
 }
 
 /**
+ * The middleware `authRoutes()` returns, carrying the flows it serves: the app calls
+ * `routes.flows.endUserSessions(userId)` (or any flow) without building a second set.
+ */
+export type AuthRoutesHandler = RequestHandler & { readonly flows: AuthFlows };
+
+/**
  * The auth routes as one middleware (works as an Express router, under `app.use()`):
  * - `POST {prefix}/login` (when `verifyCredentials` is given): the pair and a new session;
  * - `POST {prefix}/refresh`: rotation with reuse detection and the grace window;
@@ -37,22 +43,25 @@ export interface AuthRoutesOptions extends AuthFlowsOptions {
  * - `GET {prefix}/sessions`: the caller's active sessions (never a token or a hash);
  * - `DELETE {prefix}/sessions/:id`: ends one of the caller's sessions (another's is a 404).
  *
+ * The returned middleware carries the flows as `.flows`.
+ *
  * @example app.use(authRoutes({ issuer, refreshPolicy, policy, sessions, findUser, verifyCredentials }))
  */
-export function authRoutes(options: AuthRoutesOptions): RequestHandler {
+export function authRoutes(options: AuthRoutesOptions): AuthRoutesHandler {
   const flows = createAuthFlows(options);
   const match = flowRouteMatcher({
     prefix: options.prefix,
     login: options.verifyCredentials !== undefined,
   });
-  return function authRoutesMiddleware(req: Request, res: Response, next: NextFunction): void {
+  function authRoutesMiddleware(req: Request, res: Response, next: NextFunction): void {
     const found = match(req.method, req.url);
     if (found === undefined) {
       next();
       return;
     }
     handle((request) => found.route.run(flows, request, found.params), req, res, next);
-  };
+  }
+  return Object.assign(authRoutesMiddleware, { flows }) as AuthRoutesHandler;
 }
 
 /** `POST /auth/refresh` alone, for apps with their own login (see `createAuthFlows`). */

@@ -11,6 +11,7 @@ export {
   logoutHandler,
   revokeAccessToken,
   type AuthRoutesOptions,
+  type AuthRoutesHandler,
 } from './auth-routes';
 export { requireRole } from './require-role';
 export { requireFreshLogin } from './require-fresh-login';

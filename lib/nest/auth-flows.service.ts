@@ -62,6 +62,14 @@ export class AuthFlowsService {
     return this.run(ROUTES.revokeSession, req, res, { id: sessionId });
   }
 
+  /**
+   * Ends every session of a user with no request (an account disabled or deleted, an
+   * administrator's action: ASVS 5 V7.4.2, V7.4.5). Resolves how many session records ended.
+   */
+  endUserSessions(userId: string): Promise<number> {
+    return this.flowsOrThrow().endUserSessions(userId);
+  }
+
   /** One route of the package's table (`FLOW_ROUTES`). */
   async run(
     route: FlowRoute,
@@ -69,14 +77,17 @@ export class AuthFlowsService {
     res: unknown,
     params: { id?: string } = {},
   ): Promise<void> {
-    const flows = this.flows;
-    if (flows === null) {
+    const answer = await route.run(this.flowsOrThrow(), await flowRequestOf(req), params);
+    replyFlow(this.adapterHost.httpAdapter, res, answer);
+  }
+
+  private flowsOrThrow(): AuthFlows {
+    if (this.flows === null) {
       throw new ConfigurationError(
         'AuthFlowsService needs the flows: give AuthModule issuer, refreshPolicy and findUser.',
       );
     }
-    const answer = await route.run(flows, await flowRequestOf(req), params);
-    replyFlow(this.adapterHost.httpAdapter, res, answer);
+    return this.flows;
   }
 }
 

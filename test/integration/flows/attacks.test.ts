@@ -180,6 +180,16 @@ for (const backend of backends) {
         await expectAllDead([...x.access, ...y.access]);
       });
 
+      it("an administrator's endUserSessions (authRoutes().flows, ASVS 5 V7.4.5)", async () => {
+        const x = await threeAccessTokens(h, 'admin-x');
+        const y = await threeAccessTokens(h, 'admin-y');
+        const bob = (await login(h, BOB, 'bystander')).body;
+        await expect(h.flows.endUserSessions(ALICE.sub)).resolves.toBeGreaterThanOrEqual(2);
+        await expectAllDead([...x.access, ...y.access]);
+        expect((await refresh(h, x.last.refresh_token)).status).toBe(401);
+        expect((await me(h, bob.access_token)).status).toBe(200);
+      });
+
       it('theft: a rotated token presented after the grace', async () => {
         const s = (await login(h, BOB, 'victim')).body;
         const a2 = (await refresh(h, s.refresh_token)).body;

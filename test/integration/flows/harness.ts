@@ -9,7 +9,7 @@ import express from 'express';
 import { authenticate, authRoutes, errorHandler } from 'auth-sdk-m8/express';
 import { RefreshRateLimiter, type AuthUser } from 'auth-sdk-m8';
 import { hsFlowParts } from '../../helpers/flow-parts';
-import type { AuthRoutesOptions } from 'auth-sdk-m8/express';
+import type { AuthRoutesHandler, AuthRoutesOptions } from 'auth-sdk-m8/express';
 import type { Backend, BackendStores } from './backends';
 
 export const quiet = { warn: () => undefined, error: () => undefined };
@@ -38,6 +38,8 @@ export interface Harness {
   base: string;
   clock: { now: () => number; advance(ms: number): void };
   stores: BackendStores;
+  /** The flows `authRoutes()` serves (its `.flows`), for what no route does. */
+  flows: AuthRoutesHandler['flows'];
   close(): Promise<void>;
 }
 
@@ -56,26 +58,25 @@ export async function harness(
   const users = new Map([ALICE, BOB, CAROL].map((u) => [u.sub, u]));
   const app = express();
   app.use(express.json());
-  app.use(
-    authRoutes({
-      issuer,
-      refreshPolicy,
-      policy,
-      sessions: stores.sessions,
-      findUser: (id) => users.get(id),
-      verifyCredentials: async (email, password) =>
-        password === PASSWORD ? ([...users.values()].find((u) => u.email === email) ?? null) : null,
-      rateLimit: new RefreshRateLimiter({
-        store: stores.rateLimit,
-        perFamily: { max: 50, windowSeconds: 60 },
-        perIp: { max: 1000, windowSeconds: 60 },
-        logger: quiet,
-      }),
-      clock: clock.now,
+  const routes = authRoutes({
+    issuer,
+    refreshPolicy,
+    policy,
+    sessions: stores.sessions,
+    findUser: (id) => users.get(id),
+    verifyCredentials: async (email, password) =>
+      password === PASSWORD ? ([...users.values()].find((u) => u.email === email) ?? null) : null,
+    rateLimit: new RefreshRateLimiter({
+      store: stores.rateLimit,
+      perFamily: { max: 50, windowSeconds: 60 },
+      perIp: { max: 1000, windowSeconds: 60 },
       logger: quiet,
-      ...(typeof extra === 'function' ? extra(stores) : extra),
     }),
-  );
+    clock: clock.now,
+    logger: quiet,
+    ...(typeof extra === 'function' ? extra(stores) : extra),
+  });
+  app.use(routes);
   app.get('/me', authenticate({ policy }), (req, res) => {
     res.json({ sub: req.auth!.sub });
   });
@@ -86,6 +87,7 @@ export async function harness(
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     clock,
     stores,
+    flows: routes.flows,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -553,6 +553,22 @@ describe.each(PLATFORMS)('AuthModule on Nest (%s)', (platform) => {
     });
   });
 
+  it('ends every session of a user without a request (AuthFlowsService.endUserSessions, ASVS 5 V7.4.5)', async () => {
+    const first = await login(BOB);
+    const second = await login(BOB);
+    const ended = await nest.app.get(AuthFlowsService).endUserSessions(BOB.sub);
+    expect(ended).toBeGreaterThanOrEqual(2);
+    for (const pair of [first, second]) {
+      const res = await http().get('/me').set('authorization', `Bearer ${pair.access_token}`);
+      expect(res.status).toBe(401);
+      const again = await http()
+        .post('/auth/refresh')
+        .set(json)
+        .send({ refresh_token: pair.refresh_token });
+      expect(again.status).toBe(401);
+    }
+  });
+
   it('provides the policy, issuer, refresh policy and flows to the app', async () => {
     const res = await http().get('/injected');
     expect(res.body).toEqual({
