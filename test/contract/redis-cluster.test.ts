@@ -43,8 +43,42 @@ async function connect(): Promise<ReturnType<typeof createCluster>> {
 }
 
 // Redis TTLs run on the server's clock: every suite writes its expiring keys up front (once
-// the cluster is up), so their 1-2 s run out together while the other tests run.
+// the cluster is up), so their 1-2 s run out together while the other tests run. The refresh
+// suites, the longest, come first: by the revocation and rate-limit expiry checks, little of
+// the TTLs is left.
 const expiry = expiryFirst();
+
+describeRefreshTokenStore(
+  'redis cluster',
+  async () => {
+    const client = await connect();
+    return {
+      store: new RedisRefreshTokenStore({ client: client as never }),
+      time: 'server',
+      cleanup: async () => undefined,
+    };
+  },
+  { expiryFirst: expiry },
+);
+
+// Linked to the sessions: the rotation script also writes the session keys (same user tag, same slot).
+describeRefreshTokenStore(
+  'redis cluster with sessions',
+  async () => {
+    const client = await connect();
+    const sessions = new RedisSessionStore({ client: client as never, keyPrefix: 'linked-sess:' });
+    return {
+      store: new RedisRefreshTokenStore({
+        client: client as never,
+        keyPrefix: 'linked-rt:',
+        sessions,
+      }),
+      time: 'server',
+      cleanup: async () => undefined,
+    };
+  },
+  { expiryFirst: expiry },
+);
 
 describeRevocationStore(
   'redis cluster',
@@ -79,38 +113,6 @@ describeRevocationStore(
     };
   },
   { answersLocally: true, expiryFirst: expiry },
-);
-
-describeRefreshTokenStore(
-  'redis cluster',
-  async () => {
-    const client = await connect();
-    return {
-      store: new RedisRefreshTokenStore({ client: client as never }),
-      time: 'server',
-      cleanup: async () => undefined,
-    };
-  },
-  { expiryFirst: expiry },
-);
-
-// Linked to the sessions: the rotation script also writes the session keys (same user tag, same slot).
-describeRefreshTokenStore(
-  'redis cluster with sessions',
-  async () => {
-    const client = await connect();
-    const sessions = new RedisSessionStore({ client: client as never, keyPrefix: 'linked-sess:' });
-    return {
-      store: new RedisRefreshTokenStore({
-        client: client as never,
-        keyPrefix: 'linked-rt:',
-        sessions,
-      }),
-      time: 'server',
-      cleanup: async () => undefined,
-    };
-  },
-  { expiryFirst: expiry },
 );
 
 describeSessionStore('redis cluster', async (clock) => {

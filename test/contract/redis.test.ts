@@ -15,8 +15,78 @@ import { expiryFirst } from './contract-helpers';
 
 describeWithService('redis', 'Redis stores', () => {
   // Redis TTLs run on the server's clock: every suite writes its expiring keys up front, so
-  // their 1-2 s run out together while the other tests run.
+  // their 1-2 s run out together while the other tests run. The refresh suites, the longest,
+  // come first: by the revocation and rate-limit expiry checks, little of the TTLs is left.
   const expiry = expiryFirst();
+
+  // The stores on a RESP3 tracking client (one client serves every store).
+  describeRefreshTokenStore(
+    'redis with sessions, RESP3 tracking client',
+    async () => {
+      const keyPrefix = uniquePrefix('rts3');
+      const client = createRedisClient({ url: services.redis.url, clientCache: {} });
+      await client.connect();
+      const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
+      return {
+        store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
+        time: 'server',
+        cleanup: async () => {
+          await dropPrefix(client as never, keyPrefix);
+          client.destroy();
+        },
+      };
+    },
+    { expiryFirst: expiry },
+  );
+
+  describeSessionStore('redis, RESP3 tracking client', async (clock) => {
+    const keyPrefix = uniquePrefix('sess3');
+    const client = createRedisClient({ url: services.redis.url, clientCache: {} });
+    await client.connect();
+    return {
+      store: new RedisSessionStore({ client, keyPrefix, clock: clock.now }),
+      cleanup: async () => {
+        await dropPrefix(client as never, keyPrefix);
+        client.destroy();
+      },
+    };
+  });
+
+  describeRefreshTokenStore(
+    'redis',
+    async () => {
+      const client = await connect();
+      const keyPrefix = uniquePrefix('rt');
+      return {
+        store: new RedisRefreshTokenStore({ client, keyPrefix }),
+        time: 'server',
+        cleanup: async () => {
+          await dropPrefix(client, keyPrefix);
+          await client.quit();
+        },
+      };
+    },
+    { expiryFirst: expiry },
+  );
+
+  // The same contract with sessions linked: the rotation script also advances sessions.
+  describeRefreshTokenStore(
+    'redis with sessions',
+    async () => {
+      const client = await connect();
+      const keyPrefix = uniquePrefix('rts');
+      const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
+      return {
+        store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
+        time: 'server',
+        cleanup: async () => {
+          await dropPrefix(client, keyPrefix);
+          await client.quit();
+        },
+      };
+    },
+    { expiryFirst: expiry },
+  );
 
   describeRevocationStore(
     'redis',
@@ -54,39 +124,6 @@ describeWithService('redis', 'Redis stores', () => {
     { answersLocally: true, expiryFirst: expiry },
   );
 
-  // The other stores on that same RESP3 tracking client (one client serves every store).
-  describeRefreshTokenStore(
-    'redis with sessions, RESP3 tracking client',
-    async () => {
-      const keyPrefix = uniquePrefix('rts3');
-      const client = createRedisClient({ url: services.redis.url, clientCache: {} });
-      await client.connect();
-      const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
-      return {
-        store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
-        time: 'server',
-        cleanup: async () => {
-          await dropPrefix(client as never, keyPrefix);
-          client.destroy();
-        },
-      };
-    },
-    { expiryFirst: expiry },
-  );
-
-  describeSessionStore('redis, RESP3 tracking client', async (clock) => {
-    const keyPrefix = uniquePrefix('sess3');
-    const client = createRedisClient({ url: services.redis.url, clientCache: {} });
-    await client.connect();
-    return {
-      store: new RedisSessionStore({ client, keyPrefix, clock: clock.now }),
-      cleanup: async () => {
-        await dropPrefix(client as never, keyPrefix);
-        client.destroy();
-      },
-    };
-  });
-
   describeRateLimitStore(
     'redis, RESP3 tracking client',
     async () => {
@@ -99,42 +136,6 @@ describeWithService('redis', 'Redis stores', () => {
         cleanup: async () => {
           await dropPrefix(client as never, keyPrefix);
           client.destroy();
-        },
-      };
-    },
-    { expiryFirst: expiry },
-  );
-
-  describeRefreshTokenStore(
-    'redis',
-    async () => {
-      const client = await connect();
-      const keyPrefix = uniquePrefix('rt');
-      return {
-        store: new RedisRefreshTokenStore({ client, keyPrefix }),
-        time: 'server',
-        cleanup: async () => {
-          await dropPrefix(client, keyPrefix);
-          await client.quit();
-        },
-      };
-    },
-    { expiryFirst: expiry },
-  );
-
-  // The same contract with sessions linked: the rotation script also advances sessions.
-  describeRefreshTokenStore(
-    'redis with sessions',
-    async () => {
-      const client = await connect();
-      const keyPrefix = uniquePrefix('rts');
-      const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
-      return {
-        store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
-        time: 'server',
-        cleanup: async () => {
-          await dropPrefix(client, keyPrefix);
-          await client.quit();
         },
       };
     },

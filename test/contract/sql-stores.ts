@@ -86,14 +86,10 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
   describeWithService(backend.service, backend.title, () => {
     // Expiry is on the server's clock (`expires_at` against its `now()`, windows too): every
     // suite writes its expiring rows up front, so their 1-2 s run out together while the other
-    // tests run.
+    // tests run. The refresh suites, the longest, come first: by the other expiry checks, little
+    // of the TTLs is left.
     const expiry = expiryFirst();
     const onServerTime = <T>(handle: T): T & { time: 'server' } => ({ ...handle, time: 'server' });
-    describeRevocationStore(
-      backend.service,
-      async () => onServerTime(await setup((o) => new backend.Revocation(o), 'rv')),
-      { expiryFirst: expiry },
-    );
     describeRefreshTokenStore(
       backend.service,
       async () => onServerTime(await setup((o) => new backend.Refresh(o), 'rt')),
@@ -109,6 +105,11 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
             'rts',
           ),
         ),
+      { expiryFirst: expiry },
+    );
+    describeRevocationStore(
+      backend.service,
+      async () => onServerTime(await setup((o) => new backend.Revocation(o), 'rv')),
       { expiryFirst: expiry },
     );
     describeSessionStore(backend.service, (clock) =>
