@@ -9,16 +9,12 @@ import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
 import { describeRateLimitStore } from './rate-limit-store.contract';
-import { contractClock } from './contract-helpers';
 
-describeRateLimitStore('memory', async () => {
-  const clock = contractClock();
-  return {
-    store: new MemoryRateLimitStore({ clock: clock.now }),
-    pass: async (seconds) => clock.advance(seconds * 1000),
-    cleanup: async () => undefined,
-  };
-});
+describeRateLimitStore('memory', async (clock) => ({
+  store: new MemoryRateLimitStore({ clock: clock.now }),
+  time: 'clock',
+  cleanup: async () => undefined,
+}));
 
 describeSessionStore('memory', async (clock) => ({
   store: new MemorySessionStore({ clock: clock.now }),

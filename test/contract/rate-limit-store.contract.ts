@@ -1,34 +1,63 @@
 /**
  * The `RateLimitStore` contract (memory, Redis single node and Cluster, PostgreSQL, MariaDB,
  * third-party): fixed windows, counted atomically, per key; several keys per call
- * (`hitMany`), hits taken back (`undo`). Expiry needs `pass`: a clock for memory, a real wait
- * for a server (one short test).
+ * (`hitMany`), hits taken back (`undo`). Expiry: a store that takes a clock is given the
+ * suite's, which the suite advances; a store on its server's clock (`time: 'server'`) gets a
+ * real wait (one short test, whose 1 s windows open in the file's setup when the file passes
+ * `{ expiryFirst }`, so they end while the other tests run).
  */
 import type { RateLimitStore } from '../../lib/security/store-contracts';
-import { contractPrefix, weirdIds } from './contract-helpers';
+import {
+  contractClock,
+  contractPrefix,
+  letTimePass,
+  suiteStore,
+  weirdIds,
+  type ContractClock,
+  type ContractTime,
+  type ExpiryFirst,
+} from './contract-helpers';
 
 export interface RateLimitStoreHandle {
   store: RateLimitStore;
-  /** Moves the store's time forward (a clock for memory, a real wait for servers). */
-  pass(seconds: number): Promise<void>;
+  /** Whose clock ends windows: the suite's (given to the factory) or the server's. */
+  time: ContractTime;
   cleanup(): Promise<void>;
+}
+
+export interface RateLimitContractOptions {
+  /** Open the expiry test's windows in the file's setup (stores on their server's clock). */
+  expiryFirst?: ExpiryFirst;
 }
 
 export function describeRateLimitStore(
   name: string,
-  factory: () => Promise<RateLimitStoreHandle>,
+  factory: (clock: ContractClock) => Promise<RateLimitStoreHandle>,
+  options: RateLimitContractOptions = {},
 ): void {
   describe(`RateLimitStore contract: ${name}`, () => {
     let handle: RateLimitStoreHandle | undefined;
+    const clock = contractClock();
     const prefix = contractPrefix('rl');
     const store = (): RateLimitStore => handle!.store;
+    // The expiry test's windows: two keys hit in 1 s windows.
+    const suite = suiteStore(
+      async () => (handle = await factory(clock)),
+      async () => {
+        await store().hit(`${prefix}w`, 1);
+        await store().hitMany([
+          { key: `${prefix}w`, windowSeconds: 1 },
+          { key: `${prefix}w2`, windowSeconds: 1 },
+        ]);
+        return { since: Date.now() };
+      },
+      options.expiryFirst,
+    );
 
     beforeAll(async () => {
-      handle = await factory();
+      await suite.open();
     });
-    afterAll(async () => {
-      await handle?.cleanup();
-    });
+    afterAll(() => suite.close());
 
     it('counts hits of one key inside its window and reports when it ends', async () => {
       const first = await store().hit(`${prefix}a`, 60);
@@ -141,12 +170,8 @@ export function describeRateLimitStore(
     });
 
     it('starts a new window after the old one ends', async () => {
-      await store().hit(`${prefix}w`, 1);
-      await store().hitMany([
-        { key: `${prefix}w`, windowSeconds: 1 },
-        { key: `${prefix}w2`, windowSeconds: 1 },
-      ]);
-      await handle!.pass(2);
+      const { since } = await suite.arranged();
+      await letTimePass(handle!.time, clock, 2000, since);
       const [w, w2] = await store().hitMany([
         { key: `${prefix}w`, windowSeconds: 60 },
         { key: `${prefix}w2`, windowSeconds: 60 },

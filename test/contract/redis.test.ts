@@ -11,20 +11,99 @@ import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
 import { describeSessionStore } from './session-store.contract';
 import { describeRateLimitStore } from './rate-limit-store.contract';
+import { expiryFirst } from './contract-helpers';
 
 describeWithService('redis', 'Redis stores', () => {
-  describeRevocationStore('redis', async () => {
-    const client = await connect();
-    const keyPrefix = uniquePrefix('blacklist');
+  // Redis TTLs run on the server's clock: every suite writes its expiring keys up front, so
+  // their 1-2 s run out together while the other tests run. The refresh suites, the longest,
+  // come first: by the revocation and rate-limit expiry checks, little of the TTLs is left.
+  const expiry = expiryFirst();
+
+  // The stores on a RESP3 tracking client (one client serves every store).
+  describeRefreshTokenStore(
+    'redis with sessions, RESP3 tracking client',
+    async () => {
+      const keyPrefix = uniquePrefix('rts3');
+      const client = createRedisClient({ url: services.redis.url, clientCache: {} });
+      await client.connect();
+      const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
+      return {
+        store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
+        time: 'server',
+        cleanup: async () => {
+          await dropPrefix(client as never, keyPrefix);
+          client.destroy();
+        },
+      };
+    },
+    { expiryFirst: expiry },
+  );
+
+  describeSessionStore('redis, RESP3 tracking client', async (clock) => {
+    const keyPrefix = uniquePrefix('sess3');
+    const client = createRedisClient({ url: services.redis.url, clientCache: {} });
+    await client.connect();
     return {
-      store: new RedisRevocationStore({ client, keyPrefix }),
-      time: 'server',
+      store: new RedisSessionStore({ client, keyPrefix, clock: clock.now }),
       cleanup: async () => {
-        await dropPrefix(client, keyPrefix);
-        await client.quit();
+        await dropPrefix(client as never, keyPrefix);
+        client.destroy();
       },
     };
   });
+
+  describeRefreshTokenStore(
+    'redis',
+    async () => {
+      const client = await connect();
+      const keyPrefix = uniquePrefix('rt');
+      return {
+        store: new RedisRefreshTokenStore({ client, keyPrefix }),
+        time: 'server',
+        cleanup: async () => {
+          await dropPrefix(client, keyPrefix);
+          await client.quit();
+        },
+      };
+    },
+    { expiryFirst: expiry },
+  );
+
+  // The same contract with sessions linked: the rotation script also advances sessions.
+  describeRefreshTokenStore(
+    'redis with sessions',
+    async () => {
+      const client = await connect();
+      const keyPrefix = uniquePrefix('rts');
+      const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
+      return {
+        store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
+        time: 'server',
+        cleanup: async () => {
+          await dropPrefix(client, keyPrefix);
+          await client.quit();
+        },
+      };
+    },
+    { expiryFirst: expiry },
+  );
+
+  describeRevocationStore(
+    'redis',
+    async () => {
+      const client = await connect();
+      const keyPrefix = uniquePrefix('blacklist');
+      return {
+        store: new RedisRevocationStore({ client, keyPrefix }),
+        time: 'server',
+        cleanup: async () => {
+          await dropPrefix(client, keyPrefix);
+          await client.quit();
+        },
+      };
+    },
+    { expiryFirst: expiry },
+  );
 
   // RESP3 with client tracking: unrevoked jtis answered in the process, kept exact by Redis.
   describeRevocationStore(
@@ -42,92 +121,43 @@ describeWithService('redis', 'Redis stores', () => {
         },
       };
     },
-    { answersLocally: true },
+    { answersLocally: true, expiryFirst: expiry },
   );
 
-  // The other stores on that same RESP3 tracking client (one client serves every store).
-  describeRefreshTokenStore('redis with sessions, RESP3 tracking client', async () => {
-    const keyPrefix = uniquePrefix('rts3');
-    const client = createRedisClient({ url: services.redis.url, clientCache: {} });
-    await client.connect();
-    const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
-    return {
-      store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
-      time: 'server',
-      cleanup: async () => {
-        await dropPrefix(client as never, keyPrefix);
-        client.destroy();
-      },
-    };
-  });
+  describeRateLimitStore(
+    'redis, RESP3 tracking client',
+    async () => {
+      const keyPrefix = uniquePrefix('rl3');
+      const client = createRedisClient({ url: services.redis.url, clientCache: {} });
+      await client.connect();
+      return {
+        store: new RedisRateLimitStore({ client, keyPrefix }),
+        time: 'server',
+        cleanup: async () => {
+          await dropPrefix(client as never, keyPrefix);
+          client.destroy();
+        },
+      };
+    },
+    { expiryFirst: expiry },
+  );
 
-  describeSessionStore('redis, RESP3 tracking client', async (clock) => {
-    const keyPrefix = uniquePrefix('sess3');
-    const client = createRedisClient({ url: services.redis.url, clientCache: {} });
-    await client.connect();
-    return {
-      store: new RedisSessionStore({ client, keyPrefix, clock: clock.now }),
-      cleanup: async () => {
-        await dropPrefix(client as never, keyPrefix);
-        client.destroy();
-      },
-    };
-  });
-
-  describeRateLimitStore('redis, RESP3 tracking client', async () => {
-    const keyPrefix = uniquePrefix('rl3');
-    const client = createRedisClient({ url: services.redis.url, clientCache: {} });
-    await client.connect();
-    return {
-      store: new RedisRateLimitStore({ client, keyPrefix }),
-      pass: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000 + 100)),
-      cleanup: async () => {
-        await dropPrefix(client as never, keyPrefix);
-        client.destroy();
-      },
-    };
-  });
-
-  describeRefreshTokenStore('redis', async () => {
-    const client = await connect();
-    const keyPrefix = uniquePrefix('rt');
-    return {
-      store: new RedisRefreshTokenStore({ client, keyPrefix }),
-      time: 'server',
-      cleanup: async () => {
-        await dropPrefix(client, keyPrefix);
-        await client.quit();
-      },
-    };
-  });
-
-  // The same contract with sessions linked: the rotation script also advances sessions.
-  describeRefreshTokenStore('redis with sessions', async () => {
-    const client = await connect();
-    const keyPrefix = uniquePrefix('rts');
-    const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
-    return {
-      store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
-      time: 'server',
-      cleanup: async () => {
-        await dropPrefix(client, keyPrefix);
-        await client.quit();
-      },
-    };
-  });
-
-  describeRateLimitStore('redis', async () => {
-    const client = await connect();
-    const keyPrefix = uniquePrefix('rl');
-    return {
-      store: new RedisRateLimitStore({ client, keyPrefix }),
-      pass: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000 + 100)),
-      cleanup: async () => {
-        await dropPrefix(client, keyPrefix);
-        await client.quit();
-      },
-    };
-  });
+  describeRateLimitStore(
+    'redis',
+    async () => {
+      const client = await connect();
+      const keyPrefix = uniquePrefix('rl');
+      return {
+        store: new RedisRateLimitStore({ client, keyPrefix }),
+        time: 'server',
+        cleanup: async () => {
+          await dropPrefix(client, keyPrefix);
+          await client.quit();
+        },
+      };
+    },
+    { expiryFirst: expiry },
+  );
 
   describeSessionStore('redis', async (clock) => {
     const client = await connect();

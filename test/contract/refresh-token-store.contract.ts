@@ -13,7 +13,8 @@
  * session ended: no theft); family/user revocation reaches every token, rotated ones too, and
  * lists them with their issue times, atomically with any rotation racing it. Expiry: a store that takes a clock is given
  * the suite's, which the suite advances; a store on its server's clock (`time: 'server'`) is
- * tested with a real 1 s TTL. Every token is addressed by its user: the suite keeps
+ * tested with a real 1 s TTL (written in the file's setup when the file passes
+ * `{ expiryFirst }`, so that TTL runs out while the other tests run). Every token is addressed by its user: the suite keeps
  * the user of each jti it registered (a rotated-in jti inherits the presented token's user)
  * and passes it along, and checks that a jti is no token of any other user.
  */
@@ -28,9 +29,11 @@ import {
   contractClock,
   contractPrefix,
   letTimePass,
+  suiteStore,
   weirdIds,
   type ContractClock,
   type ContractTime,
+  type ExpiryFirst,
 } from './contract-helpers';
 
 export interface RefreshTokenStoreHandle {
@@ -42,6 +45,11 @@ export interface RefreshTokenStoreHandle {
 }
 
 export type RefreshTokenStoreFactory = (clock: ContractClock) => Promise<RefreshTokenStoreHandle>;
+
+export interface RefreshTokenContractOptions {
+  /** Write the expiry test's entries in the file's setup (stores on their server's clock). */
+  expiryFirst?: ExpiryFirst;
+}
 
 /** Parallel rotations of one jti per trial, and how many trials the race test runs. */
 export const RACE_PARALLELISM = 20;
@@ -58,7 +66,11 @@ function jtisOf(listed: RevokedRefreshToken[]): string[] {
   return byJti(listed).map((token) => token.jti);
 }
 
-export function describeRefreshTokenStore(name: string, factory: RefreshTokenStoreFactory): void {
+export function describeRefreshTokenStore(
+  name: string,
+  factory: RefreshTokenStoreFactory,
+  options: RefreshTokenContractOptions = {},
+): void {
   describe(`RefreshTokenStore contract: ${name}`, () => {
     let handle: RefreshTokenStoreHandle | undefined;
     const clock = contractClock();
@@ -115,13 +127,26 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
     const storeNowSeconds = (): number =>
       Math.floor((handle?.time === 'clock' ? clock.now() : Date.now()) / 1000);
 
+    // The expiry test's entries: a registered and a rotated-in token of 1 s, a 60 s one, and
+    // whether the short ones were valid right after.
+    const suite = suiteStore(
+      async () => (handle = await factory(clock)),
+      async () => {
+        await register('exp-reg', 'user-exp', 'fam-exp-1', 1);
+        await register('exp-src', 'user-exp', 'fam-exp-2', 60);
+        await rotate(id('exp-src'), id('exp-rotated'), 1);
+        await register('exp-long', 'user-exp', 'fam-exp-3', 60);
+        const validAtFirst = [await isValid(id('exp-reg')), await isValid(id('exp-rotated'))];
+        return { validAtFirst, since: Date.now() };
+      },
+      options.expiryFirst,
+    );
+
     beforeAll(async () => {
-      handle = await factory(clock);
+      await suite.open();
     });
 
-    afterAll(async () => {
-      await handle?.cleanup();
-    });
+    afterAll(() => suite.close());
 
     describe('register / isValid', () => {
       it('reports a registered jti as valid', async () => {
@@ -460,14 +485,11 @@ export function describeRefreshTokenStore(name: string, factory: RefreshTokenSto
 
     describe('expiry', () => {
       it('expires registered and rotated-in tokens after their ttl (1 s) and keeps longer ones', async () => {
-        await register('exp-reg', 'user-exp', 'fam-exp-1', 1);
-        await register('exp-src', 'user-exp', 'fam-exp-2', 60);
-        await rotate(id('exp-src'), id('exp-rotated'), 1);
-        await register('exp-long', 'user-exp', 'fam-exp-3', 60);
-        await expect(isValid(id('exp-reg'))).resolves.toBe(true);
-        await expect(isValid(id('exp-rotated'))).resolves.toBe(true);
+        const { validAtFirst, since } = await suite.arranged();
+        // exp-reg, then exp-rotated: both valid right after they were written.
+        expect(validAtFirst).toEqual([true, true]);
 
-        await letTimePass(handle!.time, clock, 1000);
+        await letTimePass(handle!.time, clock, 1000, since);
 
         await expect(isValid(id('exp-reg'))).resolves.toBe(false);
         await expect(isValid(id('exp-rotated'))).resolves.toBe(false);

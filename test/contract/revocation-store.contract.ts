@@ -8,7 +8,9 @@
  *   });
  *
  * Expiry: a store that takes a clock is given the suite's, which the suite advances; a store
- * on its server's clock (`time: 'server'`) is tested with a real 1 s TTL.
+ * on its server's clock (`time: 'server'`) is tested with a real 1 s TTL. A file of such stores
+ * passes `{ expiryFirst }` (one `expiryFirst()` for all its suites) so that the 1 s TTLs run out
+ * together, while the other tests run.
  *
  * A store that answers some checks without I/O (`isRevokedLocally`, e.g. Redis with its
  * revocation cache) passes `{ answersLocally: true }`: its local answers are checked too.
@@ -20,9 +22,11 @@ import {
   contractClock,
   contractPrefix,
   letTimePass,
+  suiteStore,
   weirdIds,
   type ContractClock,
   type ContractTime,
+  type ExpiryFirst,
 } from './contract-helpers';
 
 export interface RevocationStoreHandle {
@@ -38,6 +42,8 @@ export type RevocationStoreFactory = (clock: ContractClock) => Promise<Revocatio
 export interface RevocationContractOptions {
   /** The store implements `isRevokedLocally` and answers a checked, unrevoked jti with it. */
   answersLocally?: boolean;
+  /** Write the expiry test's entries in the file's setup (stores on their server's clock). */
+  expiryFirst?: ExpiryFirst;
 }
 
 export function describeRevocationStore(
@@ -55,13 +61,23 @@ export function describeRevocationStore(
       return handle.store;
     };
 
+    // The expiry test's entries (a 1 s revocation, a 60 s one) and the answer right after.
+    const suite = suiteStore(
+      async () => (handle = await factory(clock)),
+      async ({ store: opened }) => {
+        await opened.revoke(id('short'), 1);
+        await opened.revoke(id('long'), 60);
+        const shortAtFirst = await opened.isRevoked(id('short'));
+        return { shortAtFirst, since: Date.now() };
+      },
+      options.expiryFirst,
+    );
+
     beforeAll(async () => {
-      handle = await factory(clock);
+      await suite.open();
     });
 
-    afterAll(async () => {
-      await handle?.cleanup();
-    });
+    afterAll(() => suite.close());
 
     it('reports a revoked jti as revoked', async () => {
       await store().revoke(id('revoked'), 60);
@@ -93,10 +109,9 @@ export function describeRevocationStore(
     });
 
     it('forgets a revocation once its ttl has passed (1 s ttl) and keeps longer ones', async () => {
-      await store().revoke(id('short'), 1);
-      await store().revoke(id('long'), 60);
-      await expect(store().isRevoked(id('short'))).resolves.toBe(true);
-      await letTimePass(handle!.time, clock, 1000);
+      const { shortAtFirst, since } = await suite.arranged();
+      expect(shortAtFirst).toBe(true);
+      await letTimePass(handle!.time, clock, 1000, since);
       await expect(store().isRevoked(id('short'))).resolves.toBe(false);
       await expect(store().isRevoked(id('long'))).resolves.toBe(true);
     });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StoreUnavailableError } from '../../lib/core/errors';
 import { describeWithService, type ServiceName } from '../helpers/services';
-import { sleep } from './contract-helpers';
+import { expiryFirst, suiteStore, waitPast } from './contract-helpers';
 import { dropStatements } from '../helpers/sql-cleanup';
 import { describeRefreshTokenStore } from './refresh-token-store.contract';
 import { describeRevocationStore } from './revocation-store.contract';
@@ -84,28 +84,63 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
   }
 
   describeWithService(backend.service, backend.title, () => {
-    // Expiry is on the server's clock (`expires_at` against its `now()`).
+    // Expiry is on the server's clock (`expires_at` against its `now()`, windows too): every
+    // suite writes its expiring rows up front, so their 1-2 s run out together while the other
+    // tests run. The refresh suites, the longest, come first: by the other expiry checks, little
+    // of the TTLs is left.
+    const expiry = expiryFirst();
     const onServerTime = <T>(handle: T): T & { time: 'server' } => ({ ...handle, time: 'server' });
-    describeRevocationStore(backend.service, async () =>
-      onServerTime(await setup((o) => new backend.Revocation(o), 'rv')),
-    );
-    describeRefreshTokenStore(backend.service, async () =>
-      onServerTime(await setup((o) => new backend.Refresh(o), 'rt')),
+    describeRefreshTokenStore(
+      backend.service,
+      async () => onServerTime(await setup((o) => new backend.Refresh(o), 'rt')),
+      { expiryFirst: expiry },
     );
     // Linked to its session store, as the auth flows use it: the same contract holds.
-    describeRefreshTokenStore(`${backend.service} with sessions`, async () =>
-      onServerTime(
-        await setup((o) => new backend.Refresh({ ...o, sessions: new backend.Sessions(o) }), 'rts'),
-      ),
+    describeRefreshTokenStore(
+      `${backend.service} with sessions`,
+      async () =>
+        onServerTime(
+          await setup(
+            (o) => new backend.Refresh({ ...o, sessions: new backend.Sessions(o) }),
+            'rts',
+          ),
+        ),
+      { expiryFirst: expiry },
+    );
+    describeRevocationStore(
+      backend.service,
+      async () => onServerTime(await setup((o) => new backend.Revocation(o), 'rv')),
+      { expiryFirst: expiry },
     );
     describeSessionStore(backend.service, (clock) =>
       setup((o) => new backend.Sessions(o), 'ss', { clock: clock.now }),
     );
-    describeRateLimitStore(backend.service, async () => {
-      const { store, cleanup } = await setup((o) => new backend.RateLimit(o), 'rl');
-      // Windows end on the database's clock: a real wait (the contract's one expiry test).
-      return { store, cleanup, pass: (seconds) => sleep(seconds * 1000 + 100) };
-    });
+    describeRateLimitStore(
+      backend.service,
+      async () => onServerTime(await setup((o) => new backend.RateLimit(o), 'rl')),
+      { expiryFirst: expiry },
+    );
+
+    // purgeExpired counts every expired row of its table: each purge test has tables of its
+    // own, its 1 s rows written up front with the suites' expiring entries.
+    const purgeRevocations = suiteStore(
+      () => setup((o) => new backend.Revocation(o), 'purge'),
+      async ({ store }) => {
+        await store.revoke('short', 1);
+        await store.revoke('long', 60);
+        return { since: Date.now() };
+      },
+      expiry,
+    );
+    const purgeRefresh = suiteStore(
+      () => setup((o) => new backend.Refresh(o), 'rpurge'),
+      async ({ store }) => {
+        await store.register('short', { userId: 'u', familyId: 'f', ttlSeconds: 1 });
+        await store.register('long', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
+        return { since: Date.now() };
+      },
+      expiry,
+    );
 
     it('settles a 20-way rotation race on a pool of 2 connections (losers do not starve the pool)', async () => {
       const { store, cleanup } = await setup((o) => new backend.Refresh(o), 'small', {
@@ -126,30 +161,28 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
     });
 
     it('purges expired rows and ignores them before that', async () => {
-      const { store, cleanup } = await setup((o) => new backend.Revocation(o), 'purge');
+      const { store } = await purgeRevocations.open();
       try {
-        await store.revoke('short', 1);
-        await store.revoke('long', 60);
-        await new Promise((r) => setTimeout(r, 1100));
+        const { since } = await purgeRevocations.arranged();
+        await waitPast(since, 1000);
         await expect(store.isRevoked('short')).resolves.toBe(false);
         await expect(store.purgeExpired()).resolves.toBe(1);
         await expect(store.isRevoked('long')).resolves.toBe(true);
       } finally {
-        await cleanup();
+        await purgeRevocations.close();
       }
     });
 
     it('purges expired refresh rows and ignores them before that', async () => {
-      const { store, cleanup } = await setup((o) => new backend.Refresh(o), 'rpurge');
+      const { store } = await purgeRefresh.open();
       try {
-        await store.register('short', { userId: 'u', familyId: 'f', ttlSeconds: 1 });
-        await store.register('long', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
-        await new Promise((r) => setTimeout(r, 1100));
+        const { since } = await purgeRefresh.arranged();
+        await waitPast(since, 1000);
         await expect(store.isValid('short', 'u')).resolves.toBe(false);
         await expect(store.purgeExpired()).resolves.toBe(1);
         await expect(store.isValid('long', 'u')).resolves.toBe(true);
       } finally {
-        await cleanup();
+        await purgeRefresh.close();
       }
     });
 

@@ -1,4 +1,9 @@
-/** The CLI as operators run it: a real child process in a scratch folder. */
+/**
+ * The CLI's commands, run in process through `runCli` with the io a child process would get
+ * (its env, its cwd, stdout and stderr as text), and as operators run it: a real child
+ * process (`tsx lib/cli/index.ts`, the script's own entry) for exit codes and the split
+ * between stdout and stderr.
+ */
 import { spawnSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
@@ -13,18 +18,55 @@ const root = path.resolve(__dirname, '../../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
 const cli = path.join(root, 'lib/cli/index.ts');
 
-function run(
-  args: string[],
-  cwd: string,
-  env: Record<string, string> = {},
-): { code: number | null; out: string; err: string } {
+type Run = { code: number | null; out: string; err: string };
+
+/** The environment a child gets: PATH and HOME, then the test's variables. */
+function childEnv(env: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env };
+}
+
+/** `auth-sdk-m8 ...args` as a real child process in `cwd`. */
+function spawnCli(args: string[], cwd: string, env: Record<string, string> = {}): Run {
   const result = spawnSync(tsx, [cli, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: childEnv(env),
     timeout: 60_000,
   });
   return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+/**
+ * `auth-sdk-m8 ...args` in this process: the entry's io (one line, then `\n`), the child's
+ * env and cwd. Whatever the commands write past the io (process.stdout/stderr, console) lands
+ * in `out`/`err` too, as it would in a child's.
+ */
+function run(args: string[], cwd: string, env: Record<string, string> = {}): Run {
+  let out = '';
+  let err = '';
+  const toOut = (text: unknown): boolean => ((out += String(text)), true);
+  const toErr = (text: unknown): boolean => ((err += String(text)), true);
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(toOut),
+    jest.spyOn(process.stderr, 'write').mockImplementation(toErr),
+    ...(['log', 'info', 'debug'] as const).map((m) =>
+      jest.spyOn(console, m).mockImplementation((...a: unknown[]) => toOut(`${a.join(' ')}\n`)),
+    ),
+    ...(['warn', 'error'] as const).map((m) =>
+      jest.spyOn(console, m).mockImplementation((...a: unknown[]) => toErr(`${a.join(' ')}\n`)),
+    ),
+  ];
+  try {
+    const code = runCli(args, {
+      out: (line) => toOut(`${line}\n`),
+      err: (line) => toErr(`${line}\n`),
+      env: childEnv(env),
+      cwd,
+    });
+    return { code, out, err };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
 }
 
 describe('npx auth-sdk-m8', () => {
@@ -90,6 +132,19 @@ describe('npx auth-sdk-m8', () => {
     expect(run(['keygen', '--alg', 'HS256', '--out', 'x'], dir).code).toBe(2);
     expect(run(['keygen', '--alg', 'ES256'], dir).code).toBe(2); // no --out
     expect(run(['check-config', '--nope'], dir).code).toBe(2);
+  });
+
+  it('a wrong command line exits 2 with the error then the usage on stderr, nothing on stdout (a child process)', () => {
+    const unknown = spawnCli(['frobnicate'], dir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toBe('');
+    expect(unknown.err).toMatch(
+      /^Error: Unknown command "frobnicate"\.\n\nUsage: auth-sdk-m8 <command> \[options\]\n/,
+    );
+    expect(unknown.err).toContain('  keygen ');
+    expect(unknown.err).not.toMatch(/\bat \S+ \(/); // no stack trace
+    // The in-process runs above see what the child prints.
+    expect(run(['frobnicate'], dir)).toEqual(unknown);
   });
 });
 
@@ -245,17 +300,17 @@ describe('npx auth-sdk-m8: settings sources, fixes, secrets, version', () => {
     },
   );
 
-  it('--version prints the version of package.json', () => {
+  it('--version prints the version of package.json (a child process: the script finds it from its own path)', () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
       version: string;
     };
-    expect(run(['--version'], dir)).toEqual({ code: 0, out: `${version}\n`, err: '' });
+    expect(spawnCli(['--version'], dir)).toEqual({ code: 0, out: `${version}\n`, err: '' });
   });
 
-  it('a missing .env file is one plain line and exit 1, without usage or stack', () => {
+  it('a missing .env file is one plain line and exit 1, without usage or stack (a child process)', () => {
     // Node 20 exits 9 itself on `--env-file MISSING`, even after the script name,
     // before the CLI runs; --dotenv is the same option without that trap.
-    const missing = run(['check-config', '--dotenv', 'nope.env'], dir);
+    const missing = spawnCli(['check-config', '--dotenv', 'nope.env'], dir);
     expect(missing).toEqual({
       code: 1,
       out: '',
