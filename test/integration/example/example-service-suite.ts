@@ -66,6 +66,39 @@ async function refusalInProcess(
 }
 
 export function describeExampleService(example: ExampleService): void {
+  let dir: string; // keys the ES256 setting does not accept (P-384)
+  const keyFiles = () => ({
+    ACCESS_PRIVATE_KEY_FILE: path.join(dir, 'priv.pem'),
+    ACCESS_PUBLIC_KEY_FILE: path.join(dir, 'pub.pem'),
+  });
+  /**
+   * The bad configurations of 'refuses a bad configuration', each refused in this process by
+   * the shared bootstrap, all at once and first: the Redis case's 3 s connect deadline passes
+   * while the other checks run.
+   */
+  let refusals: Promise<Record<string, Refusal>>;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'example-bad-'));
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    writeFileSync(path.join(dir, 'priv.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(path.join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+    const cases: Record<string, Record<string, string>> = {
+      p384: { ACCESS_TOKEN_ALGORITHM: 'ES256', ...keyFiles() },
+      changethis: { REFRESH_SECRET_KEY: 'changethis' },
+      unreachableRedis: { AUTH_STORE: 'redis', REDIS_PORT: '1' },
+      unknownStore: { AUTH_STORE: 'floppy' },
+      clientCache: { AUTH_STORE: 'redis', REDIS_CLIENT_CACHE: 'sometimes' },
+    };
+    refusals = Promise.all(
+      Object.entries(cases).map(async ([name, env]) => [name, await refusalInProcess(env)]),
+    ).then((entries) => Object.fromEntries(entries) as Record<string, Refusal>);
+  });
+  afterAll(async () => {
+    await refusals.catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   describe('as a real process', () => {
     let service: RunningService;
 
@@ -247,39 +280,6 @@ export function describeExampleService(example: ExampleService): void {
   });
 
   describe('refuses a bad configuration', () => {
-    let dir: string;
-    const keyFiles = () => ({
-      ACCESS_PRIVATE_KEY_FILE: path.join(dir, 'priv.pem'),
-      ACCESS_PUBLIC_KEY_FILE: path.join(dir, 'pub.pem'),
-    });
-    /** Each bad configuration, refused in this process by the shared bootstrap (all at once). */
-    let refusals: Promise<Record<string, Refusal>>;
-
-    beforeAll(() => {
-      dir = mkdtempSync(path.join(tmpdir(), 'example-bad-'));
-      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-      writeFileSync(
-        path.join(dir, 'priv.pem'),
-        privateKey.export({ type: 'pkcs8', format: 'pem' }),
-      );
-      writeFileSync(path.join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
-      // The Redis case waits out its 3 s connect deadline: the others are checked meanwhile.
-      const cases: Record<string, Record<string, string>> = {
-        p384: { ACCESS_TOKEN_ALGORITHM: 'ES256', ...keyFiles() },
-        changethis: { REFRESH_SECRET_KEY: 'changethis' },
-        unreachableRedis: { AUTH_STORE: 'redis', REDIS_PORT: '1' },
-        unknownStore: { AUTH_STORE: 'floppy' },
-        clientCache: { AUTH_STORE: 'redis', REDIS_CLIENT_CACHE: 'sometimes' },
-      };
-      refusals = Promise.all(
-        Object.entries(cases).map(async ([name, env]) => [name, await refusalInProcess(env)]),
-      ).then((entries) => Object.fromEntries(entries) as Record<string, Refusal>);
-    });
-    afterAll(async () => {
-      await refusals.catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-    });
-
     function expectPlainRefusal(result: { code: number | null; stdout: string; stderr: string }) {
       expect(result.code).not.toBe(0);
       expect(result.code).not.toBeNull();
