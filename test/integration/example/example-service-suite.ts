@@ -309,6 +309,18 @@ export function describeExampleService(example: ExampleService): void {
       expect(result.stderr).not.toContain('changethis');
     });
 
+    it('prints no secret value from its environment, even one a message repeats', () => {
+      const env = { REFRESH_SECRET_KEY: 'Leaky-secret-0123456789', DB_PASSWORD: 'pw-123456' };
+      const message = refusalMessage(
+        new Error('got Leaky-secret-0123456789 and pw-123456, user admin'),
+        env,
+      );
+      expectPlainWords(message);
+      expect(message).not.toContain('Leaky-secret-0123456789');
+      expect(message).not.toContain('pw-123456');
+      expect(message).toContain('got *** and ***, user admin');
+    });
+
     it('exits non-zero with a plain message for an ES256 setting with a P-384 key', async () => {
       expect(await refused('p384')).toMatch(/P-256/);
     });
