@@ -100,10 +100,17 @@ export function describeExampleService(example: ExampleService): void {
   });
 
   describe('as a real process', () => {
-    let service: RunningService;
+    let service: RunningService | undefined;
+
+    /** The shared default service; started again should a check have stopped it (run order). */
+    async function shared(): Promise<RunningService> {
+      if (service === undefined || service.child.exitCode !== null)
+        service = await startService({}, example);
+      return service;
+    }
 
     beforeAll(async () => {
-      service = await startService({}, example);
+      await shared();
     });
 
     afterAll(async () => {
@@ -111,6 +118,7 @@ export function describeExampleService(example: ExampleService): void {
     });
 
     it('lists and ends sessions, logs out everywhere, and listens on 127.0.0.1 unless HOST says otherwise', async () => {
+      const service = await shared();
       expect(service.output()).toContain('listening on http://127.0.0.1:');
       const url = service.url;
       // The service is shared: end whatever sessions user@example.com holds from other checks.
@@ -165,7 +173,7 @@ export function describeExampleService(example: ExampleService): void {
     });
 
     it('answers client mistakes with 4xx, never 500', async () => {
-      const { url } = service;
+      const { url } = await shared();
       const badJson = await request(url)
         .post('/auth/login')
         .set('Content-Type', 'application/json')
@@ -195,6 +203,7 @@ export function describeExampleService(example: ExampleService): void {
 
     // Last: it ends the shared service.
     it('walks login → me → admin → refresh → reuse → logout over real HTTP, then exits 0 on SIGTERM', async () => {
+      const service = await shared();
       const { url } = service;
       expect(service.output()).toMatch(/algorithm ES256, token mode stateful, stores memory/);
       expect(service.output()).toContain('generated a dev ES256 key pair');
