@@ -288,75 +288,6 @@ export function describeExampleService(example: ExampleService): void {
     });
   });
 
-  describe('refuses a bad configuration', () => {
-    function expectPlainRefusal(result: { code: number | null; stdout: string; stderr: string }) {
-      expect(result.code).not.toBe(0);
-      expect(result.code).not.toBeNull();
-      expectPlainWords(result.stderr);
-    }
-
-    function expectPlainWords(text: string) {
-      expect(text).toContain('refused to start');
-      // Plain words: no stack trace, no source paths.
-      expect(text).not.toMatch(/\n\s+at /);
-      expect(text).not.toMatch(/\.ts:\d+/);
-    }
-
-    /** The refusal the runner prints for case `name` (fails when the bootstrap did not refuse). */
-    async function refused(name: string): Promise<string> {
-      const refusal = (await refusals)[name];
-      expect(refusal).toMatchObject({ refused: true });
-      const message = (refusal as { message: string }).message;
-      expectPlainWords(message);
-      return message;
-    }
-
-    it('as a real process: exits non-zero for REFRESH_SECRET_KEY=changethis, in plain words, without echoing the secret', async () => {
-      const result = await runExpectingExit({ REFRESH_SECRET_KEY: 'changethis' }, example);
-      expectPlainRefusal(result);
-      expect(result.stderr).toMatch(/REFRESH_SECRET_KEY/);
-      expect(result.stderr).not.toContain('changethis');
-    });
-
-    it('prints no secret value from its environment, even one a message repeats', () => {
-      const env = { REFRESH_SECRET_KEY: 'Leaky-secret-0123456789', DB_PASSWORD: 'pw-123456' };
-      const message = refusalMessage(
-        new Error('got Leaky-secret-0123456789 and pw-123456, user admin'),
-        env,
-      );
-      expectPlainWords(message);
-      expect(message).not.toContain('Leaky-secret-0123456789');
-      expect(message).not.toContain('pw-123456');
-      expect(message).toContain('got *** and ***, user admin');
-    });
-
-    it('exits non-zero with a plain message for an ES256 setting with a P-384 key', async () => {
-      expect(await refused('p384')).toMatch(/P-256/);
-    });
-
-    it('exits non-zero for REFRESH_SECRET_KEY=changethis without echoing the secret', async () => {
-      const message = await refused('changethis');
-      expect(message).toMatch(/REFRESH_SECRET_KEY/);
-      expect(message).not.toContain('changethis');
-    });
-
-    it('exits non-zero, without hanging, when AUTH_STORE=redis cannot reach Redis', async () => {
-      expect(await refused('unreachableRedis')).toContain('Redis at 127.0.0.1:1 cannot be reached');
-    });
-
-    it('exits non-zero for an unknown AUTH_STORE', async () => {
-      expect(await refused('unknownStore')).toContain(
-        'AUTH_STORE must be one of memory, redis, postgres, mysql',
-      );
-    });
-
-    it('exits non-zero for a REDIS_CLIENT_CACHE that is not true or false', async () => {
-      expect(await refused('clientCache')).toContain(
-        'REDIS_CLIENT_CACHE must be true or false (got "sometimes")',
-      );
-    });
-  });
-
   describeWithService('redis', 'with AUTH_STORE=redis', () => {
     let dir: string;
     let env: Record<string, string>;
@@ -573,4 +504,74 @@ export function describeExampleService(example: ExampleService): void {
       });
     });
   }
+
+  // Last: the in-process refusals began with the suite, so the Redis case's deadline has passed.
+  describe('refuses a bad configuration', () => {
+    function expectPlainRefusal(result: { code: number | null; stdout: string; stderr: string }) {
+      expect(result.code).not.toBe(0);
+      expect(result.code).not.toBeNull();
+      expectPlainWords(result.stderr);
+    }
+
+    function expectPlainWords(text: string) {
+      expect(text).toContain('refused to start');
+      // Plain words: no stack trace, no source paths.
+      expect(text).not.toMatch(/\n\s+at /);
+      expect(text).not.toMatch(/\.ts:\d+/);
+    }
+
+    /** The refusal the runner prints for case `name` (fails when the bootstrap did not refuse). */
+    async function refused(name: string): Promise<string> {
+      const refusal = (await refusals)[name];
+      expect(refusal).toMatchObject({ refused: true });
+      const message = (refusal as { message: string }).message;
+      expectPlainWords(message);
+      return message;
+    }
+
+    it('as a real process: exits non-zero for REFRESH_SECRET_KEY=changethis, in plain words, without echoing the secret', async () => {
+      const result = await runExpectingExit({ REFRESH_SECRET_KEY: 'changethis' }, example);
+      expectPlainRefusal(result);
+      expect(result.stderr).toMatch(/REFRESH_SECRET_KEY/);
+      expect(result.stderr).not.toContain('changethis');
+    });
+
+    it('prints no secret value from its environment, even one a message repeats', () => {
+      const env = { REFRESH_SECRET_KEY: 'Leaky-secret-0123456789', DB_PASSWORD: 'pw-123456' };
+      const message = refusalMessage(
+        new Error('got Leaky-secret-0123456789 and pw-123456, user admin'),
+        env,
+      );
+      expectPlainWords(message);
+      expect(message).not.toContain('Leaky-secret-0123456789');
+      expect(message).not.toContain('pw-123456');
+      expect(message).toContain('got *** and ***, user admin');
+    });
+
+    it('exits non-zero with a plain message for an ES256 setting with a P-384 key', async () => {
+      expect(await refused('p384')).toMatch(/P-256/);
+    });
+
+    it('exits non-zero for REFRESH_SECRET_KEY=changethis without echoing the secret', async () => {
+      const message = await refused('changethis');
+      expect(message).toMatch(/REFRESH_SECRET_KEY/);
+      expect(message).not.toContain('changethis');
+    });
+
+    it('exits non-zero, without hanging, when AUTH_STORE=redis cannot reach Redis', async () => {
+      expect(await refused('unreachableRedis')).toContain('Redis at 127.0.0.1:1 cannot be reached');
+    });
+
+    it('exits non-zero for an unknown AUTH_STORE', async () => {
+      expect(await refused('unknownStore')).toContain(
+        'AUTH_STORE must be one of memory, redis, postgres, mysql',
+      );
+    });
+
+    it('exits non-zero for a REDIS_CLIENT_CACHE that is not true or false', async () => {
+      expect(await refused('clientCache')).toContain(
+        'REDIS_CLIENT_CACHE must be true or false (got "sometimes")',
+      );
+    });
+  });
 }
