@@ -27,14 +27,22 @@ const logger: Logger = {
 /** Run the example service on the framework `start` builds; never resolves while it serves. */
 export function runExample(start: StartServer): void {
   serve(start).catch((err: unknown) => {
-    const findings = err instanceof ConfigurationError ? err.findings : [];
-    // With findings, the message's first line is the headline and the findings the details.
-    const headline = findings.length > 0 ? messageOf(err).split('\n')[0] : messageOf(err);
-    const lines = [`auth-sdk-m8 example refused to start: ${headline}`];
-    for (const finding of findings) lines.push(`  - ${finding}`);
-    console.error(scrubSecrets(lines.join('\n')));
+    console.error(refusalMessage(err, process.env));
     process.exit(1);
   });
+}
+
+/**
+ * What a refused start prints: the reason in plain words (no stack), one line per finding,
+ * and no secret value from `env` (the environment the service was started with).
+ */
+export function refusalMessage(err: unknown, env: Record<string, string | undefined>): string {
+  const findings = err instanceof ConfigurationError ? err.findings : [];
+  // With findings, the message's first line is the headline and the findings the details.
+  const headline = findings.length > 0 ? messageOf(err).split('\n')[0] : messageOf(err);
+  const lines = [`auth-sdk-m8 example refused to start: ${headline}`];
+  for (const finding of findings) lines.push(`  - ${finding}`);
+  return scrubSecrets(lines.join('\n'), env);
 }
 
 async function serve(start: StartServer): Promise<void> {
@@ -83,9 +91,9 @@ function messageOf(err: unknown): string {
 }
 
 /** Secret values must never reach the terminal, even inside a validation message. */
-function scrubSecrets(text: string): string {
+function scrubSecrets(text: string, env: Record<string, string | undefined>): string {
   let out = text;
-  for (const [name, value] of Object.entries(process.env)) {
+  for (const [name, value] of Object.entries(env)) {
     if (value && value.length >= 6 && /SECRET|PASSWORD|PRIVATE/.test(name)) {
       out = out.split(value).join('***');
     }

@@ -9,7 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { describeWithService, services, type ServiceName } from '../../helpers/services';
+import {
+  canConnect,
+  describeWithService,
+  services,
+  type ServiceName,
+} from '../../helpers/services';
 import { startService, type RunningService } from './run-service';
 
 jest.setTimeout(90_000);
@@ -158,81 +163,148 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
   return check();
 }
 
+/**
+ * How many answers the windows before the cut and after the recovery must hold before the test
+ * moves on: about what the fixed 500 ms waits they replace used to collect.
+ */
+const SAMPLE = 40;
+
+/** One database cut, from the account's creation to the traffic's end; what the test checks. */
+interface CutRun {
+  account?: Account;
+  service?: RunningService;
+  loginStatus?: number;
+  answers: Answer[];
+  start: number;
+  cutAt: number;
+  cutDone: number;
+  healAt: number;
+  recovered: boolean;
+  firstBack?: number;
+  end: number;
+}
+
+/**
+ * Starts the example service on its own account of `db`, puts it under traffic, cuts the
+ * database and heals it. Most of the time goes to waiting for the guard's breaker (open 10 s
+ * after 5 failures), so the two databases are cut at the same time (see the `beforeAll`).
+ */
+async function runCut(db: Database, run: CutRun): Promise<CutRun> {
+  const name = `t_cut_${process.pid}_${randomBytes(3).toString('hex')}`;
+  run.account = await db.open(name);
+  run.service = await startService({
+    DB_HOST: services[db.service].host,
+    DB_PORT: String(services[db.service].port),
+    ...run.account.env,
+  });
+  const service = run.service;
+  const login = await post(service.url, '/auth/login', {
+    email: 'user@example.com',
+    password: 'demo-password',
+  });
+  run.loginStatus = login.status;
+  if (login.status !== 200) return run;
+  const load = traffic(service.url, login.body.access_token!);
+  run.answers = load.answers;
+  run.start = Date.now();
+  // A sample of answers before the cut (bounded: the check below fails on too few).
+  await waitFor(() => load.answers.filter((a) => a.sentAt >= run.start).length >= SAMPLE, 5000);
+  run.cutAt = Date.now();
+  await run.account.cut();
+  run.cutDone = Date.now();
+  // The heal comes while the breaker is open, so this wait costs nothing: the probe that
+  // closes the breaker is due 10 s after the cut either way.
+  await new Promise((r) => setTimeout(r, 1500));
+  run.healAt = Date.now();
+  await run.account.heal();
+  // The guard's breaker (open 10 s after 5 failures) lets a probe through, which closes it.
+  run.recovered = await waitFor(
+    () => load.answers.some((a) => a.sentAt > run.healAt && a.status === 200),
+    20_000,
+  );
+  // Requests sent while the breaker's probe was out still see it open (503).
+  run.firstBack = load.answers.find((a) => a.sentAt > run.healAt && a.status === 200)?.answeredAt;
+  const firstBack = run.firstBack;
+  // A sample of answers after the recovery.
+  if (firstBack !== undefined)
+    await waitFor(() => load.answers.filter((a) => a.sentAt >= firstBack).length >= SAMPLE, 5000);
+  run.end = Date.now();
+  await load.stop();
+  return run;
+}
+
+const cuts = new Map<Database, { run: CutRun; done: Promise<CutRun> }>();
+
+// Each database suite enters here at collection time (a skipped one too, hence the probe); the
+// cuts then run side by side, and each test checks its own.
+const registered: Database[] = [];
+beforeAll(async () => {
+  for (const db of registered) {
+    if (!(await canConnect(services[db.service].host, services[db.service].port))) continue;
+    const run: CutRun = {
+      answers: [],
+      start: 0,
+      cutAt: 0,
+      cutDone: 0,
+      healAt: 0,
+      recovered: false,
+      end: 0,
+    };
+    const done = runCut(db, run);
+    done.catch(() => undefined); // the test awaits it and reports the failure
+    cuts.set(db, { run, done });
+  }
+});
+
+afterAll(async () => {
+  for (const { run, done } of cuts.values()) {
+    await done.catch(() => undefined);
+    if (run.service?.child.exitCode === null) await run.service.stop();
+    await run.account?.drop();
+  }
+});
+
 for (const db of [postgres, mariadb]) {
   describeWithService(db.service, `the example service while its ${db.title} is cut`, () => {
-    const name = `t_cut_${process.pid}_${randomBytes(3).toString('hex')}`;
-    let account: Account;
-    let service: RunningService;
-
-    beforeAll(async () => {
-      account = await db.open(name);
-      service = await startService({
-        DB_HOST: services[db.service].host,
-        DB_PORT: String(services[db.service].port),
-        ...account.env,
-      });
-    });
-
-    afterAll(async () => {
-      if (service?.child.exitCode === null) await service.stop();
-      await account?.drop();
-    });
+    registered.push(db);
 
     it('keeps running: 503 while the database cannot answer, 200 again after', async () => {
-      const login = await post(service.url, '/auth/login', {
-        email: 'user@example.com',
-        password: 'demo-password',
-      });
-      expect(login.status).toBe(200);
-      const load = traffic(service.url, login.body.access_token!);
-      const start = Date.now();
-      await new Promise((r) => setTimeout(r, 500));
-      const cutAt = Date.now();
-      await account.cut();
-      const cutDone = Date.now();
-      await new Promise((r) => setTimeout(r, 1500));
-      const healAt = Date.now();
-      await account.heal();
-      // The guard's breaker (open 10 s after 5 failures) lets a probe through, which closes it.
-      const recovered = await waitFor(
-        () => load.answers.some((a) => a.sentAt > healAt && a.status === 200),
-        20_000,
-      );
-      // Requests sent while the breaker's probe was out still see it open (503).
-      const firstBack = load.answers.find((a) => a.sentAt > healAt && a.status === 200)?.answeredAt;
-      await new Promise((r) => setTimeout(r, 500));
-      const end = Date.now();
-      await load.stop();
+      const cut = cuts.get(db);
+      expect(cut).toBeDefined(); // its server answered when the cuts began
+      const run = await cut!.done;
+      expect(run.service).toBeDefined();
+      expect(run.loginStatus).toBe(200);
+      const { service, answers, start, cutAt, cutDone, healAt, recovered, firstBack, end } = run;
 
-      const before = statuses(load.answers, start, cutAt);
-      const during = statuses(load.answers, cutDone + 100, healAt);
-      const after = statuses(load.answers, firstBack ?? end, Number.POSITIVE_INFINITY);
+      const before = statuses(answers, start, cutAt);
+      const during = statuses(answers, cutDone + 100, healAt);
+      const after = statuses(answers, firstBack ?? end, Number.POSITIVE_INFINITY);
       console.log(
         `${db.title} cut: before ${JSON.stringify(before)}, during ${JSON.stringify(during)}, ` +
           `back ${firstBack === undefined ? 'never' : `${firstBack - healAt} ms`} after the heal, ` +
           `then ${JSON.stringify(after)}`,
       );
-      expect(service.child.exitCode).toBeNull(); // never died
+      expect(service!.child.exitCode).toBeNull(); // never died
       expect(recovered).toBe(true);
       expect(Object.keys(before)).toEqual(['200']);
       expect(Object.keys(during)).toEqual(['503']);
       expect(during[503]).toBeGreaterThanOrEqual(10);
       expect(Object.keys(after)).toEqual(['200']);
       // Every answer was 200 or 503: nothing crashed, hung up or answered 500.
-      expect(load.answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
-      expect(service.output()).toMatch(db.logged);
+      expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
+      expect(service!.output()).toMatch(db.logged);
 
       // The whole flow works again: a login and a rotation through the recovered pool.
-      const again = await post(service.url, '/auth/login', {
+      const again = await post(service!.url, '/auth/login', {
         email: 'user@example.com',
         password: 'demo-password',
       });
       expect(again.status).toBe(200);
-      const refreshed = await post(service.url, '/auth/refresh', {
+      const refreshed = await post(service!.url, '/auth/refresh', {
         refresh_token: again.body.refresh_token,
       });
       expect(refreshed.status).toBe(200);
-      expect(await service.stop()).toBe(0);
+      expect(await service!.stop()).toBe(0);
     });
   });
 }

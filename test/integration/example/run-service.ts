@@ -10,7 +10,10 @@ import path from 'node:path';
 
 export const root = path.resolve(__dirname, '../../..');
 
-/** The example services (`examples/<name>/server.ts`) the black-box tests run: one line each. */
+/**
+ * The example services (`examples/<name>/server.ts`) the black-box tests run: one line and one
+ * `example-service.<name>.test.ts` each.
+ */
 export const EXAMPLE_SERVICES = ['express', 'fastify', 'nest'] as const;
 export type ExampleService = (typeof EXAMPLE_SERVICES)[number];
 const serviceArgs = (service: ExampleService) => [

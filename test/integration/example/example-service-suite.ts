@@ -1,15 +1,23 @@
+/**
+ * The black-box checks every example service answers (one framework, the same service), as a
+ * function of the example: `example-service.<name>.test.ts` runs it for one example, so Jest
+ * can run the examples side by side. Each check that is about the process or a configuration
+ * runs a REAL child process; the checks that only need a running default service share one
+ * process (they use their own logins, and the one ending in SIGTERM runs last).
+ */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
 import request from 'supertest';
+import type { Logger } from 'auth-sdk-m8';
+import { bootstrap } from '../../../examples/shared/bootstrap';
+import { refusalMessage } from '../../../examples/shared/run-server';
 import { PrivateRedis, waitFor } from '../../helpers/redis-server';
 import { describeWithService } from '../../helpers/services';
-import { EXAMPLE_SERVICES, runExpectingExit, startService } from './run-service';
-import type { RunningService } from './run-service';
-
-jest.setTimeout(60_000);
+import { runExpectingExit, startService } from './run-service';
+import type { ExampleService, RunningService } from './run-service';
 
 async function login(url: string, email: string, password = 'demo-password') {
   const res = await request(url).post('/auth/login').send({ email, password });
@@ -17,18 +25,185 @@ async function login(url: string, email: string, password = 'demo-password') {
   return res.body as { access_token: string; refresh_token: string; token_type: string };
 }
 
-// Every example service answers the same black-box checks: one framework, the same service.
-describe.each(EXAMPLE_SERVICES)('the example service examples/%s', (example) => {
+/** A start refused in the shared bootstrap, as the runner prints it (or how it did not refuse). */
+type Refusal =
+  | { refused: true; message: string }
+  | { refused: false; why: 'started' | 'hung' | 'threw while printing' };
+
+/**
+ * Builds the example's services in this process, as `examples/shared/run-server.ts` does from
+ * the environment the child process would get, and resolves the refusal it prints. A start
+ * that succeeds is closed again; one that takes longer than `timeoutMs` counts as hung.
+ */
+async function refusalInProcess(
+  extra: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<Refusal> {
+  const env = { NODE_ENV: 'test', PORT: '0', ...extra };
+  const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<Refusal>((resolve) => {
+    timer = setTimeout(() => resolve({ refused: false, why: 'hung' }), timeoutMs);
+  });
+  const attempt = bootstrap(env, silent).then(
+    async (booted): Promise<Refusal> => {
+      await booted.close();
+      return { refused: false, why: 'started' };
+    },
+    (err: unknown): Refusal => {
+      try {
+        return { refused: true, message: refusalMessage(err, env) };
+      } catch {
+        return { refused: false, why: 'threw while printing' };
+      }
+    },
+  );
+  try {
+    return await Promise.race([attempt, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function describeExampleService(example: ExampleService): void {
+  let dir: string; // keys the ES256 setting does not accept (P-384)
+  const keyFiles = () => ({
+    ACCESS_PRIVATE_KEY_FILE: path.join(dir, 'priv.pem'),
+    ACCESS_PUBLIC_KEY_FILE: path.join(dir, 'pub.pem'),
+  });
+  /**
+   * The bad configurations of 'refuses a bad configuration', each refused in this process by
+   * the shared bootstrap, all at once and first: the Redis case's 3 s connect deadline passes
+   * while the other checks run.
+   */
+  let refusals: Promise<Record<string, Refusal>>;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'example-bad-'));
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    writeFileSync(path.join(dir, 'priv.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(path.join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+    const cases: Record<string, Record<string, string>> = {
+      p384: { ACCESS_TOKEN_ALGORITHM: 'ES256', ...keyFiles() },
+      changethis: { REFRESH_SECRET_KEY: 'changethis' },
+      unreachableRedis: { AUTH_STORE: 'redis', REDIS_PORT: '1' },
+      unknownStore: { AUTH_STORE: 'floppy' },
+      clientCache: { AUTH_STORE: 'redis', REDIS_CLIENT_CACHE: 'sometimes' },
+    };
+    refusals = Promise.all(
+      Object.entries(cases).map(async ([name, env]) => [name, await refusalInProcess(env)]),
+    ).then((entries) => Object.fromEntries(entries) as Record<string, Refusal>);
+  });
+  afterAll(async () => {
+    await refusals.catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   describe('as a real process', () => {
     let service: RunningService | undefined;
 
-    afterEach(async () => {
-      if (service && service.child.exitCode === null) await service.stop();
-      service = undefined;
+    /** The shared default service; started again should a check have stopped it (run order). */
+    async function shared(): Promise<RunningService> {
+      if (service === undefined || service.child.exitCode !== null)
+        service = await startService({}, example);
+      return service;
+    }
+
+    beforeAll(async () => {
+      await shared();
     });
 
+    afterAll(async () => {
+      if (service && service.child.exitCode === null) await service.stop();
+    });
+
+    it('lists and ends sessions, logs out everywhere, and listens on 127.0.0.1 unless HOST says otherwise', async () => {
+      const service = await shared();
+      expect(service.output()).toContain('listening on http://127.0.0.1:');
+      const url = service.url;
+      // The service is shared: end whatever sessions user@example.com holds from other checks.
+      const earlier = await login(url, 'user@example.com');
+      const cleared = await request(url)
+        .post('/auth/logout-all')
+        .set('Authorization', `Bearer ${earlier.access_token}`);
+      expect(cleared.status).toBe(200);
+      const laptop = (await login(url, 'user@example.com')) as {
+        access_token: string;
+        session_id?: string;
+      };
+      const phone = (await login(url, 'user@example.com')) as {
+        access_token: string;
+        session_id?: string;
+      };
+      const admin = (await login(url, 'admin@example.com')) as {
+        access_token: string;
+        session_id?: string;
+      };
+      const listed = await request(url)
+        .get('/auth/sessions')
+        .set('Authorization', `Bearer ${laptop.access_token}`);
+      expect(listed.status).toBe(200);
+      expect(listed.body.map((s: { id: string }) => s.id).sort()).toEqual(
+        [laptop.session_id, phone.session_id].sort(),
+      );
+      const foreign = await request(url)
+        .delete(`/auth/sessions/${admin.session_id}`)
+        .set('Authorization', `Bearer ${laptop.access_token}`);
+      expect(foreign.status).toBe(404);
+      const ended = await request(url)
+        .delete(`/auth/sessions/${phone.session_id}`)
+        .set('Authorization', `Bearer ${laptop.access_token}`);
+      expect(ended.status).toBe(200);
+      expect(
+        (await request(url).get('/auth/me').set('Authorization', `Bearer ${phone.access_token}`))
+          .status,
+      ).toBe(401);
+      const all = await request(url)
+        .post('/auth/logout-all')
+        .set('Authorization', `Bearer ${laptop.access_token}`);
+      expect(all.status).toBe(200);
+      expect(
+        (await request(url).get('/auth/me').set('Authorization', `Bearer ${laptop.access_token}`))
+          .status,
+      ).toBe(401);
+      expect(
+        (await request(url).get('/auth/me').set('Authorization', `Bearer ${admin.access_token}`))
+          .status,
+      ).toBe(200);
+    });
+
+    it('answers client mistakes with 4xx, never 500', async () => {
+      const { url } = await shared();
+      const badJson = await request(url)
+        .post('/auth/login')
+        .set('Content-Type', 'application/json')
+        .send('{"email": ');
+      expect(badJson.status).toBe(400);
+      const missingField = await request(url)
+        .post('/auth/login')
+        .send({ email: 'user@example.com' });
+      expect(missingField.status).toBe(400);
+      expect(missingField.body.msg).toBe('Validation error.');
+      const wrong = await request(url)
+        .post('/auth/login')
+        .send({ email: 'user@example.com', password: 'nope' });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.msg).toBe('Incorrect email or password');
+      const garbageRefresh = await request(url).post('/auth/refresh').send({ refresh_token: 'x' });
+      expect(garbageRefresh.status).toBe(401);
+      const wrongType = await request(url).post('/auth/refresh').send({ refresh_token: 42 });
+      expect(wrongType.status).toBe(400);
+      const notFound = await request(url).get('/nope');
+      expect(notFound.status).toBe(404);
+      const huge = await request(url)
+        .post('/auth/login')
+        .send({ email: 'a@example.com', password: 'x'.repeat(40_000) });
+      expect(huge.status).toBe(413);
+    });
+
+    // Last: it ends the shared service.
     it('walks login → me → admin → refresh → reuse → logout over real HTTP, then exits 0 on SIGTERM', async () => {
-      service = await startService({}, example);
+      const service = await shared();
       const { url } = service;
       expect(service.output()).toMatch(/algorithm ES256, token mode stateful, stores memory/);
       expect(service.output()).toContain('generated a dev ES256 key pair');
@@ -110,149 +285,6 @@ describe.each(EXAMPLE_SERVICES)('the example service examples/%s', (example) => 
       expect((await request(url).get('/healthz')).body).toEqual({ status: 'ok' });
 
       expect(await service.stop()).toBe(0);
-    });
-
-    it('lists and ends sessions, logs out everywhere, and listens on 127.0.0.1 unless HOST says otherwise', async () => {
-      service = await startService({}, example);
-      expect(service.output()).toContain('listening on http://127.0.0.1:');
-      const url = service.url;
-      const laptop = (await login(url, 'user@example.com')) as {
-        access_token: string;
-        session_id?: string;
-      };
-      const phone = (await login(url, 'user@example.com')) as {
-        access_token: string;
-        session_id?: string;
-      };
-      const admin = (await login(url, 'admin@example.com')) as {
-        access_token: string;
-        session_id?: string;
-      };
-      const listed = await request(url)
-        .get('/auth/sessions')
-        .set('Authorization', `Bearer ${laptop.access_token}`);
-      expect(listed.status).toBe(200);
-      expect(listed.body.map((s: { id: string }) => s.id).sort()).toEqual(
-        [laptop.session_id, phone.session_id].sort(),
-      );
-      const foreign = await request(url)
-        .delete(`/auth/sessions/${admin.session_id}`)
-        .set('Authorization', `Bearer ${laptop.access_token}`);
-      expect(foreign.status).toBe(404);
-      const ended = await request(url)
-        .delete(`/auth/sessions/${phone.session_id}`)
-        .set('Authorization', `Bearer ${laptop.access_token}`);
-      expect(ended.status).toBe(200);
-      expect(
-        (await request(url).get('/auth/me').set('Authorization', `Bearer ${phone.access_token}`))
-          .status,
-      ).toBe(401);
-      const all = await request(url)
-        .post('/auth/logout-all')
-        .set('Authorization', `Bearer ${laptop.access_token}`);
-      expect(all.status).toBe(200);
-      expect(
-        (await request(url).get('/auth/me').set('Authorization', `Bearer ${laptop.access_token}`))
-          .status,
-      ).toBe(401);
-      expect(
-        (await request(url).get('/auth/me').set('Authorization', `Bearer ${admin.access_token}`))
-          .status,
-      ).toBe(200);
-    });
-
-    it('answers client mistakes with 4xx, never 500', async () => {
-      service = await startService({}, example);
-      const { url } = service;
-      const badJson = await request(url)
-        .post('/auth/login')
-        .set('Content-Type', 'application/json')
-        .send('{"email": ');
-      expect(badJson.status).toBe(400);
-      const missingField = await request(url)
-        .post('/auth/login')
-        .send({ email: 'user@example.com' });
-      expect(missingField.status).toBe(400);
-      expect(missingField.body.msg).toBe('Validation error.');
-      const wrong = await request(url)
-        .post('/auth/login')
-        .send({ email: 'user@example.com', password: 'nope' });
-      expect(wrong.status).toBe(400);
-      expect(wrong.body.msg).toBe('Incorrect email or password');
-      const garbageRefresh = await request(url).post('/auth/refresh').send({ refresh_token: 'x' });
-      expect(garbageRefresh.status).toBe(401);
-      const wrongType = await request(url).post('/auth/refresh').send({ refresh_token: 42 });
-      expect(wrongType.status).toBe(400);
-      const notFound = await request(url).get('/nope');
-      expect(notFound.status).toBe(404);
-      const huge = await request(url)
-        .post('/auth/login')
-        .send({ email: 'a@example.com', password: 'x'.repeat(40_000) });
-      expect(huge.status).toBe(413);
-    });
-  });
-
-  describe('refuses a bad configuration', () => {
-    let dir: string;
-
-    beforeAll(() => {
-      dir = mkdtempSync(path.join(tmpdir(), 'example-bad-'));
-      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-      writeFileSync(
-        path.join(dir, 'priv.pem'),
-        privateKey.export({ type: 'pkcs8', format: 'pem' }),
-      );
-      writeFileSync(path.join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
-    });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-    function expectPlainRefusal(result: { code: number | null; stdout: string; stderr: string }) {
-      expect(result.code).not.toBe(0);
-      expect(result.code).not.toBeNull();
-      expect(result.stderr).toContain('refused to start');
-      // Plain words: no stack trace, no source paths.
-      expect(result.stderr).not.toMatch(/\n\s+at /);
-      expect(result.stderr).not.toMatch(/\.ts:\d+/);
-    }
-
-    it('exits non-zero with a plain message for an ES256 setting with a P-384 key', async () => {
-      const result = await runExpectingExit(
-        {
-          ACCESS_TOKEN_ALGORITHM: 'ES256',
-          ACCESS_PRIVATE_KEY_FILE: path.join(dir, 'priv.pem'),
-          ACCESS_PUBLIC_KEY_FILE: path.join(dir, 'pub.pem'),
-        },
-        example,
-      );
-      expectPlainRefusal(result);
-      expect(result.stderr).toMatch(/P-256/);
-    });
-
-    it('exits non-zero for REFRESH_SECRET_KEY=changethis without echoing the secret', async () => {
-      const result = await runExpectingExit({ REFRESH_SECRET_KEY: 'changethis' }, example);
-      expectPlainRefusal(result);
-      expect(result.stderr).toMatch(/REFRESH_SECRET_KEY/);
-    });
-
-    it('exits non-zero, without hanging, when AUTH_STORE=redis cannot reach Redis', async () => {
-      const result = await runExpectingExit({ AUTH_STORE: 'redis', REDIS_PORT: '1' }, example);
-      expectPlainRefusal(result);
-      expect(result.stderr).toContain('Redis at 127.0.0.1:1 cannot be reached');
-    });
-
-    it('exits non-zero for an unknown AUTH_STORE', async () => {
-      const result = await runExpectingExit({ AUTH_STORE: 'floppy' }, example);
-      expectPlainRefusal(result);
-      expect(result.stderr).toContain('AUTH_STORE must be one of memory, redis, postgres, mysql');
-    });
-
-    it('exits non-zero for a REDIS_CLIENT_CACHE that is not true or false', async () => {
-      const result = await runExpectingExit(
-        { AUTH_STORE: 'redis', REDIS_CLIENT_CACHE: 'sometimes' },
-        example,
-      );
-      expectPlainRefusal(result);
-      expect(result.stderr).toContain('REDIS_CLIENT_CACHE must be true or false (got "sometimes")');
     });
   });
 
@@ -472,4 +504,74 @@ describe.each(EXAMPLE_SERVICES)('the example service examples/%s', (example) => 
       });
     });
   }
-});
+
+  // Last: the in-process refusals began with the suite, so the Redis case's deadline has passed.
+  describe('refuses a bad configuration', () => {
+    function expectPlainRefusal(result: { code: number | null; stdout: string; stderr: string }) {
+      expect(result.code).not.toBe(0);
+      expect(result.code).not.toBeNull();
+      expectPlainWords(result.stderr);
+    }
+
+    function expectPlainWords(text: string) {
+      expect(text).toContain('refused to start');
+      // Plain words: no stack trace, no source paths.
+      expect(text).not.toMatch(/\n\s+at /);
+      expect(text).not.toMatch(/\.ts:\d+/);
+    }
+
+    /** The refusal the runner prints for case `name` (fails when the bootstrap did not refuse). */
+    async function refused(name: string): Promise<string> {
+      const refusal = (await refusals)[name];
+      expect(refusal).toMatchObject({ refused: true });
+      const message = (refusal as { message: string }).message;
+      expectPlainWords(message);
+      return message;
+    }
+
+    it('as a real process: exits non-zero for REFRESH_SECRET_KEY=changethis, in plain words, without echoing the secret', async () => {
+      const result = await runExpectingExit({ REFRESH_SECRET_KEY: 'changethis' }, example);
+      expectPlainRefusal(result);
+      expect(result.stderr).toMatch(/REFRESH_SECRET_KEY/);
+      expect(result.stderr).not.toContain('changethis');
+    });
+
+    it('prints no secret value from its environment, even one a message repeats', () => {
+      const env = { REFRESH_SECRET_KEY: 'Leaky-secret-0123456789', DB_PASSWORD: 'pw-123456' };
+      const message = refusalMessage(
+        new Error('got Leaky-secret-0123456789 and pw-123456, user admin'),
+        env,
+      );
+      expectPlainWords(message);
+      expect(message).not.toContain('Leaky-secret-0123456789');
+      expect(message).not.toContain('pw-123456');
+      expect(message).toContain('got *** and ***, user admin');
+    });
+
+    it('exits non-zero with a plain message for an ES256 setting with a P-384 key', async () => {
+      expect(await refused('p384')).toMatch(/P-256/);
+    });
+
+    it('exits non-zero for REFRESH_SECRET_KEY=changethis without echoing the secret', async () => {
+      const message = await refused('changethis');
+      expect(message).toMatch(/REFRESH_SECRET_KEY/);
+      expect(message).not.toContain('changethis');
+    });
+
+    it('exits non-zero, without hanging, when AUTH_STORE=redis cannot reach Redis', async () => {
+      expect(await refused('unreachableRedis')).toContain('Redis at 127.0.0.1:1 cannot be reached');
+    });
+
+    it('exits non-zero for an unknown AUTH_STORE', async () => {
+      expect(await refused('unknownStore')).toContain(
+        'AUTH_STORE must be one of memory, redis, postgres, mysql',
+      );
+    });
+
+    it('exits non-zero for a REDIS_CLIENT_CACHE that is not true or false', async () => {
+      expect(await refused('clientCache')).toContain(
+        'REDIS_CLIENT_CACHE must be true or false (got "sometimes")',
+      );
+    });
+  });
+}
