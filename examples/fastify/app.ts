@@ -29,6 +29,7 @@ export async function createApp(services: ExampleServices): Promise<FastifyInsta
       sessions: services.sessions,
       sessionFailureMode: effectiveFailureMode(settings, 'session_write'),
       rateLimit: services.rateLimit,
+      loginRateLimit: services.loginRateLimit,
       findUser: (id) => toAuthUser(users.findById(id)),
       verifyCredentials: async (email, password) => toAuthUser(await users.verify(email, password)),
       hooks: services.hooks,

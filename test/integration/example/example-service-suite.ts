@@ -201,6 +201,20 @@ export function describeExampleService(example: ExampleService): void {
       expect(huge.status).toBe(413);
     });
 
+    it('throttles password guessing (ASVS 5 V6.3.1): 429 with Retry-After past 5 failures, no start-up warning', async () => {
+      const running = await shared();
+      // An unknown account: counted exactly as a known one, and no other check logs in as it.
+      const guess = () =>
+        request(running.url)
+          .post('/auth/login')
+          .send({ email: `nobody-${example}@example.com`, password: 'guess' });
+      for (let i = 0; i < 5; i++) expect((await guess()).status).toBe(400);
+      const refused = await guess();
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(running.output()).not.toContain('no brute-force protection');
+    });
+
     // Last: it ends the shared service.
     it('walks login → me → admin → refresh → reuse → logout over real HTTP, then exits 0 on SIGTERM', async () => {
       const service = await shared();
