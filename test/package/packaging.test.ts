@@ -34,9 +34,12 @@ const install = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ig
  * Runs a command to its end: resolves what it printed on stdout, rejects (with its output)
  * when it exits non-zero. Asynchronous, so that independent commands run side by side.
  */
+const running = new Set<ChildProcess>();
 function run(cmd: string, args: string[], cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    child.once('close', () => running.delete(child));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -285,7 +288,8 @@ describe('the packed tarball', () => {
   }, 240_000);
 
   afterAll(async () => {
-    // Let every started consumer end before its directory goes.
+    // Every test has awaited its run: what still runs is stuck or was left out (jest -t).
+    for (const child of running) child.kill('SIGTERM');
     await Promise.allSettled(nodeRuns.values());
     if (work) fs.rmSync(work, { recursive: true, force: true });
     if (bare) fs.rmSync(bare, { recursive: true, force: true });
