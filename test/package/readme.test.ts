@@ -64,7 +64,8 @@ function compilerOptions(nest: boolean): ts.CompilerOptions {
 }
 
 // One host for every program: the package's sources and the type declarations are read and
-// parsed once; only the programs (in workDir) are read each time.
+// parsed once, and each import is resolved once; only the programs (in workDir) are read each
+// time.
 const host = ts.createCompilerHost(compilerOptions(false));
 const parsed = new Map<string, ts.SourceFile | undefined>();
 const parse = host.getSourceFile.bind(host);
@@ -73,19 +74,38 @@ host.getSourceFile = (fileName, languageVersion, ...rest) => {
   if (!parsed.has(fileName)) parsed.set(fileName, parse(fileName, languageVersion, ...rest));
   return parsed.get(fileName);
 };
+const resolutions = ts.createModuleResolutionCache(
+  host.getCurrentDirectory(),
+  (fileName) => host.getCanonicalFileName(fileName),
+  compilerOptions(false),
+);
+host.getModuleResolutionCache = () => resolutions;
 
 /** Writes a program's source where it is compiled and run; returns the file. */
 function writeProgram(program: DocProgram, source = program.source): string {
   const file = programFile(workDir, program);
   fs.mkdirSync(workDir, { recursive: true });
-  fs.writeFileSync(file, source);
+  // A running service may be reading it: rewrite it only when it changes.
+  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== source) {
+    fs.writeFileSync(file, source);
+  }
   return file;
 }
 
-/** Diagnostics of a program (empty when it compiles), at their Markdown line. */
-function compile(program: DocProgram, source = program.source): string[] {
-  const file = writeProgram(program, source);
-  const compiled = ts.createProgram([file], compilerOptions(usesNest(source)), host);
+/** Whether a file's declarations reach beyond it: a global script, `declare global`, `declare module '…'` or a UMD global. */
+function shapesOthers(file: ts.SourceFile): boolean {
+  if (!ts.isExternalModule(file)) return true;
+  return file.statements.some(
+    (statement) =>
+      ts.isNamespaceExportDeclaration(statement) ||
+      (ts.isModuleDeclaration(statement) &&
+        (ts.isStringLiteral(statement.name) ||
+          (statement.flags & ts.NodeFlags.GlobalAugmentation) !== 0)),
+  );
+}
+
+/** Diagnostics of one program file, at their Markdown line. */
+function diagnosticsOf(compiled: ts.Program, program: DocProgram, file: string): string[] {
   const sourceFile = compiled.getSourceFile(file)!;
   return [
     ...compiled.getSyntacticDiagnostics(sourceFile),
@@ -95,6 +115,90 @@ function compile(program: DocProgram, source = program.source): string[] {
     const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
     return `${program.file}:${fileLineOf(program, line)}: ${text}`;
   });
+}
+
+/**
+ * Compiles programs together where that changes nothing: programs with the same compiler
+ * options that load the same files declaring beyond themselves (globals, `declare global`,
+ * module augmentations such as Passport's `Express.User` or the package's Fastify decorators)
+ * share one TypeScript program, one type checker, and each file's diagnostics are read
+ * apart. Any other file one of them loads cannot change what another sees, so each gets the
+ * diagnostics it gets alone. Each program's own file set is built first (no checking) to
+ * group them; a program alone in its group is checked alone. Results by file and source.
+ */
+function compileTogether(
+  entries: ReadonlyArray<{ program: DocProgram; source: string }>,
+): Map<string, string[]> {
+  const groups = new Map<
+    string,
+    Array<{ program: DocProgram; source: string; file: string; alone: ts.Program }>
+  >();
+  for (const entry of entries) {
+    const nest = usesNest(entry.source);
+    const file = writeProgram(entry.program, entry.source);
+    const alone = ts.createProgram([file], compilerOptions(nest), host);
+    const key = [nest, ...shapingFiles(alone)].join('\n');
+    groups.set(key, [...(groups.get(key) ?? []), { ...entry, file, alone }]);
+  }
+  const results = new Map<string, string[]>();
+  for (const [key, group] of groups) {
+    let compiled = group[0]!.alone;
+    if (group.length > 1) {
+      const together = ts.createProgram(
+        group.map(({ file }) => file),
+        compilerOptions(usesNest(group[0]!.source)),
+        host,
+      );
+      // The union of their file sets: it declares beyond itself no more than each alone.
+      if ([String(usesNest(group[0]!.source)), ...shapingFiles(together)].join('\n') === key) {
+        compiled = together;
+      }
+    }
+    for (const { program, source, file, alone } of group) {
+      const from = compiled.getSourceFile(file) === undefined ? alone : compiled;
+      results.set(`${file}\n${source}`, diagnosticsOf(from, program, file));
+    }
+  }
+  return results;
+}
+
+/** The files of a program that declare beyond themselves, sorted. */
+function shapingFiles(compiled: ts.Program): string[] {
+  return compiled
+    .getSourceFiles()
+    .filter(shapesOthers)
+    .map((sourceFile) => path.resolve(sourceFile.fileName))
+    .sort();
+}
+
+/** The drifts of the "the check can fail" tests: a program, a text in it and its drifted form. */
+const drifts: Array<[string, string, string]> = [
+  ['README.md express', 'authRoutes(flowOptions)', 'authRoutes({ ...flowOptions, prefixes: 1 })'],
+  ['README.md nest', "routes: { prefix: 'auth' }", "routes: { prefixes: 'auth' }"],
+  ['docs/frameworks.md fastify', 'app.requireRole(', 'app.requireRoles('],
+];
+
+function drifted([id, from, to]: [string, string, string]): {
+  program: DocProgram;
+  source: string;
+} {
+  const program = programNamed(id);
+  return { program: { ...program, id: `${id} drifted` }, source: program.source.replace(from, to) };
+}
+
+let compiledDocs: Map<string, string[]> | undefined;
+
+/**
+ * Diagnostics of a program (empty when it compiles), at their Markdown line. The docs'
+ * programs and their drifted forms are compiled together on the first call.
+ */
+function compile(program: DocProgram, source = program.source): string[] {
+  compiledDocs ??= compileTogether([
+    ...programs.map((p) => ({ program: p, source: p.source })),
+    ...drifts.map(drifted),
+  ]);
+  const found = compiledDocs.get(`${programFile(workDir, program)}\n${source}`);
+  return found ?? compileTogether([{ program, source }]).values().next().value!;
 }
 
 /**
@@ -119,12 +223,20 @@ interface RunningProgram {
   output(): string;
 }
 
-/** Runs a program as a server (test keys, PORT 0) until its start line. */
-async function startProgram(
+interface LaunchedProgram {
+  child: ChildProcess;
+  /** Settles on its start line: the base URL, or the error when it exits first. */
+  started: Promise<string>;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
+}
+
+/** Starts a program as a server (test keys, PORT 0); `started` waits for its start line. */
+function launchProgram(
   file: string,
   env: Record<string, string> = {},
   preload: string[] = [],
-): Promise<RunningProgram> {
+): LaunchedProgram {
   let output = '';
   const imports = preload.flatMap((module) => ['--import', module]);
   const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [...imports, file], {
@@ -145,19 +257,34 @@ async function startProgram(
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${output}`)), 60_000);
+  const started = new Promise<string>((resolve, reject) => {
     const check = (): void => {
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
+      if (m) resolve(m[1]!);
     };
     child.stdout!.on('data', check);
     child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
   });
-  return { child, base, output: () => output };
+  // Awaited by its service's tests; until then an early exit must not count as unhandled.
+  started.catch(() => undefined);
+  return { child, started, output: () => output };
+}
+
+/** A launched program once it prints its start line (at most 60 s from now). */
+async function startedProgram(launched: LaunchedProgram): Promise<RunningProgram> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no start within 60 s:\n${launched.output()}`)),
+      60_000,
+    );
+  });
+  try {
+    const base = await Promise.race([launched.started, late]);
+    return { child: launched.child, base, output: launched.output };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 interface Answer {
@@ -246,11 +373,7 @@ describe('the docs hold code that is compiled', () => {
     60_000,
   );
 
-  it.each([
-    ['README.md express', 'authRoutes(flowOptions)', 'authRoutes({ ...flowOptions, prefixes: 1 })'],
-    ['README.md nest', "routes: { prefix: 'auth' }", "routes: { prefixes: 'auth' }"],
-    ['docs/frameworks.md fastify', 'app.requireRole(', 'app.requireRoles('],
-  ])(
+  it.each(drifts)(
     '%s fails to compile once it drifts from the code (the check can fail)',
     (id, from, to) => {
       const program = programNamed(id);
@@ -466,12 +589,28 @@ const services: Record<string, Service> = {
   },
 };
 
+/**
+ * Every service starts before the first test, side by side (each takes a while to load its
+ * sources), while the programs compile; each service's tests wait for its start line.
+ */
+const launched = new Map<string, LaunchedProgram>();
+
+beforeAll(() => {
+  for (const [id, service] of Object.entries(services)) {
+    const preload = (service.preload ?? []).map((name) => writeProgram(programNamed(name)));
+    launched.set(id, launchProgram(runnableFile(programNamed(id)), service.env, preload));
+  }
+});
+
+afterAll(() => {
+  for (const { child } of launched.values()) child.kill('SIGTERM');
+});
+
 describe.each(Object.entries(services))('%s runs as a service over real HTTP', (id, service) => {
   let running: RunningProgram;
 
   beforeAll(async () => {
-    const preload = (service.preload ?? []).map((name) => writeProgram(programNamed(name)));
-    running = await startProgram(runnableFile(programNamed(id)), service.env, preload);
+    running = await startedProgram(launched.get(id)!);
   }, 90_000);
 
   afterAll(() => {
