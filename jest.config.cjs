@@ -37,8 +37,9 @@ const common = { transform, transformIgnorePatterns, moduleNameMapper, testEnvir
 module.exports = {
   testTimeout: 30000,
   // Jest's default on a 2-core machine is one worker (cores - 1), yet most suites wait on a
-  // server, a child process or a socket: three workers keep both cores busy.
-  maxWorkers: '150%',
+  // server, a child process or a socket: one worker per core keeps both busy. Three workers
+  // finished sooner but overloaded the machine: healthy stores missed their timeouts.
+  maxWorkers: '100%',
   // Coverage (`npx jest --coverage`, run by .ci/run; `npm test` runs the same suite without it):
   // V8's own counters, over the shipped code.
   coverageProvider: 'v8',

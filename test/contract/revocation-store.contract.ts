@@ -66,7 +66,7 @@ export function describeRevocationStore(
       async () => (handle = await factory(clock)),
       async ({ store: opened }) => {
         await opened.revoke(id('short'), 1);
-        await opened.revoke(id('long'), 60);
+        await opened.revoke(id('long'), 3600);
         const shortAtFirst = await opened.isRevoked(id('short'));
         return { shortAtFirst, since: Date.now() };
       },

@@ -127,7 +127,7 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
       () => setup((o) => new backend.Revocation(o), 'purge'),
       async ({ store }) => {
         await store.revoke('short', 1);
-        await store.revoke('long', 60);
+        await store.revoke('long', 3600);
         return { since: Date.now() };
       },
       expiry,
@@ -136,7 +136,7 @@ export function describeSqlStores<Pool, Sessions extends SessionStore & SqlExtra
       () => setup((o) => new backend.Refresh(o), 'rpurge'),
       async ({ store }) => {
         await store.register('short', { userId: 'u', familyId: 'f', ttlSeconds: 1 });
-        await store.register('long', { userId: 'u', familyId: 'f', ttlSeconds: 60 });
+        await store.register('long', { userId: 'u', familyId: 'f', ttlSeconds: 3600 });
         return { since: Date.now() };
       },
       expiry,

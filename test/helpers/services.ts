@@ -130,9 +130,11 @@ export function describeWithService(name: ServiceName, title: string, body: () =
   });
 }
 
+// Generous bounds: on a loaded 2-core machine (three Jest workers and their child processes)
+// starting the probe's Node process alone has taken over 3 s; a refused port still answers at once.
 function probeSync(host: string, port: number): boolean {
-  const script = `const s=require('net').connect(${port},${JSON.stringify(host)});s.setTimeout(1000,()=>process.exit(1));s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1));`;
-  const result = spawnSync(process.execPath, ['-e', script], { timeout: 3000 });
+  const script = `const s=require('net').connect(${port},${JSON.stringify(host)});s.setTimeout(5000,()=>process.exit(1));s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1));`;
+  const result = spawnSync(process.execPath, ['-e', script], { timeout: 20_000 });
   return result.status === 0;
 }
 
