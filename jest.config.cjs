@@ -51,11 +51,11 @@ module.exports = {
     '!**/*.test.ts',
   ],
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],
-  // The floor, a few points under what the whole suite reaches (94 % lines and statements,
-  // 89 % branches, 95 % functions): `npx jest --coverage` fails below it. Raise it as tests
+  // The floor, a few points under what the whole suite reaches (96.7 % lines and statements,
+  // 91.1 % branches, 96.9 % functions): `npx jest --coverage` fails below it. Raise it as tests
   // grow; never lower it to let a change through.
   coverageThreshold: {
-    global: { statements: 91, lines: 91, branches: 86, functions: 92 },
+    global: { statements: 94, lines: 94, branches: 89, functions: 94 },
   },
   projects: [
     {
