@@ -13,6 +13,22 @@ import { describeSessionStore } from './session-store.contract';
 import { describeRateLimitStore } from './rate-limit-store.contract';
 import { expiryFirst } from './contract-helpers';
 
+type Client = Awaited<ReturnType<typeof connect>>;
+
+/** A store on its own client under a fresh key prefix, expiring on the server's clock. */
+async function onServer<S>(tag: string, make: (client: Client, keyPrefix: string) => S) {
+  const client = await connect();
+  const keyPrefix = uniquePrefix(tag);
+  return {
+    store: make(client, keyPrefix),
+    time: 'server' as const,
+    cleanup: async () => {
+      await dropPrefix(client, keyPrefix);
+      await client.quit();
+    },
+  };
+}
+
 describeWithService('redis', 'Redis stores', () => {
   // Redis TTLs run on the server's clock: every suite writes its expiring keys up front, so
   // their 1-2 s run out together while the other tests run. The refresh suites, the longest,
@@ -54,54 +70,25 @@ describeWithService('redis', 'Redis stores', () => {
 
   describeRefreshTokenStore(
     'redis',
-    async () => {
-      const client = await connect();
-      const keyPrefix = uniquePrefix('rt');
-      return {
-        store: new RedisRefreshTokenStore({ client, keyPrefix }),
-        time: 'server',
-        cleanup: async () => {
-          await dropPrefix(client, keyPrefix);
-          await client.quit();
-        },
-      };
-    },
+    () => onServer('rt', (client, keyPrefix) => new RedisRefreshTokenStore({ client, keyPrefix })),
     { expiryFirst: expiry },
   );
 
   // The same contract with sessions linked: the rotation script also advances sessions.
   describeRefreshTokenStore(
     'redis with sessions',
-    async () => {
-      const client = await connect();
-      const keyPrefix = uniquePrefix('rts');
-      const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
-      return {
-        store: new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions }),
-        time: 'server',
-        cleanup: async () => {
-          await dropPrefix(client, keyPrefix);
-          await client.quit();
-        },
-      };
-    },
+    () =>
+      onServer('rts', (client, keyPrefix) => {
+        const sessions = new RedisSessionStore({ client, keyPrefix: `${keyPrefix}sess:` });
+        return new RedisRefreshTokenStore({ client, keyPrefix: `${keyPrefix}rt:`, sessions });
+      }),
     { expiryFirst: expiry },
   );
 
   describeRevocationStore(
     'redis',
-    async () => {
-      const client = await connect();
-      const keyPrefix = uniquePrefix('blacklist');
-      return {
-        store: new RedisRevocationStore({ client, keyPrefix }),
-        time: 'server',
-        cleanup: async () => {
-          await dropPrefix(client, keyPrefix);
-          await client.quit();
-        },
-      };
-    },
+    () =>
+      onServer('blacklist', (client, keyPrefix) => new RedisRevocationStore({ client, keyPrefix })),
     { expiryFirst: expiry },
   );
 
@@ -144,18 +131,7 @@ describeWithService('redis', 'Redis stores', () => {
 
   describeRateLimitStore(
     'redis',
-    async () => {
-      const client = await connect();
-      const keyPrefix = uniquePrefix('rl');
-      return {
-        store: new RedisRateLimitStore({ client, keyPrefix }),
-        time: 'server',
-        cleanup: async () => {
-          await dropPrefix(client, keyPrefix);
-          await client.quit();
-        },
-      };
-    },
+    () => onServer('rl', (client, keyPrefix) => new RedisRateLimitStore({ client, keyPrefix })),
     { expiryFirst: expiry },
   );
 
