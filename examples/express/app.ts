@@ -13,10 +13,10 @@ import {
   jwksRouter,
   requireRole,
 } from 'auth-sdk-m8/express';
-import type { ExampleServices } from '../shared/bootstrap';
-import type { DemoUser } from '../shared/users';
+import type { ExampleServices } from '../common/bootstrap';
+import type { DemoUser } from '../common/users';
 
-export type { ExampleServices } from '../shared/bootstrap';
+export type { ExampleServices } from '../common/bootstrap';
 
 /** Build the Express app over ready services (see `bootstrap.ts` for how they are made). */
 export function createApp(services: ExampleServices): Express {

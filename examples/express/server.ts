@@ -1,9 +1,9 @@
 /**
  * `npm start`: runs the example service on Express, on PORT (default 3000). Start-up, refusal
- * and shutdown are the examples' shared runner (`../shared/run-server.ts`).
+ * and shutdown are the examples' shared runner (`../common/run-server.ts`).
  */
 import type { AddressInfo } from 'node:net';
-import { runExample } from '../shared/run-server';
+import { runExample } from '../common/run-server';
 import { createApp } from './app';
 
 runExample(async (services, { host, port }) => {

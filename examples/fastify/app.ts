@@ -9,10 +9,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { effectiveFailureMode, type AuthUser } from 'auth-sdk-m8';
 import { authErrorHandler, authPlugin } from 'auth-sdk-m8/fastify';
 import { sendErrorResponse, toErrorResponse } from 'auth-sdk-m8/http';
-import type { ExampleServices, LoadedMetrics } from '../shared/bootstrap';
-import type { DemoUser } from '../shared/users';
+import type { ExampleServices, LoadedMetrics } from '../common/bootstrap';
+import type { DemoUser } from '../common/users';
 
-export type { ExampleServices } from '../shared/bootstrap';
+export type { ExampleServices } from '../common/bootstrap';
 
 /** Build the Fastify app over ready services (see `bootstrap.ts` for how they are made). */
 export async function createApp(services: ExampleServices): Promise<FastifyInstance> {

@@ -1,9 +1,9 @@
 /**
  * `npm run example:fastify`: runs the example service on Fastify, on PORT (default 3000), with
- * the same environment, start line and shutdown as the Express one (`../shared/run-server.ts`).
+ * the same environment, start line and shutdown as the Express one (`../common/run-server.ts`).
  */
 import type { AddressInfo } from 'node:net';
-import { runExample } from '../shared/run-server';
+import { runExample } from '../common/run-server';
 import { createApp } from './app';
 
 runExample(async (services, { host, port }) => {

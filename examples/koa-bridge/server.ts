@@ -5,8 +5,8 @@
 import type { AddressInfo } from 'node:net';
 import { buildAccessValidator, loadSettings, TokenIssuer, TokenPolicy } from 'auth-sdk-m8';
 import { MemoryRevocationStore } from 'auth-sdk-m8/stores/memory';
-import { applyDevDefaults } from '../shared/dev-defaults';
-import { DEMO_USER_ID } from '../shared/users';
+import { applyDevDefaults } from '../common/dev-defaults';
+import { DEMO_USER_ID } from '../common/users';
 import { createApp } from './app';
 
 async function main(): Promise<void> {

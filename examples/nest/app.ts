@@ -20,10 +20,10 @@ import {
   Public,
   RequireRole,
 } from 'auth-sdk-m8/nest';
-import type { ExampleServices } from '../shared/bootstrap';
-import type { DemoUser } from '../shared/users';
+import type { ExampleServices } from '../common/bootstrap';
+import type { DemoUser } from '../common/users';
 
-export type { ExampleServices } from '../shared/bootstrap';
+export type { ExampleServices } from '../common/bootstrap';
 
 @Controller()
 class AccountController {

@@ -1,13 +1,13 @@
 /**
  * `npm run example:nest`: runs the example service on NestJS (platform-express), on PORT
  * (default 3000), with the same environment, start line and shutdown as the Express one
- * (`../shared/run-server.ts`).
+ * (`../common/run-server.ts`).
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { runExample } from '../shared/run-server';
+import { runExample } from '../common/run-server';
 import { createAppModule } from './app';
 
 runExample(async (services, { host, port }) => {

@@ -12,8 +12,8 @@ import path from 'node:path';
 import { createClient } from 'redis';
 import request from 'supertest';
 import type { Logger } from 'auth-sdk-m8';
-import { bootstrap } from '../../../examples/shared/bootstrap';
-import { refusalMessage } from '../../../examples/shared/run-server';
+import { bootstrap } from '../../../examples/common/bootstrap';
+import { refusalMessage } from '../../../examples/common/run-server';
 import { PrivateRedis, waitFor } from '../../helpers/redis-server';
 import { describeWithService } from '../../helpers/services';
 import { runExpectingExit, startService } from './run-service';
@@ -31,7 +31,7 @@ type Refusal =
   | { refused: false; why: 'started' | 'hung' | 'threw while printing' };
 
 /**
- * Builds the example's services in this process, as `examples/shared/run-server.ts` does from
+ * Builds the example's services in this process, as `examples/common/run-server.ts` does from
  * the environment the child process would get, and resolves the refusal it prints. A start
  * that succeeds is closed again; one that takes longer than `timeoutMs` counts as hung.
  */
