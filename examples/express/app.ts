@@ -5,7 +5,6 @@
  */
 import express from 'express';
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import { effectiveFailureMode, type AuthUser } from 'auth-sdk-m8';
 import {
   authenticate,
   authRoutes,
@@ -14,13 +13,13 @@ import {
   requireRole,
 } from 'auth-sdk-m8/express';
 import type { ExampleServices } from '../common/bootstrap';
-import type { DemoUser } from '../common/users';
+import { flowOptions } from '../common/flow-options';
 
 export type { ExampleServices } from '../common/bootstrap';
 
 /** Build the Express app over ready services (see `bootstrap.ts` for how they are made). */
 export function createApp(services: ExampleServices): Express {
-  const { settings, issuer, policy, refreshPolicy, users, logger } = services;
+  const { issuer, policy, logger } = services;
   const app = express();
   app.disable('x-powered-by');
   // User data is personal: no ETag revalidation, no caching (ASVS 5 V14 data protection).
@@ -29,21 +28,7 @@ export function createApp(services: ExampleServices): Express {
   if (metrics) app.use(metrics.module.metricsMiddleware(metrics.setup) as RequestHandler);
   app.use(express.json({ limit: '16kb' }));
 
-  app.use(
-    authRoutes({
-      issuer,
-      refreshPolicy,
-      policy,
-      sessions: services.sessions,
-      sessionFailureMode: effectiveFailureMode(settings, 'session_write'),
-      rateLimit: services.rateLimit,
-      loginRateLimit: services.loginRateLimit,
-      findUser: (id) => toAuthUser(users.findById(id)),
-      verifyCredentials: async (email, password) => toAuthUser(await users.verify(email, password)),
-      hooks: services.hooks,
-      logger,
-    }),
-  );
+  app.use(authRoutes(flowOptions(services)));
 
   const auth = authenticate({ policy });
   app.get('/auth/me', auth, (req, res) => {
@@ -73,11 +58,4 @@ export function createApp(services: ExampleServices): Express {
   });
   app.use(errorHandler({ logger }));
   return app;
-}
-
-/** The demo directory's user as the flows need it (`sub` is the user id). */
-function toAuthUser(user: DemoUser | undefined): AuthUser | undefined {
-  if (user === undefined) return undefined;
-  const { id, ...claims } = user;
-  return { sub: id, ...claims };
 }

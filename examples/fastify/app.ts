@@ -6,35 +6,22 @@
  */
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { effectiveFailureMode, type AuthUser } from 'auth-sdk-m8';
 import { authErrorHandler, authPlugin } from 'auth-sdk-m8/fastify';
 import { sendErrorResponse, toErrorResponse } from 'auth-sdk-m8/http';
 import type { ExampleServices, LoadedMetrics } from '../common/bootstrap';
-import type { DemoUser } from '../common/users';
+import { flowOptions } from '../common/flow-options';
 
 export type { ExampleServices } from '../common/bootstrap';
 
 /** Build the Fastify app over ready services (see `bootstrap.ts` for how they are made). */
 export async function createApp(services: ExampleServices): Promise<FastifyInstance> {
-  const { settings, issuer, policy, refreshPolicy, users, logger } = services;
+  const { issuer, policy, logger } = services;
   const app = Fastify();
   if (services.metrics) addMetrics(app, services.metrics, services);
 
   await app.register(authPlugin, {
     policy,
-    routes: {
-      issuer,
-      refreshPolicy,
-      policy,
-      sessions: services.sessions,
-      sessionFailureMode: effectiveFailureMode(settings, 'session_write'),
-      rateLimit: services.rateLimit,
-      loginRateLimit: services.loginRateLimit,
-      findUser: (id) => toAuthUser(users.findById(id)),
-      verifyCredentials: async (email, password) => toAuthUser(await users.verify(email, password)),
-      hooks: services.hooks,
-      logger,
-    },
+    routes: flowOptions(services),
     jwks: issuer,
   });
   app.setErrorHandler(authErrorHandler({ logger }));
@@ -89,10 +76,3 @@ function addMetrics(app: FastifyInstance, metrics: LoadedMetrics, services: Exam
 }
 
 type RoutedRequest = IncomingMessage & { route?: { path: string } };
-
-/** The demo directory's user as the flows need it (`sub` is the user id). */
-function toAuthUser(user: DemoUser | undefined): AuthUser | undefined {
-  if (user === undefined) return undefined;
-  const { id, ...claims } = user;
-  return { sub: id, ...claims };
-}

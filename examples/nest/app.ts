@@ -10,7 +10,7 @@
  */
 import { Controller, Get, Header, Inject, Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { effectiveFailureMode, type AuthUser, type TokenIssuer, type UserModel } from 'auth-sdk-m8';
+import type { TokenIssuer, UserModel } from 'auth-sdk-m8';
 import {
   AUTH_ISSUER,
   AuthGuard,
@@ -21,7 +21,7 @@ import {
   RequireRole,
 } from 'auth-sdk-m8/nest';
 import type { ExampleServices } from '../common/bootstrap';
-import type { DemoUser } from '../common/users';
+import { flowOptions } from '../common/flow-options';
 
 export type { ExampleServices } from '../common/bootstrap';
 
@@ -61,35 +61,12 @@ class PublicController {
 
 /** The root module over ready services (see `bootstrap.ts` for how they are made). */
 export function createAppModule(services: ExampleServices): DynamicModule {
-  const { settings, issuer, policy, refreshPolicy, users, logger } = services;
   @Module({})
   class AppModule {}
   return {
     module: AppModule,
-    imports: [
-      AuthModule.forRoot({
-        policy,
-        issuer,
-        refreshPolicy,
-        sessions: services.sessions,
-        sessionFailureMode: effectiveFailureMode(settings, 'session_write'),
-        rateLimit: services.rateLimit,
-        loginRateLimit: services.loginRateLimit,
-        findUser: (id) => toAuthUser(users.findById(id)),
-        verifyCredentials: async (email, password) =>
-          toAuthUser(await users.verify(email, password)),
-        hooks: services.hooks,
-        logger,
-      }),
-    ],
+    imports: [AuthModule.forRoot(flowOptions(services))],
     controllers: [AccountController, PublicController],
     providers: [{ provide: APP_GUARD, useClass: AuthGuard }],
   };
-}
-
-/** The demo directory's user as the flows need it (`sub` is the user id). */
-function toAuthUser(user: DemoUser | undefined): AuthUser | undefined {
-  if (user === undefined) return undefined;
-  const { id, ...claims } = user;
-  return { sub: id, ...claims };
 }
