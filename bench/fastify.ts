@@ -7,9 +7,9 @@
  */
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { protect, type FastifyContender, type PreHandler } from './fastify-contenders';
-import { load, startServer, type Sample, type Server } from './http';
+import { measureServers, HTTP_ROUNDS, HTTP_SECONDS, type HttpSummary } from './http';
 import { keysFor, tokensFor, type Alg } from './keys';
-import { QUICK, compare, fmt, median, table, writeResult, type Bar } from './lib';
+import { QUICK, compare, fmt, table, writeResult, type Bar } from './lib';
 
 const ALGS: Alg[] = ['HS256', 'RS256'];
 const LABEL: Record<FastifyContender, string> = {
@@ -25,45 +25,17 @@ const PROTECTED: FastifyContender[] = ['fastify-jwt', 'fastify-jwt-cached', 'our
 const nameOf = (contender: FastifyContender, alg: Alg): string =>
   contender === 'bare' || contender === 'noop' ? LABEL[contender] : `${LABEL[contender]} ${alg}`;
 
-interface HttpSummary {
-  rps: number;
-  p99: number;
-  non2xx: number;
-  cpuMicros: number;
-}
-
-async function measureHttp(): Promise<Map<string, HttpSummary>> {
-  const rounds = QUICK ? 1 : 3;
-  const seconds = QUICK ? 2 : 4;
+/** Each contender over HTTP in its own process (`servers/fastify-server.ts`). */
+function measureHttp(): Promise<Map<string, HttpSummary>> {
   const plan: Array<[FastifyContender, Alg]> = [
     ['bare', 'HS256'],
     ['noop', 'HS256'],
     ...ALGS.flatMap((alg) => PROTECTED.map((c): [FastifyContender, Alg] => [c, alg])),
   ];
-  const servers: Server[] = [];
-  try {
-    for (const [contender, alg] of plan) {
-      servers.push(await startServer(nameOf(contender, alg), contender, alg, 'fastify-server.ts'));
-    }
-    for (const s of servers) await load(s, 1); // warm-up
-    const samples = new Map<string, Sample[]>(servers.map((s) => [s.name, []]));
-    for (let r = 0; r < rounds; r++) {
-      for (const s of servers) samples.get(s.name)!.push(await load(s, seconds));
-    }
-    return new Map(
-      [...samples].map(([name, list]) => [
-        name,
-        {
-          rps: median(list.map((x) => x.rps)),
-          p99: median(list.map((x) => x.p99)),
-          non2xx: list.reduce((a, x) => a + x.non2xx, 0),
-          cpuMicros: median(list.map((x) => x.cpuMicros)),
-        },
-      ]),
-    );
-  } finally {
-    for (const s of servers) s.child.kill('SIGTERM');
-  }
+  return measureServers(
+    plan.map(([contender, alg]) => [nameOf(contender, alg), contender, alg] as const),
+    'fastify-server.ts',
+  );
 }
 
 /** One call of `handler` on a real request, as a promise (callback or async style). */
@@ -146,9 +118,9 @@ export async function runFastify(): Promise<{ bars: Bar[]; text: string }> {
       String(v.non2xx),
     ];
   });
-  const rounds = QUICK ? 1 : 3;
+  const rounds = HTTP_ROUNDS;
   const text = table(
-    `Fastify 5 GET /protected, 10 connections, ${rounds} x ${QUICK ? 2 : 4} s interleaved (median); in-process: CPU µs per preHandler call on a real request`,
+    `Fastify 5 GET /protected, 10 connections, ${rounds} x ${HTTP_SECONDS} s interleaved (median); in-process: CPU µs per preHandler call on a real request`,
     [
       'contender',
       'req/s',

@@ -90,19 +90,35 @@ const CONTENDERS: Array<[string, string, Alg]> = [
   ['ours stateful + Redis revocation', 'ours-redis', 'HS256'],
 ];
 
-export async function runHttp(): Promise<{ bars: Bar[]; text: string }> {
-  const rounds = QUICK ? 1 : 3;
-  const seconds = QUICK ? 2 : 4;
+export interface HttpSummary {
+  rps: number;
+  p99: number;
+  non2xx: number;
+  cpuMicros: number;
+}
+
+/** Rounds and seconds of load per server: 3 × 4 s, or 1 × 2 s with `--quick`. */
+export const HTTP_ROUNDS = QUICK ? 1 : 3;
+export const HTTP_SECONDS = QUICK ? 2 : 4;
+
+/**
+ * Each `[name, contender, alg]` served by its own process of `script`, a warm-up, then
+ * interleaved rounds of load; the median of each, by name.
+ */
+export async function measureServers(
+  plan: ReadonlyArray<readonly [name: string, contender: string, alg: Alg]>,
+  script?: string,
+): Promise<Map<string, HttpSummary>> {
   const servers: Server[] = [];
   try {
-    for (const [name, contender, alg] of CONTENDERS)
-      servers.push(await startServer(name, contender, alg));
+    for (const [name, contender, alg] of plan)
+      servers.push(await startServer(name, contender, alg, script));
     for (const s of servers) await load(s, 1); // warm-up (JIT, JWKS fetch)
     const samples = new Map<string, Sample[]>(servers.map((s) => [s.name, []]));
-    for (let r = 0; r < rounds; r++) {
-      for (const s of servers) samples.get(s.name)!.push(await load(s, seconds));
+    for (let r = 0; r < HTTP_ROUNDS; r++) {
+      for (const s of servers) samples.get(s.name)!.push(await load(s, HTTP_SECONDS));
     }
-    const summary = new Map(
+    return new Map(
       [...samples].map(([name, list]) => [
         name,
         {
@@ -113,71 +129,69 @@ export async function runHttp(): Promise<{ bars: Bar[]; text: string }> {
         },
       ]),
     );
-    const bare = summary.get('bare (no auth)')!;
-    const rows = [...summary].map(([name, v]) => [
-      name,
-      fmt(v.rps),
-      `${v.p99} ms`,
-      (v.rps / bare.rps).toFixed(2),
-      v.cpuMicros.toFixed(1),
-      (bare.cpuMicros / v.cpuMicros).toFixed(2),
-      String(v.non2xx),
-    ]);
-    const text = table(
-      `HTTP GET /protected, 10 connections, ${rounds} x ${seconds} s interleaved (median req/s and server CPU per request; ratios to bare Express 5)`,
-      [
-        'contender',
-        'req/s',
-        'p99',
-        'x bare (req/s)',
-        'server CPU µs/req',
-        'x bare (CPU)',
-        'non-2xx',
-      ],
-      rows,
-    );
-    // Bars use the CPU cost per request: requests per server CPU-second, stable under noise.
-    const rps = (name: string): number => 1e6 / summary.get(name)!.cpuMicros;
-    const bareRate = rps('bare (no auth)');
-    const bars: Bar[] = [];
-    for (const alg of ['HS256', 'RS256'] as const) {
-      const ours = rps(`ours authenticate() ${alg}`);
-      const floor = rps(`node:crypto-only middleware ${alg}`);
-      const peers = ['express-jwt', 'passport-jwt', 'express-oauth2-jwt-bearer'].map((p) =>
-        rps(`${p} ${alg}`),
-      );
-      bars.push({
-        name: `authenticate() ${alg} uncached >= 0.95x node:crypto middleware`,
-        ok: ours >= 0.95 * floor,
-        detail: `${(ours / floor).toFixed(2)}x`,
-      });
-      bars.push({
-        name: `authenticate() ${alg} ahead of express-jwt, passport-jwt, oauth2-jwt-bearer`,
-        ok: peers.every((p) => ours > p),
-        detail: `ours ${fmt(ours)} vs best peer ${fmt(Math.max(...peers))}`,
-      });
-      const cached = rps(`ours authenticate() ${alg} cached`);
-      bars.push({
-        name: `authenticate() ${alg} cached >= 0.9x bare`,
-        ok: cached >= 0.9 * bareRate,
-        detail: `${(cached / bareRate).toFixed(2)}x`,
-      });
-    }
-    const redis = rps('ours stateful + Redis revocation');
-    bars.push({
-      name: 'stateful with Redis revocation >= 0.6x bare',
-      ok: redis >= 0.6 * bareRate,
-      detail: `${(redis / bareRate).toFixed(2)}x`,
-    });
-    const failed = [...summary].filter(([, v]) => v.non2xx > 0).map(([name]) => name);
-    bars.push({
-      name: 'every contender answered 2xx (the tokens really validated)',
-      ok: failed.length === 0,
-      detail: failed.join(', ') || 'all 2xx',
-    });
-    writeResult('http', { rounds, seconds, summary: Object.fromEntries(summary) });
-    return { bars, text };
   } finally {
     for (const s of servers) s.child.kill('SIGTERM');
   }
+}
+
+export async function runHttp(): Promise<{ bars: Bar[]; text: string }> {
+  const rounds = HTTP_ROUNDS;
+  const seconds = HTTP_SECONDS;
+  const summary = await measureServers(CONTENDERS);
+  const bare = summary.get('bare (no auth)')!;
+  const rows = [...summary].map(([name, v]) => [
+    name,
+    fmt(v.rps),
+    `${v.p99} ms`,
+    (v.rps / bare.rps).toFixed(2),
+    v.cpuMicros.toFixed(1),
+    (bare.cpuMicros / v.cpuMicros).toFixed(2),
+    String(v.non2xx),
+  ]);
+  const text = table(
+    `HTTP GET /protected, 10 connections, ${rounds} x ${seconds} s interleaved (median req/s and server CPU per request; ratios to bare Express 5)`,
+    ['contender', 'req/s', 'p99', 'x bare (req/s)', 'server CPU µs/req', 'x bare (CPU)', 'non-2xx'],
+    rows,
+  );
+  // Bars use the CPU cost per request: requests per server CPU-second, stable under noise.
+  const rps = (name: string): number => 1e6 / summary.get(name)!.cpuMicros;
+  const bareRate = rps('bare (no auth)');
+  const bars: Bar[] = [];
+  for (const alg of ['HS256', 'RS256'] as const) {
+    const ours = rps(`ours authenticate() ${alg}`);
+    const floor = rps(`node:crypto-only middleware ${alg}`);
+    const peers = ['express-jwt', 'passport-jwt', 'express-oauth2-jwt-bearer'].map((p) =>
+      rps(`${p} ${alg}`),
+    );
+    bars.push({
+      name: `authenticate() ${alg} uncached >= 0.95x node:crypto middleware`,
+      ok: ours >= 0.95 * floor,
+      detail: `${(ours / floor).toFixed(2)}x`,
+    });
+    bars.push({
+      name: `authenticate() ${alg} ahead of express-jwt, passport-jwt, oauth2-jwt-bearer`,
+      ok: peers.every((p) => ours > p),
+      detail: `ours ${fmt(ours)} vs best peer ${fmt(Math.max(...peers))}`,
+    });
+    const cached = rps(`ours authenticate() ${alg} cached`);
+    bars.push({
+      name: `authenticate() ${alg} cached >= 0.9x bare`,
+      ok: cached >= 0.9 * bareRate,
+      detail: `${(cached / bareRate).toFixed(2)}x`,
+    });
+  }
+  const redis = rps('ours stateful + Redis revocation');
+  bars.push({
+    name: 'stateful with Redis revocation >= 0.6x bare',
+    ok: redis >= 0.6 * bareRate,
+    detail: `${(redis / bareRate).toFixed(2)}x`,
+  });
+  const failed = [...summary].filter(([, v]) => v.non2xx > 0).map(([name]) => name);
+  bars.push({
+    name: 'every contender answered 2xx (the tokens really validated)',
+    ok: failed.length === 0,
+    detail: failed.join(', ') || 'all 2xx',
+  });
+  writeResult('http', { rounds, seconds, summary: Object.fromEntries(summary) });
+  return { bars, text };
 }

@@ -11,9 +11,9 @@ import type { CanActivate, INestApplication } from '@nestjs/common';
 import { ModuleRef, NestFactory } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import type { Express, Request, Response } from 'express';
-import { load, startServer, type Sample, type Server } from './http';
+import { measureServers, HTTP_ROUNDS, HTTP_SECONDS, type HttpSummary } from './http';
 import { keysFor, tokensFor, type Alg } from './keys';
-import { QUICK, compare, fmt, median, table, writeResult, type Bar } from './lib';
+import { QUICK, compare, fmt, table, writeResult, type Bar } from './lib';
 import { ProtectedController, nestContender, type NestContender } from './nest-contenders';
 
 const ALGS: Alg[] = ['HS256', 'RS256'];
@@ -29,45 +29,17 @@ const GUARDED: NestContender[] = ['passport-jwt', 'ours', 'ours-cached'];
 const nameOf = (contender: NestContender, alg: Alg): string =>
   contender === 'bare' || contender === 'noop' ? LABEL[contender] : `${LABEL[contender]} ${alg}`;
 
-interface HttpSummary {
-  rps: number;
-  p99: number;
-  non2xx: number;
-  cpuMicros: number;
-}
-
-async function measureHttp(): Promise<Map<string, HttpSummary>> {
-  const rounds = QUICK ? 1 : 3;
-  const seconds = QUICK ? 2 : 4;
+/** Each contender over HTTP in its own process (`servers/nest-server.ts`). */
+function measureHttp(): Promise<Map<string, HttpSummary>> {
   const plan: Array<[NestContender, Alg]> = [
     ['bare', 'HS256'],
     ['noop', 'HS256'],
     ...ALGS.flatMap((alg) => GUARDED.map((c): [NestContender, Alg] => [c, alg])),
   ];
-  const servers: Server[] = [];
-  try {
-    for (const [contender, alg] of plan) {
-      servers.push(await startServer(nameOf(contender, alg), contender, alg, 'nest-server.ts'));
-    }
-    for (const s of servers) await load(s, 1); // warm-up
-    const samples = new Map<string, Sample[]>(servers.map((s) => [s.name, []]));
-    for (let r = 0; r < rounds; r++) {
-      for (const s of servers) samples.get(s.name)!.push(await load(s, seconds));
-    }
-    return new Map(
-      [...samples].map(([name, list]) => [
-        name,
-        {
-          rps: median(list.map((x) => x.rps)),
-          p99: median(list.map((x) => x.p99)),
-          non2xx: list.reduce((a, x) => a + x.non2xx, 0),
-          cpuMicros: median(list.map((x) => x.cpuMicros)),
-        },
-      ]),
-    );
-  } finally {
-    for (const s of servers) s.child.kill('SIGTERM');
-  }
+  return measureServers(
+    plan.map(([contender, alg]) => [nameOf(contender, alg), contender, alg] as const),
+    'nest-server.ts',
+  );
 }
 
 /** A real Express request carrying `token`, and its response, from `app`'s own server. */
@@ -154,9 +126,9 @@ export async function runNest(): Promise<{ bars: Bar[]; text: string }> {
       String(v.non2xx),
     ];
   });
-  const rounds = QUICK ? 1 : 3;
+  const rounds = HTTP_ROUNDS;
   const text = table(
-    `NestJS 11 (platform-express) GET /protected, 10 connections, ${rounds} x ${QUICK ? 2 : 4} s interleaved (median); in-process: CPU µs per canActivate on a real request`,
+    `NestJS 11 (platform-express) GET /protected, 10 connections, ${rounds} x ${HTTP_SECONDS} s interleaved (median); in-process: CPU µs per canActivate on a real request`,
     [
       'contender',
       'req/s',
