@@ -1,7 +1,6 @@
 import type { Request } from 'express';
 import type { Strategy, StrategyCreatedStatic } from 'passport';
 import type { AuthError } from '../core/errors';
-import { DEFAULT_REALM } from '../core/errors';
 import {
   createAuthFlows,
   type AuthFlows,
@@ -42,13 +41,11 @@ export class RefreshStrategy implements Strategy {
   // TS-private: Passport runs each request on Object.create(strategy).
   private readonly flows: AuthFlows;
   private readonly verify: RefreshVerify | undefined;
-  private readonly realm: string;
 
   constructor(options: RefreshStrategyOptions, verify?: RefreshVerify) {
     this.name = options.name ?? 'jwt-refresh';
     this.flows = 'flows' in options ? options.flows : createAuthFlows(options);
     this.verify = verify;
-    this.realm = ('realm' in options ? options.realm : undefined) ?? DEFAULT_REALM;
   }
 
   authenticate(req: Request): void {
@@ -74,14 +71,22 @@ export class RefreshStrategy implements Strategy {
       })
       .then(
         (answer: FlowResponse) => {
-          if (req.res) {
-            appendSetCookie(req.res, answer.setCookie);
-            req.res.setHeader('Cache-Control', 'no-store');
-          }
           const pair = answer.body as Record<string, unknown>;
+          // The cookies carry the new pair: written only once the user is accepted.
+          const accepted: VerdictActions = {
+            ...actions,
+            success: (user, info) => {
+              if (req.res) {
+                appendSetCookie(req.res, answer.setCookie);
+                req.res.setHeader('Cache-Control', 'no-store');
+              }
+              actions.success(user, info);
+            },
+          };
           const verify = this.verify;
-          if (verify === undefined) actions.success(pair, pair);
-          else runVerify((done) => verify(pair, done), actions, this.realm, pair);
+          if (verify === undefined) accepted.success(pair, pair);
+          else
+            runVerify((done) => verify(pair, done), accepted, this.flows.authenticate.realm, pair);
         },
         (err: unknown) => reportError(err, actions),
       );

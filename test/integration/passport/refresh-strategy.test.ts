@@ -181,3 +181,67 @@ describe('createRefreshStrategy with a verify callback', () => {
     }
   });
 });
+
+describe('createRefreshStrategy with a verify callback, in cookie mode', () => {
+  it('sets the new refresh cookie only when verify accepts: a refused pair never reaches the client', async () => {
+    const flows = createAuthFlows({
+      ...hsFlowParts({ refresh: { graceSeconds: 0 } }),
+      findUser: () => USER,
+      verifyCredentials: async () => USER,
+      loginRateLimit: false,
+      cookies: {
+        settings: {
+          ACCESS_TOKEN_EXPIRE_MINUTES: 30,
+          REFRESH_TOKEN_COOKIE_EXPIRE_SECONDS: 3600,
+          SESSION_COOKIE_SECURE: false,
+          ALLOWED_ORIGINS: ['http://app.example.test'],
+        },
+      },
+      logger: quiet,
+    });
+    const passport = new Passport();
+    let refuse = false;
+    passport.use(
+      createRefreshStrategy({ flows }, (_pair, done) =>
+        refuse ? done(null, false) : done(null, { sub: USER.sub }),
+      ),
+    );
+    const app = express();
+    app.use(passport.initialize());
+    app.post(
+      '/auth/refresh',
+      passport.authenticate('jwt-refresh', { session: false, failWithError: true }),
+      (_req, res) => {
+        res.json({ ok: true });
+      },
+    );
+    app.use(errorHandler({ logger: quiet }));
+    const served = await serve(app);
+    const refreshCookieOfLogin = async (): Promise<string> => {
+      const login = await flows.login({
+        method: 'POST',
+        headers: { origin: 'http://app.example.test', 'content-type': 'application/json' },
+        body: { email: USER.email, password: 'x' },
+      });
+      const cookie = login.setCookie.find((c) => c.startsWith('refresh_token='));
+      expect(cookie).toBeDefined();
+      return cookie!.split(';')[0]!;
+    };
+    const refresh = (cookie: string) =>
+      fetch(`${served.base}/auth/refresh`, {
+        method: 'POST',
+        headers: { cookie, origin: 'http://app.example.test' },
+      });
+    try {
+      const accepted = await refresh(await refreshCookieOfLogin());
+      expect(accepted.status).toBe(200);
+      expect(accepted.headers.get('set-cookie')).toContain('refresh_token=');
+      refuse = true;
+      const refused = await refresh(await refreshCookieOfLogin());
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('set-cookie')).toBeNull();
+    } finally {
+      served.close();
+    }
+  });
+});
