@@ -22,7 +22,10 @@ export async function logout(ctx: FlowContext, request: FlowRequest): Promise<Fl
   // Decided before anything ends: another device's token must not end that device's session.
   const familyId = sessionOf(ctx, claims, userId, refresh);
   await ctx.policy.revoke(claims);
-  if (refresh !== undefined) await ctx.refreshPolicy.revoke(refresh.jti, refresh.userId);
+  // A session's family ends whole below; a token of no family ends alone.
+  if (refresh !== undefined && familyId === undefined) {
+    await ctx.refreshPolicy.revoke(refresh.jti, refresh.userId);
+  }
   const ended =
     familyId !== undefined
       ? await endFamily(ctx, userId, familyId)

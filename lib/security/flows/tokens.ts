@@ -83,7 +83,10 @@ const ACCESS_LEEWAY_SECONDS = 5;
  * with them. A refresh racing this either rotated before (its successor is revoked and listed
  * with the others) or after (it is refused): nothing of the session stays alive.
  */
-export async function endTokensOf(ctx: FlowContext, session: SessionRecord): Promise<void> {
+export async function endTokensOf(
+  ctx: FlowContext,
+  session: Pick<SessionRecord, 'familyId' | 'userId'>,
+): Promise<void> {
   const tokens = await ctx.refreshPolicy.revokeFamily(
     session.familyId,
     session.userId,
@@ -101,8 +104,7 @@ export async function endFamily(
   userId: string,
   familyId: string,
 ): Promise<boolean> {
-  const tokens = await ctx.refreshPolicy.revokeFamily(familyId, userId, stillValidSince(ctx));
-  await blacklistAccessOf(ctx, tokens);
+  await endTokensOf(ctx, { familyId, userId });
   const session = await ctx.sessions?.attempt((store) => store.revokeByFamily(userId, familyId));
   return session !== undefined;
 }
