@@ -12,7 +12,7 @@ import type { SecretValue } from '../core/settings/secret';
 import { revealSecret } from '../core/settings/secret';
 import type { AuthSettings } from '../core/settings/types';
 import type { RoleName } from '../core/types';
-import { isValidEmail } from './claims';
+import { isValidEmail, isWholeTime } from './claims';
 import { shortName } from './failure-detail';
 import { prepareKey, publicKeyOf, signCompact, type PreparedKey } from './jws';
 import type { TokenSecret } from './types';
@@ -296,17 +296,12 @@ export class TokenIssuer {
    */
   #expiry(issuedAt: number, ttl: number, authTime: number | undefined): number {
     if (authTime === undefined) return issuedAt + ttl;
-    if (!Number.isSafeInteger(authTime) || authTime < 0) {
+    if (!isWholeTime(authTime)) {
       throw new TypeError('authTime must be whole epoch seconds');
     }
     const end = authTime + this.sessionLifetimeSeconds;
     if (end <= issuedAt) throw new TypeError('the session has reached its maximum lifetime');
     return Math.min(issuedAt + ttl, end);
-  }
-
-  /** The end of a session that started at `authTime` (epoch seconds). */
-  sessionEnd(authTime: number): number {
-    return authTime + this.sessionLifetimeSeconds;
   }
 
   /** The public JWKS (`{ keys }`): public parts only; never a private or HS256 key. */

@@ -37,7 +37,7 @@ export interface LoginAttempt {
   succeeded(): Promise<void>;
 }
 
-export const LOGIN_RATE_LIMITED_MESSAGE = 'Too many login attempts. Retry later.';
+const LOGIN_RATE_LIMITED_MESSAGE = 'Too many login attempts. Retry later.';
 
 const NOTHING_COUNTED: LoginAttempt = { succeeded: () => Promise.resolve() };
 

@@ -3,7 +3,7 @@
  * `spans.ts` holds one helper per span, `outcomes.ts` says what a refusal, a failure or a hook
  * event means on a span, in the metric labels' vocabulary.
  */
-export { TRACER_NAME, activeTracer, setTraceAttributes, tracingApiLoaded } from './api';
+export { activeTracer, setTraceAttributes, tracingApiLoaded } from './api';
 export { traceHookEvent } from './outcomes';
 export {
   dbSystemOf,
