@@ -23,6 +23,8 @@ import type { NestRequest } from './http';
 import { AUTH_AUTHENTICATOR, AUTH_OPTIONS } from './tokens';
 
 type ClaimsCheck = (claims: NestRequest['auth']) => void;
+type RouteHandler = ReturnType<ExecutionContext['getHandler']>;
+type Controller = ReturnType<ExecutionContext['getClass']>;
 
 /** The key `@UseGuards()` stores its guards under (Nest's `GUARDS_METADATA`, not exported from the root). */
 const GUARDS_METADATA = '__guards__';
@@ -33,9 +35,24 @@ interface GuardOptions {
   clock?: (() => number) | undefined;
 }
 
-/** Reads the route's decorators and runs its checks, each compiled once per value. */
+/** What a route's decorators ask of the guards, read once per route. */
+interface Rules {
+  isPublic: boolean;
+  /** `RolesGuard` among the route's own guards (`@UseGuards()` on it or its controller). */
+  hasRolesGuard: boolean;
+  /**
+   * `@RequireRole()` (403 too low), then `@RequireFreshLogin()` (401 login too old); either
+   * answers 401 without verified claims. Undefined when the route has neither.
+   */
+  check: ClaimsCheck | undefined;
+}
+
+/**
+ * The rules of each route (controller class and handler), compiled on its first request:
+ * decorators cannot change once the app runs, so no request reads the metadata again.
+ */
 class RouteRules {
-  private readonly checks = new Map<string, ClaimsCheck>();
+  private readonly byClass = new WeakMap<object, WeakMap<object, Rules>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -43,54 +60,48 @@ class RouteRules {
     private readonly clock: (() => number) | undefined,
   ) {}
 
-  isPublic(context: ExecutionContext): boolean {
-    return this.read<boolean>(IS_PUBLIC_KEY, context) === true;
-  }
-
-  /** `RolesGuard` among the route's own guards (`@UseGuards()` on it or its controller). */
-  hasRolesGuard(context: ExecutionContext): boolean {
-    const guards = this.reflector.getAllAndMerge<unknown[]>(GUARDS_METADATA, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    return guards.some((guard) => guard === RolesGuard || guard instanceof RolesGuard);
-  }
-
-  /**
-   * `@RequireRole()` (403 too low), then `@RequireFreshLogin()` (401 login too old); either
-   * answers 401 without verified claims. Nothing without them.
-   */
-  check(context: ExecutionContext, request: NestRequest): void {
-    const role = this.read<RoleName>(REQUIRED_ROLE_KEY, context);
-    const maxAgeSeconds = this.read<number>(FRESH_LOGIN_KEY, context);
-    try {
-      if (role !== undefined) {
-        this.compiled(`role:${role}`, () => requireRoleCheck(role))(request.auth);
-      }
-      if (maxAgeSeconds !== undefined) {
-        this.compiled(`fresh:${maxAgeSeconds}`, () =>
-          requireFreshLoginCheck({ maxAgeSeconds, clock: this.clock }),
-        )(request.auth);
-      }
-    } catch (err) {
-      throw err instanceof AuthError ? withRealm(err, this.realm) : err;
+  of(context: ExecutionContext): Rules {
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    let byHandler = this.byClass.get(controller);
+    if (byHandler === undefined) {
+      byHandler = new WeakMap();
+      this.byClass.set(controller, byHandler);
     }
-  }
-
-  private compiled(key: string, make: () => ClaimsCheck): ClaimsCheck {
-    let check = this.checks.get(key);
-    if (check === undefined) {
-      check = make();
-      this.checks.set(key, check);
+    let rules = byHandler.get(handler);
+    if (rules === undefined) {
+      rules = this.compile([handler, controller]);
+      byHandler.set(handler, rules);
     }
-    return check;
+    return rules;
   }
 
-  private read<T>(key: string, context: ExecutionContext): T | undefined {
-    return this.reflector.getAllAndOverride<T | undefined>(key, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+  private compile(targets: [RouteHandler, Controller]): Rules {
+    const read = <T>(key: string): T | undefined =>
+      this.reflector.getAllAndOverride<T | undefined>(key, targets);
+    const guards = this.reflector.getAllAndMerge<unknown[]>(GUARDS_METADATA, targets);
+    const role = read<RoleName>(REQUIRED_ROLE_KEY);
+    const maxAgeSeconds = read<number>(FRESH_LOGIN_KEY);
+    const checks: ClaimsCheck[] = [];
+    if (role !== undefined) checks.push(requireRoleCheck(role));
+    if (maxAgeSeconds !== undefined) {
+      checks.push(requireFreshLoginCheck({ maxAgeSeconds, clock: this.clock }));
+    }
+    const realm = this.realm;
+    return {
+      isPublic: read<boolean>(IS_PUBLIC_KEY) === true,
+      hasRolesGuard: guards.some((guard) => guard === RolesGuard || guard instanceof RolesGuard),
+      check:
+        checks.length === 0
+          ? undefined
+          : (claims) => {
+              try {
+                for (const check of checks) check(claims);
+              } catch (err) {
+                throw err instanceof AuthError ? withRealm(err, realm) : err;
+              }
+            },
+    };
   }
 }
 
@@ -123,16 +134,17 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = httpRequest(context);
-    if (!this.rules.isPublic(context)) {
+    const rules = this.rules.of(context);
+    if (!rules.isPublic) {
       const found = await this.authenticateRequest(request);
       if (found !== undefined) {
         request.user = found.user;
         request.auth = found.claims;
       }
-    } else if (this.rules.hasRolesGuard(context)) {
+    } else if (rules.hasRolesGuard) {
       return true;
     }
-    this.rules.check(context, request);
+    rules.check?.(request.auth);
     return true;
   }
 }
@@ -154,7 +166,8 @@ export class RolesGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    this.rules.check(context, httpRequest(context));
+    const request = httpRequest(context);
+    this.rules.of(context).check?.(request.auth);
     return true;
   }
 }
