@@ -14,20 +14,10 @@ import {
   Res,
   type Type,
 } from '@nestjs/common';
-import { FLOW_ROUTES, type FlowRoute } from '../security/http/flow-routes';
-import { AuthFlowsService } from './auth-flows.service';
+import type { FlowRoute } from '../security/http/flow-routes';
+import { AuthFlowsService, ROUTES } from './auth-flows.service';
 import { Public } from './decorators';
 import type { NestRequest } from './http';
-
-/** Handler names, as an app would write them (Nest shows them in its route errors). */
-const HANDLER_NAMES: Record<string, string> = {
-  'POST /login': 'login',
-  'POST /refresh': 'refresh',
-  'POST /logout': 'logout',
-  'POST /logout-all': 'logoutAll',
-  'GET /sessions': 'listSessions',
-  'DELETE /sessions/:id': 'revokeSession',
-};
 
 type Handler = (this: { service: AuthFlowsService }, ...args: unknown[]) => Promise<void>;
 
@@ -37,16 +27,15 @@ export function createAuthController(prefix: string): Type<unknown> {
     constructor(readonly service: AuthFlowsService) {}
   }
   const proto = AuthRoutesController.prototype as unknown as Record<string, Handler>;
-  for (const route of FLOW_ROUTES) mountRoute(proto, route);
+  // Handler names as an app would write them (Nest shows them in its route errors).
+  for (const [name, route] of Object.entries(ROUTES)) mountRoute(proto, name, route);
   Controller(prefix)(AuthRoutesController);
   Public()(AuthRoutesController);
   Inject(AuthFlowsService)(AuthRoutesController, undefined, 0);
   return AuthRoutesController;
 }
 
-function mountRoute(proto: Record<string, Handler>, route: FlowRoute): void {
-  const key = `${route.method} ${route.path}`;
-  const name = HANDLER_NAMES[key] ?? key;
+function mountRoute(proto: Record<string, Handler>, name: string, route: FlowRoute): void {
   const withId = route.path.includes(':id');
   proto[name] = function handle(req, res, id) {
     const params = withId ? { id: String(id) } : {};

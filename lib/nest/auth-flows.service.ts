@@ -18,8 +18,11 @@ function routeOf(method: FlowRoute['method'], path: FlowRoute['path']): FlowRout
   return route;
 }
 
-/** The service's methods are the package's route table, looked up once. */
-const ROUTES = {
+/**
+ * The service's methods (and the ready controller's handler names, as an app would write
+ * them) over the package's route table, looked up once.
+ */
+export const ROUTES = {
   login: routeOf('POST', '/login'),
   refresh: routeOf('POST', '/refresh'),
   logout: routeOf('POST', '/logout'),
