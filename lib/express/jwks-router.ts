@@ -1,11 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
-/** Anything that publishes a JWKS (a `TokenIssuer`). */
-export interface JwksPublisher {
-  jwks(): { keys: readonly object[] } | Promise<{ keys: readonly object[] }>;
-}
+import { JWKS_PATH, type JwksPublisher } from '../security/http/jwks';
 
-export const JWKS_PATH = '/.well-known/jwks.json';
+export { JWKS_PATH, type JwksPublisher };
 
 /**
  * Serves `GET /.well-known/jwks.json` (and HEAD) from `issuer.jwks()` with

@@ -1,13 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { JWKS_SCHEMA } from './route-schemas';
 
-/** Anything that publishes a JWKS (a `TokenIssuer`). */
-export interface JwksSource {
-  jwks(): { keys: readonly object[] } | Promise<{ keys: readonly object[] }>;
-}
+import { JWKS_PATH, type JwksPublisher } from '../security/http/jwks';
 
-/** The path `jwksRouter` of the Express adapter serves too. */
-const JWKS_PATH = '/.well-known/jwks.json';
+/** Anything that publishes a JWKS (a `TokenIssuer`). */
+export type JwksSource = JwksPublisher;
 
 /**
  * `GET /.well-known/jwks.json` (and HEAD) from `source.jwks()`, with

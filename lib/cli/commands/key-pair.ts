@@ -2,6 +2,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { JWKS_PATH } from '../../security/http/jwks';
 import { TokenIssuer } from '../../security/token-issuer';
 import { UsageError, type CliIo } from '../command';
 import { printEnvFile } from '../output';
@@ -9,8 +10,6 @@ import { generateSecret } from '../secret';
 
 export const TOKEN_MODE_NOTE =
   '# TOKEN_MODE: stateful (the default) and hybrid need REDIS_HOST + REDIS_PASSWORD or a store wired in code; stateless needs neither';
-
-const JWKS_PATH = '/.well-known/jwks.json';
 
 export interface KeyPairRequest {
   alg: 'ES256' | 'RS256';
