@@ -33,15 +33,12 @@ export function metricsRouter(
     expected === undefined &&
     (options.denyInProduction ?? true) &&
     environment?.toLowerCase() === 'production';
+  // Disabled metrics are no endpoint (a 200 with nothing in it looks like a live target).
+  if (!m.enabled) return (_req, _res, next) => next();
   return (req, res, next) => {
     const url = (req.url ?? '').split('?')[0];
     const fullUrl = ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0];
     if ((url !== path && fullUrl !== path) || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      next();
-      return;
-    }
-    // Disabled metrics are no endpoint (a 200 with nothing in it looks like a live target).
-    if (!m.enabled) {
       next();
       return;
     }

@@ -84,11 +84,8 @@ export class SqlRateLimitStore<Pool> extends SqlStore<Pool> implements RateLimit
   }
 
   /** Delete the rows of windows that have ended; resolves to how many went. */
-  async purgeExpired(): Promise<number> {
-    const result = await this.run(() =>
-      this.sql(`DELETE FROM ${this.tables.rateLimits} WHERE expires_at <= ${this.dialect.now}`),
-    );
-    return result.affected;
+  purgeExpired(): Promise<number> {
+    return this.purgeExpiredRows(this.tables.rateLimits);
   }
 
   /** Once a minute, the expired rows go, beside the call (its answer does not wait). */

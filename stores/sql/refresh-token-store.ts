@@ -143,11 +143,8 @@ export class SqlRefreshTokenStore<Pool> extends SqlStore<Pool> implements Refres
   }
 
   /** Delete expired rows (retired ones included); resolves to how many went. */
-  async purgeExpired(): Promise<number> {
-    const result = await this.run(() =>
-      this.sql(`DELETE FROM ${this.tables.refresh} WHERE expires_at <= ${this.dialect.now}`),
-    );
-    return result.affected;
+  purgeExpired(): Promise<number> {
+    return this.purgeExpiredRows(this.tables.refresh);
   }
 }
 

@@ -28,10 +28,7 @@ export class SqlRevocationStore<Pool> extends SqlStore<Pool> implements Revocati
   }
 
   /** Delete expired revocations; resolves to how many rows went. */
-  async purgeExpired(): Promise<number> {
-    const result = await this.run(() =>
-      this.sql(`DELETE FROM ${this.tables.revoked} WHERE expires_at <= ${this.dialect.now}`),
-    );
-    return result.affected;
+  purgeExpired(): Promise<number> {
+    return this.purgeExpiredRows(this.tables.revoked);
   }
 }

@@ -68,6 +68,14 @@ export abstract class SqlStore<Pool> {
     return this.run(() => this.dialect.transaction(this.pool, work));
   }
 
+  /** Deletes the rows of `table` whose `expires_at` has passed on the server's clock. */
+  protected async purgeExpiredRows(table: string): Promise<number> {
+    const result = await this.run(() =>
+      this.sql(`DELETE FROM ${table} WHERE expires_at <= ${this.dialect.now}`),
+    );
+    return result.affected;
+  }
+
   protected nowSeconds(): number {
     return Math.floor(this.clock() / 1000);
   }
