@@ -12,6 +12,7 @@ import {
   type RequestAuthenticator,
   type RequestAuthOptions,
 } from '../security/http/request-authenticator';
+import { withDefaultOrigins } from '../security/http/csrf';
 import type { RefreshTokenPolicy } from '../security/refresh-token-policy';
 import type { RevocationStore } from '../security/store-contracts';
 import type { TokenIssuer } from '../security/token-issuer';
@@ -78,7 +79,7 @@ export function compileAuthOptions(
         policy,
         realm: options.realm,
         cookie: options.cookie,
-        csrf: options.csrf ?? csrfFromSettings(settings),
+        csrf: csrfOf(options.csrf, settings),
       })
     : flows.authenticate;
   return { options, policy, flows, authenticate };
@@ -106,7 +107,14 @@ function verdictSource(options: AuthModuleOptions): {
   return { policy, settings };
 }
 
-/** As `authenticate({ settings })`: the cookie CSRF check trusts the settings' ALLOWED_ORIGINS. */
-function csrfFromSettings(settings: AuthSettings | undefined): RequestAuthOptions['csrf'] {
-  return settings === undefined ? undefined : { allowedOrigins: settings.ALLOWED_ORIGINS ?? [] };
+/**
+ * As `authenticate({ settings, csrf })`: the cookie CSRF check trusts the settings'
+ * ALLOWED_ORIGINS unless `csrf` names its own (the pipeline gets the policy, not the settings).
+ */
+function csrfOf(
+  csrf: RequestAuthOptions['csrf'],
+  settings: AuthSettings | undefined,
+): RequestAuthOptions['csrf'] {
+  if (csrf === false || settings === undefined) return csrf;
+  return withDefaultOrigins(csrf, settings.ALLOWED_ORIGINS);
 }

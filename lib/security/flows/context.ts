@@ -10,7 +10,12 @@ import {
   type AuthCookieOptions,
   type CookieSettings,
 } from '../http/cookies';
-import { createCsrfCheck, type CsrfCheck, type CsrfOptions } from '../http/csrf';
+import {
+  createCsrfCheck,
+  withDefaultOrigins,
+  type CsrfCheck,
+  type CsrfOptions,
+} from '../http/csrf';
 import {
   createRequestAuthenticator,
   type AuthRequest,
@@ -183,9 +188,5 @@ function compileCookieMode(mode: AuthCookieMode | undefined): CookieMode | undef
 /** The CSRF check's options: the settings' ALLOWED_ORIGINS unless origins are given. */
 function csrfOptionsOf(mode: AuthCookieMode): CsrfOptions | false {
   if (mode.csrfCheck === false) return false;
-  const given = mode.csrfCheck ?? {};
-  return {
-    ...given,
-    allowedOrigins: given.allowedOrigins ?? mode.settings.ALLOWED_ORIGINS ?? [],
-  };
+  return withDefaultOrigins(mode.csrfCheck, mode.settings.ALLOWED_ORIGINS);
 }

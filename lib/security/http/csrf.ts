@@ -23,6 +23,17 @@ export interface CsrfOptions {
   cookieName?: string | undefined;
 }
 
+/**
+ * `csrf` with `allowedOrigins` defaulting to `origins` (the settings' `ALLOWED_ORIGINS`): the
+ * one rule of the request pipeline, the cookie-mode flows and the Nest module.
+ */
+export function withDefaultOrigins(
+  csrf: CsrfOptions | undefined,
+  origins: readonly string[] | undefined,
+): CsrfOptions {
+  return { ...csrf, allowedOrigins: csrf?.allowedOrigins ?? origins ?? [] };
+}
+
 export const DEFAULT_CSRF_COOKIE = 'csrf_token';
 export const DEFAULT_CSRF_HEADER = 'x-csrf-token';
 

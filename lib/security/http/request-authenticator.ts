@@ -16,7 +16,7 @@ import { toUserModel } from '../../core/schemas';
 import { loadSettings } from '../../core/settings/load';
 import type { TokenUserData, UserModel } from '../../core/types';
 import { traceAuthentication } from '../tracing';
-import { createCsrfCheck, type CsrfCheck, type CsrfOptions } from './csrf';
+import { createCsrfCheck, withDefaultOrigins, type CsrfCheck, type CsrfOptions } from './csrf';
 import { resolveVerifier, type VerifierSource } from './verifier-source';
 
 /** What the pipeline reads of a request: Node's `IncomingMessage`, Express, Koa's `ctx` all fit. */
@@ -77,10 +77,7 @@ export function createRequestAuthenticator(given: RequestAuthOptions = {}): Requ
   const extractOptions = { cookieName, allowCookie: cookieName !== undefined, realm };
   const csrfCheck: CsrfCheck | undefined =
     cookieName !== undefined && options.csrf !== false
-      ? createCsrfCheck({
-          ...(options.csrf ?? {}),
-          allowedOrigins: options.csrf?.allowedOrigins ?? allowedOriginsOf(options),
-        })
+      ? createCsrfCheck(withDefaultOrigins(options.csrf, allowedOriginsOf(options)))
       : undefined;
   const missing = (): InvalidTokenError =>
     new InvalidTokenError(Messages.ACCESS_MISSING, 'missing', 'access', { realm });
@@ -112,7 +109,7 @@ export function createRequestAuthenticator(given: RequestAuthOptions = {}): Requ
   return Object.assign(traceAuthentication(authenticateRequest), { realm });
 }
 
-function allowedOriginsOf(options: RequestAuthOptions): readonly string[] {
+function allowedOriginsOf(options: RequestAuthOptions): readonly string[] | undefined {
   const settings = (options as { settings?: { ALLOWED_ORIGINS?: readonly string[] } }).settings;
-  return settings?.ALLOWED_ORIGINS ?? [];
+  return settings?.ALLOWED_ORIGINS;
 }

@@ -8,6 +8,7 @@ import { MemoryRevocationStore } from 'auth-sdk-m8/stores/memory';
 import { compileAuthOptions, type AuthModuleOptions } from '../../../lib/nest/options';
 import { hsFlowParts } from '../../helpers/flow-parts';
 import { HS_SECRET } from '../../helpers/keys';
+import { accessClaims, mint } from '../../helpers/mint-token';
 
 const settings = loadSettings({
   env: { ACCESS_TOKEN_ALGORITHM: 'HS256', ACCESS_SECRET_KEY: HS_SECRET, TOKEN_MODE: 'stateful' },
@@ -57,5 +58,31 @@ describe('compileAuthOptions', () => {
     );
     expect(compiled.policy.tokenMode).toBe('stateful');
     expect(() => compileAuthOptions({ settings }, { flows: false })).toThrow(/revocation store/);
+  });
+
+  it("keeps the settings' ALLOWED_ORIGINS for the cookie CSRF check when csrf only renames the header", async () => {
+    const cookieSettings = loadSettings({
+      env: {
+        ACCESS_TOKEN_ALGORITHM: 'HS256',
+        ACCESS_SECRET_KEY: HS_SECRET,
+        TOKEN_MODE: 'stateless',
+        BACKEND_CORS_ORIGINS: 'http://app.example.test',
+      },
+      envFile: false,
+    });
+    const { authenticate } = compileAuthOptions(
+      { settings: cookieSettings, cookie: {}, csrf: { headerName: 'x-mine' } },
+      { flows: false },
+    );
+    const post = (origin: string) =>
+      authenticate({
+        method: 'POST',
+        headers: {
+          origin,
+          cookie: `access_token=${mint(accessClaims(), { key: HS_SECRET })}`,
+        },
+      });
+    await expect(post('http://app.example.test')).resolves.toBeDefined();
+    await expect(post('https://evil.example')).rejects.toMatchObject({ status: 403 });
   });
 });
