@@ -54,10 +54,13 @@ type Flow<A extends unknown[]> = (
 /** Build the flows once (validation of options, guards, the pipeline), never per request. */
 export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
   const ctx = compileFlowContext(options);
+  // Every flow: its span, and one store budget for all its calls.
+  const run = <T>(span: FlowSpanName, work: () => Promise<T>): Promise<T> =>
+    traceFlow(span, () => withRequestDeadline(ctx.budgetMs, work));
   const bind =
     <A extends unknown[]>(span: FlowSpanName, flow: Flow<A>) =>
     (request: FlowRequest, ...rest: A): Promise<FlowResponse> =>
-      traceFlow(span, () => withRequestDeadline(ctx.budgetMs, () => flow(ctx, request, ...rest)));
+      run(span, () => flow(ctx, request, ...rest));
   return {
     login: bind('auth.login', login),
     refresh: bind('auth.refresh', refresh),
@@ -65,10 +68,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     logoutAll: bind('auth.logout_all', logoutAll),
     listSessions: bind('auth.sessions.list', listSessions),
     revokeSession: bind('auth.sessions.revoke', revokeSession),
-    endUserSessions: (userId) =>
-      traceFlow('auth.sessions.end_user', () =>
-        withRequestDeadline(ctx.budgetMs, () => endAllSessions(ctx, userId)),
-      ),
+    endUserSessions: (userId) => run('auth.sessions.end_user', () => endAllSessions(ctx, userId)),
     authenticate: ctx.authenticate,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The auth routes as data: every adapter mounts the same table (Express as one middleware,
- * Fastify as routes, Koa and plain `node:http` by `matchFlowRoute`), so the routes cannot
+ * Fastify as routes, Koa and plain `node:http` by `flowRouteMatcher`), so the routes cannot
  * drift between frameworks.
  */
 import type { AuthFlows } from '../flows/auth-flows';
