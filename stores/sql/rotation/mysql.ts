@@ -71,11 +71,7 @@ class MysqlRotation implements RotationStrategy {
     const row = sets[0]?.[0];
     this.#learnServerClock(row?.server_ms, sent, Date.now());
     if (row === undefined || Number(row.won) !== 1) return { won: false, retired: row };
-    return {
-      won: true,
-      familyId: String(row.rotated_family),
-      session: row.id == null ? null : row,
-    };
+    return wonOutcome(row);
   }
 
   /**
@@ -107,11 +103,7 @@ class MysqlRotation implements RotationStrategy {
     const retired = results.at(-1)!.rows[0];
     const won = results[0]!.affected === 1 ? results.at(-2)!.rows[0] : undefined;
     if (won === undefined) return { won: false, retired };
-    return {
-      won: true,
-      familyId: String(won.rotated_family),
-      session: won.id == null ? null : won,
-    };
+    return wonOutcome(won);
   }
 
   /**
@@ -168,4 +160,9 @@ class MysqlRotation implements RotationStrategy {
     statements.push(retiredRow(this.context, plan));
     return statements;
   }
+}
+
+/** The winner's outcome from its read-back row: the family, and the session it advanced. */
+function wonOutcome(row: SqlResult['rows'][number]): RotationOutcome {
+  return { won: true, familyId: String(row.rotated_family), session: row.id == null ? null : row };
 }
