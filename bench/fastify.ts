@@ -9,7 +9,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { protect, type FastifyContender, type PreHandler } from './fastify-contenders';
 import { measureServers, HTTP_ROUNDS, HTTP_SECONDS, type HttpSummary } from './http';
 import { keysFor, tokensFor, type Alg } from './keys';
-import { QUICK, compare, fmt, table, writeResult, type Bar } from './lib';
+import { cpuMicrosPerCall, fmt, table, writeResult, type Bar } from './lib';
 
 const ALGS: Alg[] = ['HS256', 'RS256'];
 const LABEL: Record<FastifyContender, string> = {
@@ -73,28 +73,7 @@ async function measureInProcess(alg: Alg): Promise<Map<string, number>> {
     await call(); // a refused token would throw here: every contender really verifies
     calls.set(nameOf(contender, alg), call);
   }
-  const ms = QUICK ? 150 : 300;
-  const opsPerSecond = await compare(
-    [...calls].map(([name, call]) => ({
-      name,
-      // Calls per CPU-second of this process: other load on the machine slows the wall
-      // clock, much less the CPU time one call takes.
-      run: async (budget: number) => {
-        let n = 0;
-        const start = performance.now();
-        const cpuBefore = process.cpuUsage();
-        while (performance.now() - start < budget) {
-          for (let k = 0; k < 64; k++) await call();
-          n += 64;
-        }
-        const cpu = process.cpuUsage(cpuBefore);
-        return n / ((cpu.user + cpu.system) / 1e6);
-      },
-    })),
-    QUICK ? 3 : 5,
-    ms,
-  );
-  return new Map([...opsPerSecond].map(([name, ops]) => [name, 1e6 / ops]));
+  return cpuMicrosPerCall(calls);
 }
 
 export async function runFastify(): Promise<{ bars: Bar[]; text: string }> {

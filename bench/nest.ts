@@ -13,7 +13,7 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import type { Express, Request, Response } from 'express';
 import { measureServers, HTTP_ROUNDS, HTTP_SECONDS, type HttpSummary } from './http';
 import { keysFor, tokensFor, type Alg } from './keys';
-import { QUICK, compare, fmt, table, writeResult, type Bar } from './lib';
+import { cpuMicrosPerCall, fmt, table, writeResult, type Bar } from './lib';
 import { ProtectedController, nestContender, type NestContender } from './nest-contenders';
 
 const ALGS: Alg[] = ['HS256', 'RS256'];
@@ -80,28 +80,7 @@ async function measureInProcess(alg: Alg): Promise<Map<string, number>> {
       if ((await call()) !== true) throw new Error(`${contender} refused the bench token`);
       calls.set(nameOf(contender, alg), call);
     }
-    const ms = QUICK ? 150 : 300;
-    const opsPerSecond = await compare(
-      [...calls].map(([name, call]) => ({
-        name,
-        // Calls per CPU-second of this process: other load slows the wall clock, much less
-        // the CPU time one call takes.
-        run: async (budget: number) => {
-          let n = 0;
-          const start = performance.now();
-          const cpuBefore = process.cpuUsage();
-          while (performance.now() - start < budget) {
-            for (let k = 0; k < 64; k++) await call();
-            n += 64;
-          }
-          const cpu = process.cpuUsage(cpuBefore);
-          return n / ((cpu.user + cpu.system) / 1e6);
-        },
-      })),
-      QUICK ? 3 : 5,
-      ms,
-    );
-    return new Map([...opsPerSecond].map(([name, ops]) => [name, 1e6 / ops]));
+    return await cpuMicrosPerCall(calls);
   } finally {
     for (const app of apps) await app.close();
   }
