@@ -11,6 +11,8 @@ export interface VerifiedTokenCacheOptions {
 }
 
 interface Entry {
+  /** The whole token: a hit must be this very string, not only its key. */
+  token: string;
   claims: TokenUserData;
   /** Epoch ms after which the entry is ignored. */
   validUntil: number;
@@ -25,7 +27,16 @@ interface Entry {
 const PROMOTE_EVERY_MS = 1000;
 
 /**
- * Remembers tokens that passed signature, claim and payload checks, keyed by the token
+ * The map's key is the token's last characters (its signature's end: random for every token
+ * a key signed), so a lookup hashes 32 characters, not the whole token; the entry holds the
+ * whole token and only that exact string is answered from it.
+ */
+const KEY_CHARS = 32;
+
+const keyOf = (token: string): string => token.slice(-KEY_CHARS);
+
+/**
+ * Remembers tokens that passed signature, claim and payload checks, by the exact token
  * string. Only successes are stored; an entry never outlives the token's `exp` (nor
  * `maxAgeSeconds`). Revocation is NOT cached: the policy checks it on every request.
  *
@@ -48,17 +59,18 @@ export class VerifiedTokenCache {
 
   /** The cached claims of `token` if still good at `nowMs`. */
   get(token: string, nowMs: number): TokenUserData | undefined {
-    const entry = this.#entries.get(token);
-    if (entry === undefined) return undefined;
+    const key = keyOf(token);
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.token !== token) return undefined;
     if (nowMs >= entry.validUntil) {
-      this.#entries.delete(token);
+      this.#entries.delete(key);
       return undefined;
     }
     // Refresh recency (Map keeps insertion order: the first key is the least recent).
     if (nowMs - entry.promotedAt >= PROMOTE_EVERY_MS) {
       entry.promotedAt = nowMs;
-      this.#entries.delete(token);
-      this.#entries.set(token, entry);
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
     }
     return entry.claims;
   }
@@ -68,11 +80,12 @@ export class VerifiedTokenCache {
     if (claims.exp === null) return;
     const validUntil = Math.min(claims.exp * 1000, nowMs + this.maxAgeMs);
     if (validUntil <= nowMs) return;
-    if (this.#entries.size >= this.maxEntries && !this.#entries.has(token)) {
+    const key = keyOf(token);
+    if (this.#entries.size >= this.maxEntries && !this.#entries.has(key)) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(token, { claims, validUntil, promotedAt: nowMs });
+    this.#entries.set(key, { token, claims, validUntil, promotedAt: nowMs });
   }
 
   clear(): void {

@@ -38,4 +38,18 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('a', NOW + 999)).toBeUndefined();
     expect(cache.get('b', NOW + 999)).toBeDefined();
   });
+
+  it('answers only the exact token it verified, never another sharing its end (the map key)', () => {
+    const cache = new VerifiedTokenCache();
+    const signature = 'x'.repeat(43);
+    const verified = `header.payload-of-alice.${signature}`;
+    const forged = `header.payload-of-mallory.${signature}`;
+    cache.set(verified, claims(NOW / 1000 + 600), NOW);
+    expect(cache.get(forged, NOW)).toBeUndefined();
+    expect(cache.get(verified, NOW)).toBeDefined();
+    // A verified token with the same end replaces the entry; the earlier one is then a miss.
+    cache.set(forged, claims(NOW / 1000 + 600), NOW);
+    expect(cache.get(verified, NOW)).toBeUndefined();
+    expect(cache.get(forged, NOW)).toBeDefined();
+  });
 });
